@@ -1,0 +1,115 @@
+//===- Passes.td - prism passes ----------------------------*- tablegen -*-===//
+//
+// Every pass of prism, in pipeline order: schedule selection (Transforms),
+// lowering of the recurrence ops to loop nests over buffers (Conversion), the
+// GPU target mapping, and the export of PTX with its manifests (Target).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PRISM_PASSES
+#define PRISM_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Transforms
+//===----------------------------------------------------------------------===//
+
+def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
+  let summary = "Choose a schedule for every recurrence.scan that has none";
+  let description = [{
+    Fills in the `schedule` attribute of each `recurrence.scan` that lacks one,
+    and every parameter left at 0 ("choose from the shape") of one that has
+    it, so that the IR after this pass names the kernel shape a lowering will
+    build. The default kind is `sequential`, the only shape lowered today;
+    for it `v_tile` (state rows per program) is the value width V up to 128,
+    `k_split` gives each lane about 32 entries of its state row (K = 128:
+    4 lanes a row), and `warps` follows from both.
+  }];
+  let options = [
+    Option<"defaultKind", "default-kind", "std::string", "\"sequential\"",
+           "Schedule kind used when a scan has none">
+  ];
+  let dependentDialects = ["::prism::recurrence::RecurrenceDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Conversion
+//===----------------------------------------------------------------------===//
+
+def ConvertRecurrenceToSCF
+    : Pass<"prism-convert-recurrence-to-scf", "mlir::ModuleOp"> {
+  let summary = "Lower recurrence specifications to loop nests over buffers";
+  let description = [{
+    Rewrites every function that holds a `recurrence.scan` into a program over
+    buffers: tensor arguments become memref arguments, results become output
+    memrefs appended to the arguments, and intermediate sequences (short
+    convolution results) become workspace memrefs appended last. The body is
+    one `scf.parallel` nest per kernel, in launch order: a nest per short
+    convolution, then the scan, whose schedule decides the nest's shape.
+    Parallel dimensions are tagged `prism.loop_roles` ("program" or "lane") so
+    that a target mapping can place them. The refinement write path is fused
+    into the scan's loads. The function gets a `prism.manifest` attribute with
+    the buffers and the recurrence description of docs/manifest.md.
+
+    `target` says where lanes run. On `gpu`, the `k_split` lanes that share a
+    state row reduce their partial dot products with warp shuffles; on `cpu`
+    lanes are loop iterations, so a row is never split (k_split = 1) and the
+    algebra is otherwise identical.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"cpu\"",
+           "Target of the loop nests: cpu or gpu">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect"
+  ];
+}
+
+def MapParallelLoopsToGPU
+    : Pass<"prism-map-parallel-loops-to-gpu", "mlir::func::FuncOp"> {
+  let summary = "Place prism's parallel loop nests on GPU blocks and threads";
+  let description = [{
+    Turns the `prism.loop_roles` of each `scf.parallel` into GPU mapping
+    attributes: "program" dimensions go to block x, y, z in order and "lane"
+    dimensions to thread x, y, z. Upstream `convert-parallel-loops-to-gpu`
+    then builds the launches.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Target
+//===----------------------------------------------------------------------===//
+
+def CollectLaunches : Pass<"prism-collect-launches", "mlir::ModuleOp"> {
+  let summary = "Turn host launch code into kernel manifests";
+  let description = [{
+    For each host function, records its `gpu.launch_func` ops in order
+    (kernel name, parameters, grid and block sizes as expressions over the
+    dynamic dimensions) into the function's manifest, stores the completed
+    manifests on the module as `prism.manifests`, and erases the host
+    function: prism's runtime launches kernels from the manifest, so no host
+    code is compiled for the GPU backend.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def ExportKernels : Pass<"prism-export-kernels", "mlir::ModuleOp"> {
+  let summary = "Write the PTX of each GPU binary and its manifest to files";
+  let description = [{
+    Writes `<function>.ptx` and `<function>.manifest.json` for each manifest
+    in `prism.manifests` into `output-dir`. Each `gpu.binary` must hold an
+    assembly (PTX) object. With `output-dir` empty, nothing is written and the
+    pass only checks that every manifest has its PTX.
+  }];
+  let options = [
+    Option<"outputDir", "output-dir", "std::string", "\"\"",
+           "Directory for .ptx and .manifest.json files">
+  ];
+}
+
+#endif // PRISM_PASSES

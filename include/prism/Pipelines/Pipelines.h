@@ -1,0 +1,48 @@
+//===- Pipelines.h - Named end-to-end pipelines -----------------*- C++ -*-===//
+
+#ifndef PRISM_PIPELINES_PIPELINES_H
+#define PRISM_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace prism {
+
+struct GPUPipelineOptions
+    : public mlir::PassPipelineOptions<GPUPipelineOptions> {
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("GPU architecture"),
+                           llvm::cl::init("sm_90a")};
+  Option<std::string> features{*this, "features",
+                               llvm::cl::desc("PTX features (ISA version)"),
+                               llvm::cl::init("+ptx80")};
+  Option<int> optLevel{*this, "opt-level",
+                       llvm::cl::desc("LLVM optimisation level of kernels"),
+                       llvm::cl::init(3)};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit (for libdevice); default $CUDA_HOME or "
+                     "/usr/local/cuda"),
+      llvm::cl::init("")};
+  Option<std::string> outputDir{
+      *this, "output-dir",
+      llvm::cl::desc("Where to write <function>.ptx and .manifest.json"),
+      llvm::cl::init("")};
+};
+
+/// Recurrence specifications to loop nests over buffers (both backends).
+/// `target` is "cpu" or "gpu" (see prism-convert-recurrence-to-scf).
+void buildScheduleLoweringPipeline(mlir::OpPassManager &pm,
+                                   llvm::StringRef target);
+/// Loop nests to LLVM dialect host code, runnable by the JIT (prism-run).
+void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
+/// Both of the above.
+void buildCPUPipeline(mlir::OpPassManager &pm);
+/// Specifications to PTX for sm_90a plus manifests.
+void buildGPUPipeline(mlir::OpPassManager &pm,
+                      const GPUPipelineOptions &options);
+
+void registerPipelines();
+
+} // namespace prism
+
+#endif // PRISM_PIPELINES_PIPELINES_H

@@ -1,0 +1,739 @@
+//===- RecurrenceToSCF.cpp - Specifications to loop nests over buffers ----===//
+//
+// Applies a scan's schedule target-independently: the specification function
+// over tensors becomes a program over buffers whose body is one scf.parallel
+// nest per kernel. The CPU backend runs these nests as loops; the GPU backend
+// maps their "program" dimensions to blocks and "lane" dimensions to threads.
+// Both therefore run the very same per-row algebra.
+//
+// The sequential schedule gives every lane one row v of the state S (a
+// K-vector held in registers as vector<Kxf32>), and walks t in order:
+//
+//   s <- s A_t                      (forget, per family)
+//   s <- s + sum_l beta_l d_l[v] k_l (injection; d_l fused from the
+//                                     refinement path when present)
+//   o[t, v] = scale * <s, q_t>
+//
+// Every row update needs only that row and the step's K-vectors, for every
+// forget family, because A_t acts on the key side. On a GPU, `k_split` lanes
+// share a row, each holding K / k_split of it: their partial dot products are
+// combined with butterfly warp shuffles, so every lane sees the full <s, x>.
+//
+//===----------------------------------------------------------------------===//
+
+#include "prism/Analysis/RecurrenceInfo.h"
+#include "prism/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/JSON.h"
+
+#include <cmath>
+
+namespace prism {
+#define GEN_PASS_DEF_CONVERTRECURRENCETOSCF
+#include "prism/Passes.h.inc"
+} // namespace prism
+
+using namespace mlir;
+using namespace prism;
+using namespace prism::recurrence;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Buffers of a program
+//===----------------------------------------------------------------------===//
+
+/// One buffer of the lowered program: a function argument, a result turned
+/// into an output argument, or a workspace for an intermediate sequence.
+struct BufferDesc {
+  std::string name;
+  std::string role; // input | output | workspace
+  std::string access;
+  MemRefType type;
+  /// Symbol names of the dimensions ("" for static ones).
+  SmallVector<std::string> dimNames;
+};
+
+const char *dtypeName(Type type) {
+  if (type.isF32())
+    return "f32";
+  if (type.isF16())
+    return "f16";
+  if (type.isBF16())
+    return "bf16";
+  return "unknown";
+}
+
+//===----------------------------------------------------------------------===//
+// Small builder for the per-row algebra
+//===----------------------------------------------------------------------===//
+
+/// Arithmetic helpers over f32 scalars and vector<Kxf32>.
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32(double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  Value toF32(Value v) {
+    Type elem = getElementTypeOrSelf(v.getType());
+    if (elem.isF32())
+      return v;
+    Type target = b.getF32Type();
+    if (auto vec = dyn_cast<VectorType>(v.getType()))
+      target = VectorType::get(vec.getShape(), target);
+    return arith::ExtFOp::create(b, loc, target, v);
+  }
+  Value fromF32(Value v, Type elem) {
+    if (elem.isF32())
+      return v;
+    return arith::TruncFOp::create(b, loc, elem, v);
+  }
+  Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
+  Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
+  Value splat(Value scalar, int64_t n) {
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({n}, scalar.getType()), scalar);
+  }
+  /// <x, y> with a reassociating reduction (a tree, not a serial chain).
+  Value dot(Value x, Value y) {
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                       mul(x, y), Value(),
+                                       arith::FastMathFlags::reassoc);
+  }
+  /// GELU, erf form: x/2 (1 + erf(x / sqrt 2)).
+  Value gelu(Value x) {
+    Value e = math::ErfOp::create(b, loc, mul(x, f32(M_SQRT1_2)));
+    return mul(mul(x, f32(0.5)), add(f32(1.0), e));
+  }
+  /// SiLU: x / (1 + exp(-x)).
+  Value silu(Value x) {
+    Value neg = arith::NegFOp::create(b, loc, x);
+    return div(x, add(f32(1.0), exp(neg)));
+  }
+
+  Value loadScalar(Value memref, ValueRange indices) {
+    return toF32(memref::LoadOp::create(b, loc, memref, indices));
+  }
+  /// Loads the contiguous innermost vector at `indices` (last index 0).
+  Value loadVector(Value memref, ValueRange indices, int64_t n) {
+    auto type = cast<MemRefType>(memref.getType());
+    Type elem = type.getElementType();
+    unsigned bytes = elem.getIntOrFloatBitWidth() / 8;
+    llvm::MaybeAlign align;
+    // Rows of n elements start on 16-byte boundaries when n * bytes is a
+    // multiple of 16 (buffers themselves are at least 256-byte aligned).
+    if ((n * bytes) % 16 == 0)
+      align = llvm::Align(16);
+    Value v = vector::LoadOp::create(b, loc, VectorType::get({n}, elem), memref,
+                                     indices, /*nontemporal=*/false, align);
+    return toF32(v);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Lowering of one specification
+//===----------------------------------------------------------------------===//
+
+class SpecLowering {
+public:
+  SpecLowering(func::FuncOp func, RecurrenceInfo &info, bool gpu)
+      : func(func), info(info), gpu(gpu) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult checkSchedule();
+  void collectBuffers();
+  void nameBuffers();
+  std::string manifestText();
+  void emitConv(OpBuilder &b, ShortConvOp conv);
+  void emitSequentialScan(OpBuilder &b);
+
+  Value memrefOf(Value tensor) { return memrefs.lookup(tensor); }
+  int bufferIndexOf(Value tensor) {
+    auto it = bufferIndex.find(tensor);
+    return it == bufferIndex.end() ? -1 : it->second;
+  }
+  /// Upper bound for a dimension of `memref`: constant or memref.dim.
+  Value dimOf(OpBuilder &b, Location loc, Value memref, int64_t index) {
+    auto type = cast<MemRefType>(memref.getType());
+    if (!type.isDynamicDim(index))
+      return arith::ConstantIndexOp::create(b, loc, type.getDimSize(index));
+    return memref::DimOp::create(b, loc, memref, index);
+  }
+
+  func::FuncOp func;
+  RecurrenceInfo &info;
+  bool gpu;
+  ScheduleAttr schedule;
+  int64_t vTile = 0;
+  int64_t kSplit = 1;
+
+  /// Tensor values that live in buffers, in buffer order.
+  SmallVector<Value> bufferTensors;
+  SmallVector<BufferDesc> buffers;
+  DenseMap<Value, int> bufferIndex;
+  DenseMap<Value, Value> memrefs;
+  func::FuncOp newFunc;
+};
+
+LogicalResult SpecLowering::checkSchedule() {
+  ScanOp scan = info.scan;
+  schedule = scan.getScheduleAttr();
+  if (!schedule)
+    schedule = ScheduleAttr::get(scan.getContext(), ScheduleKind::sequential, 0,
+                                 0, 0, 0, 0);
+  if (schedule.getKind() != ScheduleKind::sequential)
+    return scan.emitOpError()
+           << "schedule '" << stringifyScheduleKind(schedule.getKind())
+           << "' has no lowering yet; use #recurrence.schedule<sequential>";
+  // A lane holds its state row (K floats) and the step's K-vectors in
+  // registers.
+  if (info.keyDim > 256)
+    return scan.emitOpError() << "the sequential schedule keeps a state row "
+                                 "in registers and supports K <= 256, got K = "
+                              << info.keyDim;
+  vTile = schedule.getVTile() ? schedule.getVTile()
+                              : std::min<int64_t>(info.valueDim, 128);
+  if (info.valueDim % vTile != 0)
+    return scan.emitOpError() << "v_tile " << vTile
+                              << " does not divide V = " << info.valueDim;
+  // Lanes are loop iterations on the CPU: a row is never split there.
+  kSplit = gpu && schedule.getKSplit() ? schedule.getKSplit() : 1;
+  if (info.keyDim % kSplit != 0)
+    return scan.emitOpError() << "k_split " << kSplit
+                              << " does not divide K = " << info.keyDim;
+  if (vTile * kSplit > 1024)
+    return scan.emitOpError() << "v_tile * k_split = " << vTile * kSplit
+                              << " exceeds 1024 lanes per program";
+  return success();
+}
+
+void SpecLowering::collectBuffers() {
+  auto addBuffer = [&](Value tensor, StringRef role, StringRef access) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    BufferDesc desc;
+    desc.role = role.str();
+    desc.access = access.str();
+    desc.type = MemRefType::get(type.getShape(), type.getElementType());
+    bufferIndex[tensor] = buffers.size();
+    buffers.push_back(desc);
+    bufferTensors.push_back(tensor);
+  };
+  for (BlockArgument arg : func.getArguments())
+    addBuffer(arg, "input", "read");
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (Value result : ret.getOperands())
+    addBuffer(result, "output", "write");
+  for (ShortConvOp conv : info.convs)
+    addBuffer(conv.getOutput(), "workspace", "readwrite");
+}
+
+void SpecLowering::nameBuffers() {
+  // Names follow the tensors' uses (q, k, v, g, w, beta, u, p0, ...), unless
+  // an argument carries `recurrence.name`.
+  DenseMap<Value, std::string> use;
+  auto note = [&](Value v, std::string name) {
+    if (v && !use.count(v))
+      use[v] = std::move(name);
+  };
+  auto indexed = [&](StringRef base, size_t l, size_t count) {
+    return count == 1 ? base.str() : base.str() + std::to_string(l);
+  };
+  note(info.query, "q");
+  for (auto [l, k] : llvm::enumerate(info.keys))
+    note(k, indexed("k", l, info.keys.size()));
+  note(info.eraseKey, "w");
+  note(info.eraseStrength, "beta");
+  note(info.logDecay, "g");
+  for (auto [l, v] : llvm::enumerate(info.values))
+    note(v, indexed("v", l, info.values.size()));
+  for (auto [l, gate] : llvm::enumerate(info.injectGates))
+    note(gate, indexed("gate", l, info.injectGates.size()));
+  if (info.refine) {
+    note(info.refine.getAnchor(), "u");
+    note(info.refine.getValue(), "v");
+    for (auto [l, p] : llvm::enumerate(info.refine.getGains()))
+      note(p, indexed("p", l, info.refine.getGains().size()));
+  }
+  note(info.initialState, "initial_state");
+  note(info.scan.getOutput(), "o");
+  note(info.scan.getFinalState(), "final_state");
+  for (auto [i, conv] : llvm::enumerate(info.convs)) {
+    std::string base = "conv" + std::to_string(i);
+    note(conv.getOutput(), base + "_out");
+    note(conv.getInput(), base + "_in");
+    note(conv.getWeight(), base + "_weight");
+    note(conv.getBias(), base + "_bias");
+    note(conv.getCache(), base + "_cache");
+  }
+
+  llvm::StringSet<> taken;
+  for (auto [i, tensor] : llvm::enumerate(bufferTensors)) {
+    std::string name;
+    if (auto arg = dyn_cast<BlockArgument>(tensor))
+      if (auto attr = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                        "recurrence.name"))
+        name = attr.str();
+    if (name.empty())
+      name = use.count(tensor) ? use[tensor] : "arg" + std::to_string(i);
+    std::string unique = name;
+    for (int n = 1; taken.contains(unique); ++n)
+      unique = name + "_" + std::to_string(n);
+    taken.insert(unique);
+    buffers[i].name = unique;
+  }
+
+  // Dynamic dimensions get the name of what they index: B, T, H for
+  // sequences ([B,T,H,...]), B, H for states ([B,H,.,.]), B for conv caches.
+  DenseSet<Value> states = {info.initialState, info.scan.getFinalState()};
+  DenseSet<Value> caches;
+  for (ShortConvOp conv : info.convs)
+    if (conv.getCache())
+      caches.insert(conv.getCache());
+  for (auto [i, tensor] : llvm::enumerate(bufferTensors)) {
+    MemRefType type = buffers[i].type;
+    const char *const seq[] = {"B", "T", "H"};
+    const char *const state[] = {"B", "H"};
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      std::string name;
+      if (type.isDynamicDim(d)) {
+        if (caches.contains(tensor))
+          name = d == 0 ? "B" : "";
+        else if (states.contains(tensor))
+          name = d < 2 ? state[d] : "";
+        else if (type.getRank() >= 3 && d < 3)
+          name = seq[d];
+        if (name.empty())
+          name = buffers[i].name + "_d" + std::to_string(d);
+      }
+      buffers[i].dimNames.push_back(name);
+    }
+  }
+}
+
+std::string SpecLowering::manifestText() {
+  namespace json = llvm::json;
+  json::Array bufferArray;
+  SmallVector<std::string> symbols;
+  for (const BufferDesc &desc : buffers) {
+    json::Array shape;
+    for (auto [d, size] : llvm::enumerate(desc.type.getShape())) {
+      if (ShapedType::isDynamic(size)) {
+        shape.push_back(desc.dimNames[d]);
+        if (!llvm::is_contained(symbols, desc.dimNames[d]))
+          symbols.push_back(desc.dimNames[d]);
+      } else {
+        shape.push_back(size);
+      }
+    }
+    bufferArray.push_back(json::Object{
+        {"name", desc.name},
+        {"role", desc.role},
+        {"dtype", dtypeName(desc.type.getElementType())},
+        {"shape", std::move(shape)},
+        {"access", desc.access}});
+  }
+  auto indices = [&](ArrayRef<Value> values) {
+    json::Array array;
+    for (Value v : values)
+      array.push_back(bufferIndexOf(v));
+    return array;
+  };
+  json::Object rec{
+      {"forget", stringifyForgetFamily(info.family)},
+      {"rank", info.rank},
+      {"key_dim", info.keyDim},
+      {"value_dim", info.valueDim},
+      {"heads", cast<RankedTensorType>(info.query.getType()).getShape()[2]},
+      {"scale", info.scale},
+      {"state_layout", stringifyStateLayout(info.layout)},
+      {"query", bufferIndexOf(info.query)},
+      {"log_decay", info.logDecay ? bufferIndexOf(info.logDecay) : -1},
+      {"keys", indices(info.keys)},
+      {"inject_gates", indices(info.injectGates)},
+      {"initial_state",
+       info.initialState ? bufferIndexOf(info.initialState) : -1},
+      {"output", bufferIndexOf(info.scan.getOutput())},
+      {"final_state", info.scan.getFinalState()
+                          ? bufferIndexOf(info.scan.getFinalState())
+                          : -1}};
+  if (info.family == ForgetFamily::delta) {
+    rec["erase_key"] = bufferIndexOf(info.eraseKey);
+    rec["erase_strength"] = bufferIndexOf(info.eraseStrength);
+    rec["erase_beta_max"] = info.eraseBetaMax;
+    rec["normalize_erase_key"] = info.normalizeEraseKey;
+  }
+  if (!info.refine)
+    rec["values"] = indices(info.values);
+  if (info.refine) {
+    SmallVector<Value> gains(info.refine.getGains());
+    rec["refine"] = json::Object{
+        {"anchor", bufferIndexOf(info.refine.getAnchor())},
+        {"value", bufferIndexOf(info.refine.getValue())},
+        {"gains", indices(gains)},
+        {"activation", stringifyActivation(info.refine.getActivation())}};
+  }
+  json::Array convs;
+  for (ShortConvOp conv : info.convs)
+    convs.push_back(json::Object{
+        {"input", bufferIndexOf(conv.getInput())},
+        {"weight", bufferIndexOf(conv.getWeight())},
+        {"bias", conv.getBias() ? bufferIndexOf(conv.getBias()) : -1},
+        {"cache", conv.getCache() ? bufferIndexOf(conv.getCache()) : -1},
+        {"activation", stringifyConvActivation(conv.getActivation())},
+        {"output", bufferIndexOf(conv.getOutput())}});
+  rec["short_convs"] = std::move(convs);
+
+  json::Array symbolArray;
+  for (const std::string &s : symbols)
+    symbolArray.push_back(s);
+  json::Object manifest{{"version", 1},
+                        {"function", func.getSymName().str()},
+                        {"symbols", std::move(symbolArray)},
+                        {"buffers", std::move(bufferArray)},
+                        {"recurrence", std::move(rec)}};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << json::Value(std::move(manifest));
+  return text;
+}
+
+/// Tags a parallel loop with the roles of its dimensions.
+void setLoopRoles(scf::ParallelOp loop, ArrayRef<StringRef> roles) {
+  OpBuilder b(loop);
+  SmallVector<Attribute> attrs;
+  for (StringRef role : roles)
+    attrs.push_back(b.getStringAttr(role));
+  loop->setAttr("prism.loop_roles", b.getArrayAttr(attrs));
+}
+
+void SpecLowering::emitConv(OpBuilder &b, ShortConvOp conv) {
+  Location loc = conv.getLoc();
+  Emitter e{b, loc};
+  Value x = memrefOf(conv.getInput());
+  Value weight = memrefOf(conv.getWeight());
+  Value bias = conv.getBias() ? memrefOf(conv.getBias()) : Value();
+  Value cache = conv.getCache() ? memrefOf(conv.getCache()) : Value();
+  Value y = memrefOf(conv.getOutput());
+  int64_t window = cast<MemRefType>(weight.getType()).getDimSize(2);
+  Type outElem = cast<MemRefType>(y.getType()).getElementType();
+  bool silu = conv.getActivation() == ConvActivation::silu;
+
+  // One lane per channel d; programs over (t, b, h).
+  SmallVector<Value> lbs(4, e.idx(0)), steps(4, e.idx(1));
+  SmallVector<Value> ubs = {dimOf(b, loc, x, 1), dimOf(b, loc, x, 0),
+                            dimOf(b, loc, x, 2), dimOf(b, loc, x, 3)};
+  auto loop = scf::ParallelOp::create(
+      b, loc, lbs, ubs, steps,
+      [&](OpBuilder &nb, Location nloc, ValueRange iv) {
+        Emitter n{nb, nloc};
+        Value t = iv[0], bi = iv[1], h = iv[2], d = iv[3];
+        Value acc = bias ? n.loadScalar(bias, {h, d}) : n.f32(0.0);
+        for (int64_t j = 0; j < window; ++j) {
+          // x_{t-j}, from the cache (oldest first) or zero before t = 0.
+          Value shift = n.idx(j);
+          Value inRange = arith::CmpIOp::create(
+              nb, nloc, arith::CmpIPredicate::sge, t, shift);
+          auto select = scf::IfOp::create(
+              nb, nloc, TypeRange{nb.getF32Type()}, inRange,
+              /*withElseRegion=*/true);
+          {
+            OpBuilder::InsertionGuard guard(nb);
+            nb.setInsertionPointToStart(select.thenBlock());
+            Value ti = arith::SubIOp::create(nb, nloc, t, shift);
+            scf::YieldOp::create(nb, nloc, n.loadScalar(x, {bi, ti, h, d}));
+            nb.setInsertionPointToStart(select.elseBlock());
+            Value prior = n.f32(0.0);
+            if (cache) {
+              // t - j < 0: cache row (W - 1) + (t - j).
+              Value row = arith::SubIOp::create(
+                  nb, nloc, arith::AddIOp::create(nb, nloc, t, n.idx(window - 1)),
+                  shift);
+              prior = n.loadScalar(cache, {bi, row, h, d});
+            }
+            scf::YieldOp::create(nb, nloc, prior);
+          }
+          Value wj = n.loadScalar(weight, {h, d, n.idx(j)});
+          acc = n.add(acc, n.mul(wj, select.getResult(0)));
+        }
+        if (silu)
+          acc = n.silu(acc);
+        memref::StoreOp::create(nb, nloc, n.fromF32(acc, outElem), y,
+                                ValueRange{bi, t, h, d});
+      });
+  setLoopRoles(loop, {"program", "program", "program", "lane"});
+}
+
+void SpecLowering::emitSequentialScan(OpBuilder &b) {
+  ScanOp scan = info.scan;
+  Location loc = scan.getLoc();
+  Emitter e{b, loc};
+  const int64_t kDim = info.keyDim;
+  Value q = memrefOf(info.query);
+  Value out = memrefOf(scan.getOutput());
+  Value init = info.initialState ? memrefOf(info.initialState) : Value();
+  Value fin = scan.getFinalState() ? memrefOf(scan.getFinalState()) : Value();
+  Type outElem = cast<MemRefType>(out.getType()).getElementType();
+  bool kv = info.layout == StateLayout::kv;
+  // Each lane holds `slice` entries of its row, from key index k0 on.
+  const int64_t slice = kDim / kSplit;
+  VectorType rowType = VectorType::get({slice}, b.getF32Type());
+
+  // Programs over (h, b, v-tile); lanes over (k-part, row in the tile), the
+  // k-part fastest so that the lanes of a row are neighbours in a warp.
+  SmallVector<Value> ubs = {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0),
+                            e.idx(info.valueDim / vTile)};
+  SmallVector<StringRef> roles = {"program", "program", "program"};
+  if (kSplit > 1) {
+    ubs.push_back(e.idx(kSplit));
+    roles.push_back("lane");
+  }
+  ubs.push_back(e.idx(vTile));
+  roles.push_back("lane");
+  SmallVector<Value> lbs(ubs.size(), e.idx(0)), steps(ubs.size(), e.idx(1));
+  auto loop = scf::ParallelOp::create(
+      b, loc, lbs, ubs, steps,
+      [&](OpBuilder &nb, Location nloc, ValueRange iv) {
+        Emitter n{nb, nloc};
+        Value h = iv[0], bi = iv[1];
+        Value part = kSplit > 1 ? iv[3] : n.idx(0);
+        Value v = arith::AddIOp::create(
+            nb, nloc, arith::MulIOp::create(nb, nloc, iv[2], n.idx(vTile)),
+            iv.back());
+        Value k0 = arith::MulIOp::create(nb, nloc, part, n.idx(slice));
+        auto kAt = [&](OpBuilder &ab, Location aloc, int64_t k) -> Value {
+          return arith::AddIOp::create(
+              ab, aloc, k0, arith::ConstantIndexOp::create(ab, aloc, k));
+        };
+
+        // Row v of S_{-1}.
+        Value s0;
+        if (!init) {
+          s0 = arith::ConstantOp::create(
+              nb, nloc, DenseElementsAttr::get(rowType, nb.getF32FloatAttr(0)));
+        } else if (kv) {
+          SmallVector<Value> elems;
+          for (int64_t k = 0; k < slice; ++k)
+            elems.push_back(n.loadScalar(init, {bi, h, kAt(nb, nloc, k), v}));
+          s0 = vector::FromElementsOp::create(nb, nloc, rowType, elems);
+        } else {
+          s0 = n.loadVector(init, {bi, h, v, k0}, slice);
+        }
+
+        Value numSteps = dimOf(nb, nloc, q, 1);
+        auto walk = scf::ForOp::create(
+            nb, nloc, n.idx(0), numSteps, n.idx(1), ValueRange{s0},
+            [&](OpBuilder &fb, Location floc, Value t, ValueRange carried) {
+              Emitter f{fb, floc};
+              Value s = carried[0];
+              SmallVector<Value> bth = {bi, t, h};
+              SmallVector<Value> bthv = {bi, t, h, v};
+              SmallVector<Value> bth0 = {bi, t, h, k0};
+              // <x, y> over the whole row: the lanes of a row combine their
+              // partial sums.
+              auto rowDot = [&](Value x, Value y) {
+                Value sum = f.dot(x, y);
+                for (int64_t offset = kSplit / 2; offset >= 1; offset /= 2) {
+                  auto shuffle = gpu::ShuffleOp::create(
+                      fb, floc, sum, static_cast<int32_t>(offset),
+                      static_cast<int32_t>(32), gpu::ShuffleMode::XOR);
+                  sum = f.add(sum, shuffle.getShuffleResult());
+                }
+                return sum;
+              };
+              const int64_t kDim = slice;
+
+              // Forget: s <- s A_t.
+              switch (info.family) {
+              case ForgetFamily::identity:
+                break;
+              case ForgetFamily::scalar: {
+                Value g = f.loadScalar(memrefOf(info.logDecay), bth);
+                s = f.mul(s, f.splat(f.exp(g), kDim));
+                break;
+              }
+              case ForgetFamily::diagonal: {
+                Value g = f.loadVector(memrefOf(info.logDecay), bth0, kDim);
+                s = f.mul(s, f.exp(g));
+                break;
+              }
+              case ForgetFamily::delta: {
+                Value w = f.loadVector(memrefOf(info.eraseKey), bth0, kDim);
+                if (info.normalizeEraseKey) {
+                  Value norm2 = f.add(rowDot(w, w), f.f32(1e-12));
+                  Value inv =
+                      f.div(f.f32(1.0), math::SqrtOp::create(fb, floc, norm2));
+                  w = f.mul(w, f.splat(inv, kDim));
+                }
+                Value beta = f.loadScalar(memrefOf(info.eraseStrength), bth);
+                Value coeff = f.mul(beta, rowDot(s, w));
+                s = f.sub(s, f.mul(f.splat(coeff, kDim), w));
+                if (info.logDecay) {
+                  Value g = f.loadScalar(memrefOf(info.logDecay), bth);
+                  s = f.mul(s, f.splat(f.exp(g), kDim));
+                }
+                break;
+              }
+              }
+
+              // Injection values d_l[v]: loaded, or the refinement path.
+              SmallVector<Value> deltas;
+              if (info.refine) {
+                Value anchor = f.loadScalar(memrefOf(info.refine.getAnchor()),
+                                            bthv);
+                Value value = f.loadScalar(memrefOf(info.refine.getValue()),
+                                           bthv);
+                Value r = f.sub(value, anchor);
+                for (Value gain : info.refine.getGains()) {
+                  Value p = f.loadScalar(memrefOf(gain), bthv);
+                  Value pr = f.mul(p, r);
+                  Value d = info.refine.getActivation() == Activation::gelu
+                                ? f.gelu(pr)
+                                : pr;
+                  deltas.push_back(d);
+                  r = f.sub(r, d);
+                }
+              } else {
+                for (Value value : info.values)
+                  deltas.push_back(f.loadScalar(memrefOf(value), bthv));
+              }
+
+              // Injection: s <- s + sum_l beta_l d_l k_l.
+              for (auto [l, key] : llvm::enumerate(info.keys)) {
+                Value coeff = deltas[l];
+                if (!info.injectGates.empty())
+                  coeff = f.mul(
+                      coeff, f.loadScalar(memrefOf(info.injectGates[l]), bth));
+                Value k = f.loadVector(memrefOf(key), bth0, kDim);
+                s = f.add(s, f.mul(f.splat(coeff, kDim), k));
+              }
+
+              // Readout.
+              Value qt = f.loadVector(q, bth0, kDim);
+              Value o = f.mul(f.f32(info.scale), rowDot(s, qt));
+              if (kSplit > 1) {
+                // Every lane of the row holds o; the first one stores it.
+                Value first = arith::CmpIOp::create(
+                    fb, floc, arith::CmpIPredicate::eq, part, f.idx(0));
+                auto store = scf::IfOp::create(fb, floc, first);
+                OpBuilder::InsertionGuard guard(fb);
+                fb.setInsertionPointToStart(store.thenBlock());
+                memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out,
+                                        bthv);
+              } else {
+                memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out,
+                                        bthv);
+              }
+              scf::YieldOp::create(fb, floc, s);
+            });
+
+        if (fin) {
+          Value s = walk.getResult(0);
+          if (kv) {
+            for (int64_t k = 0; k < slice; ++k) {
+              Value elem = vector::ExtractOp::create(nb, nloc, s, k);
+              memref::StoreOp::create(nb, nloc, elem, fin,
+                                      ValueRange{bi, h, kAt(nb, nloc, k), v});
+            }
+          } else {
+            vector::StoreOp::create(nb, nloc, s, fin, ValueRange{bi, h, v, k0});
+          }
+        }
+      });
+  setLoopRoles(loop, roles);
+}
+
+LogicalResult SpecLowering::run() {
+  if (failed(checkSchedule()))
+    return failure();
+  collectBuffers();
+  nameBuffers();
+
+  // The program: every buffer an argument, inputs first, then outputs, then
+  // workspaces.
+  SmallVector<Type> argTypes;
+  for (const BufferDesc &desc : buffers)
+    argTypes.push_back(desc.type);
+  OpBuilder b(func);
+  Location loc = func.getLoc();
+  newFunc = func::FuncOp::create(b, loc, func.getSymName(),
+                                 b.getFunctionType(argTypes, {}));
+  Block *entry = newFunc.addEntryBlock();
+  for (auto [i, tensor] : llvm::enumerate(bufferTensors)) {
+    memrefs[tensor] = entry->getArgument(i);
+    newFunc.setArgAttr(i, "prism.name", b.getStringAttr(buffers[i].name));
+    newFunc.setArgAttr(i, "prism.role", b.getStringAttr(buffers[i].role));
+  }
+  newFunc->setAttr("prism.manifest", b.getStringAttr(manifestText()));
+  newFunc->setAttr("prism.schedule",
+                   ScheduleAttr::get(func.getContext(), schedule.getKind(),
+                                     schedule.getChunk(), vTile, kSplit,
+                                     schedule.getWarps(),
+                                     schedule.getStages()));
+
+  b.setInsertionPointToStart(entry);
+  for (ShortConvOp conv : info.convs)
+    emitConv(b, conv);
+  emitSequentialScan(b);
+  func::ReturnOp::create(b, loc);
+
+  func.erase();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+struct ConvertRecurrenceToSCFPass
+    : prism::impl::ConvertRecurrenceToSCFBase<ConvertRecurrenceToSCFPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (target != "cpu" && target != "gpu") {
+      getOperation().emitError() << "prism-convert-recurrence-to-scf: unknown "
+                                    "target '"
+                                 << target << "' (expected cpu or gpu)";
+      return signalPassFailure();
+    }
+    SmallVector<func::FuncOp> specs;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (isRecurrenceSpec(func))
+        specs.push_back(func);
+    for (func::FuncOp func : specs) {
+      FailureOr<RecurrenceInfo> info = analyzeRecurrence(func);
+      if (failed(info))
+        return signalPassFailure();
+      SpecLowering lowering(func, *info, target == "gpu");
+      if (failed(lowering.run()))
+        return signalPassFailure();
+    }
+    // Anything of the dialect left outside a specification is an error.
+    WalkResult leftover = getOperation().walk([](Operation *op) {
+      if (isa<RecurrenceDialect>(op->getDialect())) {
+        op->emitOpError() << "is outside a function that can be lowered";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (leftover.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

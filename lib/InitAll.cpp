@@ -1,0 +1,15 @@
+//===- InitAll.cpp - Register prism's dialects, passes, pipelines ---------===//
+
+#include "prism/InitAll.h"
+#include "prism/Passes.h"
+#include "prism/Pipelines/Pipelines.h"
+
+#include "mlir/IR/DialectRegistry.h"
+
+void prism::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<recurrence::RecurrenceDialect>();
+}
+
+void prism::registerAllPasses() { registerPrismPasses(); }
+
+void prism::registerAllPipelines() { registerPipelines(); }

@@ -1,0 +1,105 @@
+//===- Pipelines.cpp - Named end-to-end pipelines -------------------------===//
+//
+// prism-cpu-pipeline: specification -> loop nests -> LLVM dialect (JIT).
+// prism-gpu-pipeline: specification -> loop nests -> GPU launches -> kernels
+//                     in NVVM -> PTX for sm_90a, plus a manifest per program.
+//
+//===----------------------------------------------------------------------===//
+
+#include "prism/Pipelines/Pipelines.h"
+#include "prism/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+
+namespace {
+/// Appends a textual pipeline (a nested list of upstream passes) to `pm`.
+void addText(OpPassManager &pm, StringRef text) {
+  if (failed(parsePassPipeline(text, pm, llvm::errs())))
+    llvm::report_fatal_error(llvm::Twine("prism: bad built-in pipeline: ") +
+                             text);
+}
+} // namespace
+
+void prism::buildScheduleLoweringPipeline(OpPassManager &pm,
+                                          StringRef target) {
+  // Make the schedule of every scan explicit.
+  pm.addPass(createSelectSchedule());
+  // Apply it: tensors to buffers, one scf.parallel nest per kernel. No
+  // canonicalization here: it may rebuild the nests without their
+  // `prism.loop_roles`.
+  ConvertRecurrenceToSCFOptions options;
+  options.target = target.str();
+  pm.addPass(createConvertRecurrenceToSCF(options));
+}
+
+void prism::buildCPUCodegenPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Parallel nests become sequential loops; bf16 conversions become integer
+  // arithmetic (no native bf16 on the host); erf comes from libm.
+  addText(pm, "convert-scf-to-cf,"
+              "arith-expand{include-bf16=true},"
+              "convert-math-to-libm,"
+              "convert-vector-to-llvm,"
+              "convert-math-to-llvm,"
+              "expand-strided-metadata,"
+              "lower-affine,"
+              "finalize-memref-to-llvm,"
+              "convert-arith-to-llvm,"
+              "convert-cf-to-llvm,"
+              "convert-func-to-llvm,"
+              "reconcile-unrealized-casts");
+}
+
+void prism::buildCPUPipeline(OpPassManager &pm) {
+  buildScheduleLoweringPipeline(pm, "cpu");
+  buildCPUCodegenPipeline(pm);
+}
+
+void prism::buildGPUPipeline(OpPassManager &pm,
+                             const GPUPipelineOptions &options) {
+  buildScheduleLoweringPipeline(pm, "gpu");
+  // Target mapping: programs to blocks, lanes to threads, then launches.
+  addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"
+              "convert-parallel-loops-to-gpu),"
+              "gpu-kernel-outlining,canonicalize,cse");
+  // The host side becomes the manifest; only kernels remain.
+  pm.addPass(createCollectLaunches());
+  // Kernels to NVVM for the chosen chip.
+  std::string toolkit = options.toolkit;
+  if (toolkit.empty()) {
+    const char *home = std::getenv("CUDA_HOME");
+    toolkit = home && *home ? home : "/usr/local/cuda";
+  }
+  addText(pm, "nvvm-attach-target{chip=" + options.chip.getValue() +
+                  " features=" + options.features.getValue() +
+                  " O=" + std::to_string(options.optLevel) + "}");
+  addText(pm, "gpu.module(lower-affine,convert-scf-to-cf,"
+              "convert-gpu-to-nvvm{index-bitwidth=64},"
+              "canonicalize,cse,reconcile-unrealized-casts)");
+  // NVVM to PTX (libdevice linked from the toolkit), then to files.
+  addText(pm, "gpu-module-to-binary{format=isa toolkit=" + toolkit + "}");
+  ExportKernelsOptions exportOptions;
+  exportOptions.outputDir = options.outputDir;
+  pm.addPass(createExportKernels(exportOptions));
+}
+
+void prism::registerPipelines() {
+  PassPipelineRegistration<>(
+      "prism-cpu-pipeline",
+      "Lower recurrence specifications to LLVM dialect host code (CPU "
+      "backend)",
+      [](OpPassManager &pm) { buildCPUPipeline(pm); });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "prism-gpu-pipeline",
+      "Lower recurrence specifications to PTX kernels and manifests",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildGPUPipeline(pm, options);
+      });
+}

@@ -1,0 +1,298 @@
+//===- CollectLaunches.cpp - Host launch code to kernel manifests ---------===//
+//
+// prism's runtime launches kernels from a manifest, so the host side of the
+// GPU program is data: for each gpu.launch_func, the kernel's name, how each
+// kernel operand maps to a buffer or an index expression, and the grid and
+// block sizes as expressions over the dynamic dimensions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "prism/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/Support/JSON.h"
+
+namespace prism {
+#define GEN_PASS_DEF_COLLECTLAUNCHES
+#include "prism/Passes.h.inc"
+} // namespace prism
+
+using namespace mlir;
+namespace json = llvm::json;
+
+namespace {
+
+/// An expression that is a plain integer is written as a JSON integer.
+json::Value exprValue(const std::string &text) {
+  int64_t value;
+  if (!llvm::StringRef(text).getAsInteger(10, value))
+    return value;
+  return text;
+}
+
+/// Renders host index computations as manifest expressions.
+class ExprTracer {
+public:
+  ExprTracer(func::FuncOp func, const json::Array &buffers)
+      : func(func), buffers(buffers) {}
+
+  FailureOr<std::string> trace(Value value) {
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      return fail(value, "a function argument used as an index");
+    Operation *op = value.getDefiningOp();
+    if (auto cst = dyn_cast<arith::ConstantOp>(op))
+      if (auto attr = dyn_cast<IntegerAttr>(cst.getValue()))
+        return std::to_string(attr.getInt());
+    if (auto dim = dyn_cast<memref::DimOp>(op))
+      return traceDim(dim);
+    if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp,
+            arith::ExtUIOp, arith::TruncIOp>(op))
+      return trace(op->getOperand(0));
+    auto binary = [&](StringRef fmt) -> FailureOr<std::string> {
+      FailureOr<std::string> lhs = trace(op->getOperand(0));
+      FailureOr<std::string> rhs = trace(op->getOperand(1));
+      if (failed(lhs) || failed(rhs))
+        return failure();
+      if (fmt == "ceildiv" || fmt == "min" || fmt == "max")
+        return (fmt + "(" + *lhs + ", " + *rhs + ")").str();
+      return "(" + *lhs + " " + fmt.str() + " " + *rhs + ")";
+    };
+    if (isa<arith::AddIOp>(op))
+      return binary("+");
+    if (isa<arith::SubIOp>(op))
+      return binary("-");
+    if (isa<arith::MulIOp>(op))
+      return binary("*");
+    if (isa<arith::DivUIOp, arith::DivSIOp, arith::FloorDivSIOp>(op))
+      return binary("/");
+    if (isa<arith::CeilDivSIOp, arith::CeilDivUIOp>(op))
+      return binary("ceildiv");
+    if (isa<arith::MinSIOp, arith::MinUIOp>(op))
+      return binary("min");
+    if (isa<arith::MaxSIOp, arith::MaxUIOp>(op))
+      return binary("max");
+    if (auto apply = dyn_cast<affine::AffineApplyOp>(op)) {
+      SmallVector<std::string> operands;
+      for (Value operand : apply.getMapOperands()) {
+        FailureOr<std::string> text = trace(operand);
+        if (failed(text))
+          return failure();
+        operands.push_back(*text);
+      }
+      AffineMap map = apply.getAffineMap();
+      return traceAffine(map.getResult(0), operands, map.getNumDims(), apply);
+    }
+    return fail(value, "an unsupported host computation");
+  }
+
+private:
+  FailureOr<std::string> fail(Value value, StringRef what) {
+    emitError(value.getLoc()) << "launch size depends on " << what
+                              << "; it cannot be written to the manifest";
+    return failure();
+  }
+
+  FailureOr<std::string> traceDim(memref::DimOp dim) {
+    auto arg = dyn_cast<BlockArgument>(dim.getSource());
+    std::optional<int64_t> index = dim.getConstantIndex();
+    if (!arg || arg.getOwner()->getParentOp() != func || !index)
+      return fail(dim, "the size of a value that is not a buffer");
+    const json::Object *buffer =
+        buffers[arg.getArgNumber()].getAsObject();
+    const json::Value &size = (*buffer->getArray("shape"))[*index];
+    if (auto text = size.getAsString())
+      return text->str();
+    return std::to_string(*size.getAsInteger());
+  }
+
+  FailureOr<std::string> traceAffine(AffineExpr expr,
+                                     ArrayRef<std::string> operands,
+                                     unsigned numDims, Operation *op) {
+    if (auto cst = dyn_cast<AffineConstantExpr>(expr))
+      return std::to_string(cst.getValue());
+    if (auto d = dyn_cast<AffineDimExpr>(expr))
+      return operands[d.getPosition()];
+    if (auto s = dyn_cast<AffineSymbolExpr>(expr))
+      return operands[numDims + s.getPosition()];
+    auto bin = cast<AffineBinaryOpExpr>(expr);
+    FailureOr<std::string> lhs =
+        traceAffine(bin.getLHS(), operands, numDims, op);
+    FailureOr<std::string> rhs =
+        traceAffine(bin.getRHS(), operands, numDims, op);
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    switch (bin.getKind()) {
+    case AffineExprKind::Add:
+      return "(" + *lhs + " + " + *rhs + ")";
+    case AffineExprKind::Mul:
+      return "(" + *lhs + " * " + *rhs + ")";
+    case AffineExprKind::FloorDiv:
+      return "(" + *lhs + " / " + *rhs + ")";
+    case AffineExprKind::CeilDiv:
+      return "ceildiv(" + *lhs + ", " + *rhs + ")";
+    default: {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      expr.print(os);
+      op->emitOpError() << "uses an affine expression the manifest cannot "
+                           "express: "
+                        << text;
+      return failure();
+    }
+    }
+  }
+
+  func::FuncOp func;
+  const json::Array &buffers;
+};
+
+struct CollectLaunchesPass
+    : prism::impl::CollectLaunchesBase<CollectLaunchesPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<NamedAttribute> manifests;
+    SmallVector<func::FuncOp> hosts;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (func->hasAttr("prism.manifest"))
+        hosts.push_back(func);
+
+    for (func::FuncOp func : hosts) {
+      auto text = func->getAttrOfType<StringAttr>("prism.manifest");
+      llvm::Expected<json::Value> parsed = json::parse(text.getValue());
+      if (!parsed) {
+        func.emitOpError() << "has a malformed prism.manifest: "
+                           << llvm::toString(parsed.takeError());
+        return signalPassFailure();
+      }
+      json::Object &manifest = *parsed->getAsObject();
+      const json::Array &buffers = *manifest.getArray("buffers");
+      ExprTracer tracer(func, buffers);
+      std::string schedule = "sequential";
+      if (auto attr = func->getAttrOfType<prism::recurrence::ScheduleAttr>(
+              "prism.schedule"))
+        schedule = prism::recurrence::stringifyScheduleKind(attr.getKind()).str();
+
+      // All kernels of one program go into one gpu.module, hence one PTX.
+      OpBuilder b(module.getContext());
+      b.setInsertionPointToEnd(module.getBody());
+      std::string moduleName = func.getSymName().str() + "_kernels";
+      auto kernels = gpu::GPUModuleOp::create(b, func.getLoc(), moduleName);
+      json::Array kernelArray;
+      int kernelIndex = 0;
+      WalkResult walk = func.walk([&](gpu::LaunchFuncOp launch) {
+        // Outlining names kernels per gpu.module; in the shared module they
+        // need names of their own.
+        std::string name = func.getSymName().str() + "_kernel" +
+                           std::to_string(kernelIndex++);
+        json::Object kernel;
+        kernel["name"] = name;
+        kernel["schedule"] = schedule;
+        json::Array params;
+        for (Value operand : launch.getKernelOperands()) {
+          if (isa<MemRefType>(operand.getType())) {
+            auto arg = dyn_cast<BlockArgument>(operand);
+            if (!arg || arg.getOwner()->getParentOp() != func) {
+              launch.emitOpError() << "passes a memref that is not one of the "
+                                      "program's buffers";
+              return WalkResult::interrupt();
+            }
+            params.push_back(json::Object{{"kind", "buffer"},
+                                          {"buffer", arg.getArgNumber()},
+                                          {"abi", "memref"}});
+            continue;
+          }
+          if (!operand.getType().isIntOrIndex()) {
+            launch.emitOpError() << "passes an operand of type "
+                                 << operand.getType()
+                                 << " that the manifest cannot describe";
+            return WalkResult::interrupt();
+          }
+          FailureOr<std::string> value = tracer.trace(operand);
+          if (failed(value))
+            return WalkResult::interrupt();
+          params.push_back(
+              json::Object{{"kind", "index"}, {"value", exprValue(*value)}});
+        }
+        kernel["params"] = std::move(params);
+        gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+        gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+        json::Array gridArray, blockArray;
+        for (Value v : {grid.x, grid.y, grid.z}) {
+          FailureOr<std::string> e = tracer.trace(v);
+          if (failed(e))
+            return WalkResult::interrupt();
+          gridArray.push_back(exprValue(*e));
+        }
+        for (Value v : {block.x, block.y, block.z}) {
+          FailureOr<std::string> e = tracer.trace(v);
+          if (failed(e))
+            return WalkResult::interrupt();
+          blockArray.push_back(exprValue(*e));
+        }
+        kernel["grid"] = std::move(gridArray);
+        kernel["block"] = std::move(blockArray);
+        std::string shared = "0";
+        if (Value dyn = launch.getDynamicSharedMemorySize()) {
+          FailureOr<std::string> e = tracer.trace(dyn);
+          if (failed(e))
+            return WalkResult::interrupt();
+          shared = *e;
+        }
+        kernel["shared_memory_bytes"] = exprValue(shared);
+        kernelArray.push_back(std::move(kernel));
+
+        // Move the outlined kernel into the program's module.
+        auto source = SymbolTable::lookupNearestSymbolFrom<gpu::GPUModuleOp>(
+            module, launch.getKernelModuleName());
+        if (!source) {
+          launch.emitOpError() << "refers to a missing gpu.module";
+          return WalkResult::interrupt();
+        }
+        auto kernelFunc =
+            source.lookupSymbol<gpu::GPUFuncOp>(launch.getKernelName());
+        kernelFunc.setName(name);
+        // Launch bounds: ptxas then budgets registers for the real block.
+        SmallVector<int32_t> bounds;
+        for (Value v : {block.x, block.y, block.z})
+          if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
+            bounds.push_back(static_cast<int32_t>(c.value()));
+        if (bounds.size() == 3)
+          kernelFunc->setAttr("nvvm.maxntid",
+                              b.getDenseI32ArrayAttr(bounds));
+        kernelFunc->moveBefore(kernels.getBody(), kernels.getBody()->end());
+        source.erase();
+        return WalkResult::advance();
+      });
+      if (walk.wasInterrupted())
+        return signalPassFailure();
+      // Erasing the host function must not drop work: everything left besides
+      // launches must be side-effect free size computations.
+      WalkResult leftover = func.walk([&](Operation *op) {
+        if (isa<gpu::LaunchFuncOp, func::ReturnOp, func::FuncOp>(op) ||
+            isPure(op))
+          return WalkResult::advance();
+        op->emitOpError() << "remains on the host after GPU mapping; only "
+                             "kernel launches can be described in a manifest";
+        return WalkResult::interrupt();
+      });
+      if (leftover.wasInterrupted())
+        return signalPassFailure();
+
+      manifest["backend"] = "cuda";
+      manifest["module"] = func.getSymName().str() + ".ptx";
+      manifest["kernels"] = std::move(kernelArray);
+      std::string out;
+      llvm::raw_string_ostream os(out);
+      os << json::Value(std::move(manifest));
+      manifests.push_back(
+          b.getNamedAttr(func.getSymName(), b.getStringAttr(out)));
+      func.erase();
+    }
+    module->setAttr("prism.manifests",
+                    DictionaryAttr::get(module.getContext(), manifests));
+  }
+};
+} // namespace

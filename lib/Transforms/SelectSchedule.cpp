@@ -1,0 +1,92 @@
+//===- SelectSchedule.cpp - Choose a schedule per scan ---------------------===//
+//
+// Makes the schedule explicit in the IR, so that what a lowering builds is
+// visible (and changeable) before it happens.
+//
+//===----------------------------------------------------------------------===//
+
+#include "prism/Passes.h"
+
+#include "mlir/IR/Verifier.h"
+
+namespace prism {
+#define GEN_PASS_DEF_SELECTSCHEDULE
+#include "prism/Passes.h.inc"
+} // namespace prism
+
+using namespace mlir;
+using namespace prism;
+using namespace prism::recurrence;
+
+namespace {
+struct SelectSchedulePass
+    : prism::impl::SelectScheduleBase<SelectSchedulePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    std::optional<ScheduleKind> fallback = symbolizeScheduleKind(defaultKind);
+    if (!fallback) {
+      getOperation().emitError() << "prism-select-schedule: unknown "
+                                    "default-kind '"
+                                 << defaultKind << "'";
+      return signalPassFailure();
+    }
+    WalkResult result = getOperation().walk([&](ScanOp scan) {
+      ScheduleAttr current = scan.getScheduleAttr();
+      ScheduleKind kind = current ? current.getKind() : *fallback;
+      int64_t v = cast<RankedTensorType>(scan.getOutput().getType())
+                      .getShape()[3];
+      int64_t k = cast<RankedTensorType>(scan.getQuery().getType())
+                      .getShape()[3];
+      // Given parameters are kept; only zeros ("choose") are filled.
+      int64_t chunk = current ? current.getChunk() : 0;
+      int64_t vTile = current ? current.getVTile() : 0;
+      int64_t kSplit = current ? current.getKSplit() : 0;
+      int64_t warps = current ? current.getWarps() : 0;
+      int64_t stages = current ? current.getStages() : 0;
+      if (kind == ScheduleKind::sequential) {
+        // A lane keeps about 32 floats of its row: registers stay well under
+        // the limit, and K = 128 gives 4 lanes a row, 4x the parallelism.
+        if (!kSplit) {
+          kSplit = 1;
+          while (kSplit < 32 && k % (2 * kSplit) == 0 && k / kSplit > 32 &&
+                 (vTile == 0 || vTile * kSplit * 2 <= 1024))
+            kSplit *= 2;
+        }
+        // Rows per program: the largest divisor of V up to 128 that keeps
+        // a program within 256 lanes (8 warps), so that even register-heavy
+        // steps (delta forget, L = 3 in f32) fit the register file.
+        if (!vTile) {
+          for (int64_t t = std::min<int64_t>(v, 128); t >= 1; --t)
+            if (v % t == 0 && t * kSplit <= 256) {
+              vTile = t;
+              break;
+            }
+        }
+        if (!warps)
+          warps = std::min<int64_t>(32, (vTile * kSplit + 31) / 32);
+      } else {
+        if (!chunk)
+          chunk = 64;
+        if (!vTile)
+          vTile = v % 64 == 0 ? 64 : v;
+        if (!warps)
+          warps = 4;
+        if (!stages)
+          stages = 2;
+      }
+      auto schedule = ScheduleAttr::getChecked(
+          [&] { return scan.emitOpError() << "cannot choose a schedule: "; },
+          scan.getContext(), kind, chunk, vTile, kSplit, warps, stages);
+      if (!schedule)
+        return WalkResult::interrupt();
+      scan.setScheduleAttr(schedule);
+      if (failed(mlir::verify(scan, /*verifyRecursively=*/false)))
+        return WalkResult::interrupt();
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,216 @@
+"""Recurrence specifications as MLIR text.
+
+A `Spec` describes one recurrence of prism-math.md (forget family, rank-L
+injection, optional refinement write path and short convolution, initial and
+final state, schedule) and renders the `recurrence` dialect program that
+prism-opt and prism-run compile. B and T stay dynamic by default, so one
+compiled program serves every batch size and sequence length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+FAMILIES = ("identity", "scalar", "diagonal", "delta")
+DTYPES = ("f32", "f16", "bf16")
+SCHEDULES = ("sequential", "chunked_fused", "chunked_two_pass", "tree")
+
+
+@dataclass
+class Spec:
+    name: str
+    forget: str = "scalar"
+    rank: int = 1
+    heads: int = 2
+    key_dim: int = 32
+    value_dim: int = 32
+    dtype: str = "bf16"
+    output_dtype: Optional[str] = None
+    gate_dtype: str = "f32"
+    #: Delta forget: scalar gate alpha_t = exp(g_t).
+    delta_gate: bool = False
+    #: Delta forget: L2-normalise w inside the kernel.
+    normalize: bool = False
+    beta_max: float = 1.0
+    #: Injection gates beta^(l) (for delta, beta^(1) is the erase strength).
+    inject_gates: bool = False
+    #: "gelu" or "identity": values come from the refinement write path.
+    refine: Optional[str] = None
+    #: Anchor of the refinement is SiLU(ShortConv(x)) with this window.
+    conv_window: int = 0
+    initial_state: bool = False
+    final_state: bool = False
+    layout: str = "kv"
+    scale: Optional[float] = None
+    schedule: Optional[str] = "sequential"
+    schedule_params: dict = field(default_factory=dict)
+    batch: str = "?"
+    steps: str = "?"
+
+    def __post_init__(self) -> None:
+        if self.forget not in FAMILIES:
+            raise ValueError(f"unknown forget family {self.forget!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {self.dtype!r}")
+        if self.rank < 1:
+            raise ValueError("rank must be at least 1")
+        if self.conv_window and not self.refine:
+            raise ValueError("a short convolution feeds the refinement anchor")
+        if self.schedule is not None and self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}")
+
+    # -- shapes ---------------------------------------------------------
+    def _t(self, *dims, dtype: Optional[str] = None) -> str:
+        shape = "x".join(str(d) for d in dims)
+        return f"tensor<{shape}x{dtype or self.dtype}>"
+
+    def seq(self, width: Optional[int] = None, dtype: Optional[str] = None) -> str:
+        dims = [self.batch, self.steps, self.heads]
+        if width is not None:
+            dims.append(width)
+        return self._t(*dims, dtype=dtype)
+
+    def state(self) -> str:
+        k, v = self.key_dim, self.value_dim
+        inner = (k, v) if self.layout == "kv" else (v, k)
+        return self._t(self.batch, self.heads, *inner, dtype="f32")
+
+    # -- rendering ------------------------------------------------------
+    def mlir(self) -> str:
+        K, V, L = self.key_dim, self.value_dim, self.rank
+        out_dtype = self.output_dtype or self.dtype
+        args: List[str] = []
+        body: List[str] = []
+
+        def arg(name: str, ty: str) -> str:
+            args.append(f"%{name}: {ty}")
+            return f"%{name}"
+
+        q = arg("q", self.seq(K))
+        keys = [arg(f"k{l}", self.seq(K)) for l in range(L)]
+        gates = []
+        if self.forget == "delta":
+            beta = arg("beta", self.seq(dtype=self.dtype))
+        g = None
+        if self.forget == "scalar" or (self.forget == "delta" and self.delta_gate):
+            g = arg("g", self.seq(dtype=self.gate_dtype))
+        elif self.forget == "diagonal":
+            g = arg("g", self.seq(K, dtype=self.gate_dtype))
+        if self.inject_gates:
+            for l in range(L):
+                if self.forget == "delta" and l == 0:
+                    gates.append(beta)
+                else:
+                    gates.append(arg(f"gate{l}", self.seq(dtype=self.dtype)))
+
+        if self.refine:
+            if self.conv_window:
+                x = arg("x", self.seq(V))
+                w = arg("conv_w", self._t(self.heads, V, self.conv_window, dtype="f32"))
+                b = arg("conv_b", self._t(self.heads, V, dtype="f32"))
+            else:
+                u = arg("u", self.seq(V))
+            v = arg("v", self.seq(V))
+            gains = [arg(f"p{l}", self.seq(V)) for l in range(L)]
+        else:
+            values = [arg(f"v{l}", self.seq(V)) for l in range(L)]
+        s0 = arg("s0", self.state()) if self.initial_state else None
+
+        # Forget.
+        if self.forget == "identity":
+            body.append("%a = recurrence.identity_forget")
+        elif self.forget == "scalar":
+            body.append(f"%a = recurrence.scalar_forget {g} : {self.seq(dtype=self.gate_dtype)}")
+        elif self.forget == "diagonal":
+            body.append(f"%a = recurrence.diagonal_forget {g} : {self.seq(K, dtype=self.gate_dtype)}")
+        else:
+            gate = f" gate({g} : {self.seq(dtype=self.gate_dtype)})" if g else ""
+            attrs = []
+            if self.normalize:
+                attrs.append("normalize")
+            if self.beta_max != 1.0:
+                attrs.append(f"beta_max = {self.beta_max:.1f} : f64")
+            attr = " {" + ", ".join(attrs) + "}" if attrs else ""
+            body.append(f"%a = recurrence.delta_forget {keys[0]}, {beta}{gate}{attr}"
+                        f" : {self.seq(K)}, {self.seq()}")
+
+        # Write path.
+        if self.refine:
+            if self.conv_window:
+                body.append(f"%u = recurrence.short_conv silu {x}, {w} bias({b} : {self._t(self.heads, V, dtype='f32')})"
+                            f" : {self.seq(V)}, {self._t(self.heads, V, self.conv_window, dtype='f32')} -> {self.seq(V)}")
+                u = "%u"
+            dty = self.seq(V, dtype="f32")
+            body.append(f"%d:{L} = recurrence.refine {self.refine} {u}, {v}"
+                        f" gains({', '.join(gains)} : {', '.join([self.seq(V)] * L)})"
+                        f" : {self.seq(V)}, {self.seq(V)} -> {', '.join([dty] * L)}")
+            values = [f"%d#{l}" for l in range(L)]
+            value_types = [dty] * L
+        else:
+            value_types = [self.seq(V)] * L
+        gate_text = ""
+        if gates:
+            gate_text = f" gates({', '.join(gates)} : {', '.join([self.seq()] * L)})"
+        body.append(f"%b = recurrence.inject keys({', '.join(keys)} : {', '.join([self.seq(K)] * L)})"
+                    f" values({', '.join(values)} : {', '.join(value_types)}){gate_text}"
+                    f" -> !recurrence.injection<{L}>")
+
+        # Scan.
+        attrs = []
+        if self.schedule:
+            params = "".join(f", {k} = {v}" for k, v in self.schedule_params.items())
+            attrs.append(f"schedule = #recurrence.schedule<{self.schedule}{params}>")
+        if self.layout != "kv":
+            attrs.append(f"state_layout = #recurrence<state_layout {self.layout}>")
+        if self.scale is not None:
+            attrs.append(f"scale = {self.scale!r} : f64")
+        attr = " {" + ", ".join(attrs) + "}" if attrs else ""
+        init = f" initial({s0} : {self.state()})" if s0 else ""
+        out_ty = self.seq(V, dtype=out_dtype)
+        results = [out_ty] + ([self.state()] if self.final_state else [])
+        names = "%o, %s" if self.final_state else "%o"
+        body.append(f"{names} = recurrence.scan %a, %b, {q}{init}{attr}"
+                    f" : !recurrence.forget<{self.forget}>, !recurrence.injection<{L}>, {self.seq(K)}"
+                    f" -> {', '.join(results)}")
+        ret_vals = "%o, %s" if self.final_state else "%o"
+        body.append(f"return {ret_vals} : {', '.join(results)}")
+
+        res = results[0] if len(results) == 1 else "(" + ", ".join(results) + ")"
+        lines = [f"func.func @{self.name}({', '.join(args)}) -> {res} {{"]
+        lines += ["  " + line for line in body]
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+
+def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
+    """The correctness matrix of the sequential schedule: every forget family
+    (delta with and without gate) x L x dtype x with/without initial state,
+    plus the refinement write path with and without the short convolution,
+    and the vk state layout."""
+    specs = []
+    variants = [("identity", {}), ("scalar", {}), ("diagonal", {}),
+                ("delta", {}), ("delta", {"delta_gate": True})]
+    for family, extra in variants:
+        tag = family + ("_gated" if extra.get("delta_gate") else "")
+        for rank in ranks:
+            for dtype in dtypes:
+                for init in (False, True):
+                    name = f"{tag}_L{rank}_{dtype}_{'init' if init else 'zero'}"
+                    specs.append(Spec(name=name, forget=family, rank=rank, dtype=dtype,
+                                      key_dim=key_dim, value_dim=value_dim,
+                                      initial_state=init, final_state=init,
+                                      inject_gates=(family == "delta" or rank > 1),
+                                      **extra))
+    specs.append(Spec(name="prism_refine_gelu_L3", forget="delta", delta_gate=True, rank=3,
+                      refine="gelu", inject_gates=True, initial_state=True, final_state=True,
+                      key_dim=key_dim, value_dim=value_dim))
+    specs.append(Spec(name="prism_conv_refine_L2", forget="delta", delta_gate=True, rank=2,
+                      refine="identity", conv_window=4, inject_gates=True, dtype="f32",
+                      key_dim=key_dim, value_dim=value_dim))
+    specs.append(Spec(name="gla_vk_state", forget="diagonal", rank=1, initial_state=True,
+                      final_state=True, layout="vk", key_dim=key_dim, value_dim=value_dim))
+    specs.append(Spec(name="deltanet_normalized", forget="delta", rank=1, normalize=True,
+                      beta_max=2.0, inject_gates=True, dtype="f16", output_dtype="f32",
+                      key_dim=key_dim, value_dim=value_dim))
+    return specs

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Builds the GPU kit: everything the H200 run needs, compiled here.
+
+libMLIR does not travel, so PTX is compiled on this machine: every example
+in docs/examples, the sequential correctness matrix (every forget family x L
+x dtype x initial state, at K = V = 32, 64 and 128) and the benchmark
+programs of shared/targets.md (S1/S2 at H=16, K=V=128; S3 at H=32, K=V=64)
+go through prism-opt --prism-gpu-pipeline. The MLIR-free programs
+prism-gpu-test and prism-bench are copied next to them, with tools/gpu/run.sh.
+
+usage: tools/gpu/make-kit.py BUILD_DIR KIT_DIR
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from prism.spec import Spec, matrix  # noqa: E402
+
+
+def bench_specs():
+    """One program per recurrence of shared/targets.md, per head shape."""
+    out = []
+    for tag, heads, dim in (("s12", 16, 128), ("s3", 32, 64)):
+        common = dict(heads=heads, key_dim=dim, value_dim=dim, dtype="bf16")
+        out += [
+            Spec(name=f"{tag}_linear_attention", forget="identity", **common),
+            Spec(name=f"{tag}_simple_gla", forget="scalar", **common),
+            Spec(name=f"{tag}_gla", forget="diagonal", **common),
+            Spec(name=f"{tag}_deltanet", forget="delta", inject_gates=True, **common),
+            Spec(name=f"{tag}_gated_deltanet", forget="delta", delta_gate=True,
+                 inject_gates=True, **common),
+            Spec(name=f"{tag}_prism_eq18_l3", forget="delta", delta_gate=True, rank=3,
+                 refine="gelu", inject_gates=True, **common),
+        ]
+    return out
+
+
+def compile_spec(opt, path, outdir):
+    subprocess.run([opt, path, f"--prism-gpu-pipeline=output-dir={outdir}", "-o",
+                    os.devnull], check=True)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    build, kit = (os.path.abspath(a) for a in sys.argv[1:])
+    opt = os.path.join(build, "bin", "prism-opt")
+    shutil.rmtree(kit, ignore_errors=True)
+    for sub in ("bin", "specs", "test", "bench"):
+        os.makedirs(os.path.join(kit, sub))
+
+    tests = []
+    for dim in (32, 64, 128):
+        for s in matrix(key_dim=dim, value_dim=dim):
+            s.name = f"{s.name}_k{dim}"
+            tests.append(s)
+    for s in tests:
+        path = os.path.join(kit, "specs", s.name + ".mlir")
+        with open(path, "w") as f:
+            f.write(s.mlir())
+        compile_spec(opt, path, os.path.join(kit, "test"))
+    examples = os.path.join(ROOT, "docs", "examples")
+    for name in sorted(os.listdir(examples)):
+        if name.endswith(".mlir"):
+            compile_spec(opt, os.path.join(examples, name), os.path.join(kit, "test"))
+    for s in bench_specs():
+        path = os.path.join(kit, "specs", s.name + ".mlir")
+        with open(path, "w") as f:
+            f.write(s.mlir())
+        compile_spec(opt, path, os.path.join(kit, "bench"))
+
+    for tool in ("prism-gpu-test", "prism-bench"):
+        shutil.copy2(os.path.join(build, "bin", tool), os.path.join(kit, "bin", tool))
+    shutil.copy2(os.path.join(ROOT, "tools", "gpu", "run.sh"), os.path.join(kit, "run.sh"))
+    count = len([n for n in os.listdir(os.path.join(kit, "test")) if n.endswith(".ptx")])
+    print(f"kit: {kit}: {count} test programs, "
+          f"{len(os.listdir(os.path.join(kit, 'bench'))) // 2} benchmark programs")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine, from the kit that tools/gpu/make-kit.py built:
+# checks every test program against the float64 oracle, then times the
+# benchmark programs on S1, S2 and S3 (shared/targets.md). Writes logs and
+# a markdown table under $OUT (default ./gpu-out).
+set -u
+kit=$(cd "$(dirname "$0")" && pwd)
+out=${OUT:-$kit/gpu-out}
+mkdir -p "$out"
+status=0
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv
+} | tee "$out/device.txt"
+
+# Correctness: every program at several shapes (T not a multiple of 16/64).
+"$kit/bin/prism-gpu-test" --bind B=2,T=77 --bind B=1,T=130 --bind B=3,T=1 \
+  "$kit"/test/*.manifest.json >"$out/gpu-test.log" 2>&1 || status=1
+grep -E "FAIL|ERROR" "$out/gpu-test.log" | head -40
+tail -n 1 "$out/gpu-test.log"
+
+# Speed: S1, S2 for H=16 K=V=128 programs; S3 for H=32 K=V=64 ones.
+"$kit/bin/prism-bench" --markdown --label S1/S2 --bind B=8,T=4096 --bind B=2,T=16384 \
+  "$kit"/bench/s12_*.manifest.json >"$out/bench-s12.md" 2>&1 || status=1
+"$kit/bin/prism-bench" --markdown --label S3 --bind B=8,T=2048 \
+  "$kit"/bench/s3_*.manifest.json >"$out/bench-s3.md" 2>&1 || status=1
+cat "$out/bench-s12.md" "$out/bench-s3.md"
+exit $status

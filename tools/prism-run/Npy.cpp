@@ -1,0 +1,129 @@
+//===- Npy.cpp - Minimal .npy reader and writer ---------------------------===//
+
+#include "Npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace prism;
+using runtime::DType;
+
+namespace {
+const char *descrOf(DType type) {
+  switch (type) {
+  case DType::F32:
+    return "<f4";
+  case DType::F16:
+    return "<f2";
+  case DType::I32:
+    return "<i4";
+  case DType::I64:
+    return "<i8";
+  case DType::BF16:
+    return "<f4"; // written widened; see writeNpy
+  }
+  return "";
+}
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string text = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    text += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
+  return text + ")";
+}
+} // namespace
+
+bool prism::readNpy(const std::string &path, ref::HostBuffer &buffer,
+                    std::string &error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = path + ": cannot open";
+    return false;
+  }
+  char magic[8];
+  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) {
+    error = path + ": not a .npy file";
+    return false;
+  }
+  uint32_t headerLen = 0;
+  if (magic[6] == 1) {
+    unsigned char len[2];
+    in.read(reinterpret_cast<char *>(len), 2);
+    headerLen = len[0] | (len[1] << 8);
+  } else {
+    unsigned char len[4];
+    in.read(reinterpret_cast<char *>(len), 4);
+    headerLen = len[0] | (len[1] << 8) | (len[2] << 16) | (uint32_t(len[3]) << 24);
+  }
+  std::string header(headerLen, '\0');
+  if (!in.read(header.data(), headerLen)) {
+    error = path + ": truncated header";
+    return false;
+  }
+  if (header.find("'fortran_order': False") == std::string::npos) {
+    error = path + ": only C-order arrays are supported";
+    return false;
+  }
+  // bf16 buffers accept float32 files (NumPy has no bf16), rounded on load.
+  bool widenedBf16 = buffer.dtype == DType::BF16;
+  std::string want = std::string("'descr': '") + descrOf(buffer.dtype) + "'";
+  if (header.find(want) == std::string::npos) {
+    error = path + ": dtype does not match the buffer's " +
+            runtime::dtypeName(buffer.dtype) + " (header: " + header + ")";
+    return false;
+  }
+  std::string wantShape = "'shape': " + shapeText(buffer.shape);
+  if (header.find(wantShape) == std::string::npos) {
+    error = path + ": shape does not match the buffer's " + shapeText(buffer.shape) +
+            " (header: " + header + ")";
+    return false;
+  }
+  int64_t n = buffer.numElements();
+  if (widenedBf16) {
+    std::vector<float> values(n);
+    if (!in.read(reinterpret_cast<char *>(values.data()), n * 4)) {
+      error = path + ": truncated data";
+      return false;
+    }
+    for (int64_t i = 0; i < n; ++i)
+      buffer.set(i, values[i]);
+    return true;
+  }
+  if (!in.read(reinterpret_cast<char *>(buffer.bytes.data()),
+               buffer.bytes.size())) {
+    error = path + ": truncated data";
+    return false;
+  }
+  return true;
+}
+
+bool prism::writeNpy(const std::string &path, const ref::HostBuffer &buffer,
+                     std::string &error) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) {
+    error = path + ": cannot write";
+    return false;
+  }
+  std::string header = std::string("{'descr': '") + descrOf(buffer.dtype) +
+                       "', 'fortran_order': False, 'shape': " +
+                       shapeText(buffer.shape) + ", }";
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  out.write("\x93NUMPY\x01\x00", 8);
+  unsigned char len[2] = {static_cast<unsigned char>(header.size() & 0xff),
+                          static_cast<unsigned char>(header.size() >> 8)};
+  out.write(reinterpret_cast<char *>(len), 2);
+  out << header;
+  if (buffer.dtype == runtime::DType::BF16) {
+    for (int64_t i = 0; i < buffer.numElements(); ++i) {
+      float v = static_cast<float>(buffer.get(i));
+      out.write(reinterpret_cast<char *>(&v), 4);
+    }
+  } else {
+    out.write(reinterpret_cast<const char *>(buffer.bytes.data()),
+              buffer.bytes.size());
+  }
+  return static_cast<bool>(out);
+}

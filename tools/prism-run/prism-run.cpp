@@ -1,0 +1,294 @@
+//===- prism-run.cpp - Compile a specification for the CPU and run it -----===//
+//
+// The CPU backend's driver: parses a recurrence specification, lowers it with
+// prism-cpu-pipeline, JIT-compiles the host code, runs every program (or the
+// one named by --function) on inputs drawn from a seed or read from .npy
+// files, and checks every output against the float64 oracle within
+// prism-math.md section 7.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Npy.h"
+
+#include "prism/InitAll.h"
+#include "prism/Pipelines/Pipelines.h"
+#include "prism/Reference/Harness.h"
+#include "prism/Runtime/Manifest.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstdio>
+
+using namespace mlir;
+namespace runtime = prism::runtime;
+namespace ref = prism::ref;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<spec.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> functionName("function",
+                                         cl::desc("Run only this program"),
+                                         cl::init(""));
+static cl::list<std::string>
+    binds("bind", cl::desc("Dynamic dimension values, e.g. --bind B=2,T=77"),
+          cl::CommaSeparated);
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
+                              cl::init(1));
+static cl::list<std::string>
+    inputs("input", cl::desc("Read a buffer from .npy: --input q=q.npy"));
+static cl::opt<std::string>
+    saveDir("save", cl::desc("Write every output buffer as <dir>/<name>.npy"),
+            cl::init(""));
+static cl::opt<bool> dumpManifest("dump-manifest",
+                                  cl::desc("Print each program's manifest"),
+                                  cl::init(false));
+
+namespace {
+
+/// A memref descriptor for rank-N buffers, laid out as the LLVM lowering
+/// expects: allocated, aligned, offset, sizes[N], strides[N].
+struct Descriptor {
+  void *allocated = nullptr;
+  void *aligned = nullptr;
+  int64_t offset = 0;
+  std::vector<int64_t> sizes, strides;
+};
+
+bool parseBindings(runtime::Bindings &bindings, std::string &error) {
+  for (const std::string &entry : binds) {
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      error = "--bind expects NAME=VALUE, got '" + entry + "'";
+      return false;
+    }
+    char *end = nullptr;
+    long long value = std::strtoll(entry.c_str() + eq + 1, &end, 10);
+    if (*end != '\0' || value < 0) {
+      error = "--bind " + entry + ": value must be a non-negative integer";
+      return false;
+    }
+    bindings[entry.substr(0, eq)] = value;
+  }
+  return true;
+}
+
+/// Defaults that exercise the edges: T not a multiple of 16 or 64.
+int64_t defaultFor(const std::string &symbol) {
+  if (symbol == "B")
+    return 2;
+  if (symbol == "T")
+    return 77;
+  if (symbol == "H")
+    return 2;
+  return 3;
+}
+
+int runProgram(ExecutionEngine &engine, const std::string &manifestText) {
+  runtime::Manifest manifest;
+  std::string error;
+  if (!runtime::parseManifest(manifestText, manifest, error)) {
+    llvm::errs() << "error: internal manifest: " << error << "\n";
+    return 1;
+  }
+  if (dumpManifest)
+    llvm::outs() << manifestText << "\n";
+  runtime::Bindings bindings;
+  if (!parseBindings(bindings, error)) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  for (const std::string &symbol : manifest.symbols)
+    if (!bindings.count(symbol))
+      bindings[symbol] = defaultFor(symbol);
+
+  ref::Case c;
+  if (!ref::makeCase(manifest, bindings, seed, c, error)) {
+    llvm::errs() << "error: " << manifest.function << ": " << error << "\n";
+    return 1;
+  }
+  for (const std::string &entry : inputs) {
+    size_t eq = entry.find('=');
+    std::string name = entry.substr(0, eq);
+    int index = -1;
+    for (size_t i = 0; i < manifest.buffers.size(); ++i)
+      if (manifest.buffers[i].name == name)
+        index = i;
+    if (eq == std::string::npos || index < 0 ||
+        manifest.buffers[index].role != runtime::Role::Input) {
+      llvm::errs() << "error: --input " << entry << ": no input buffer named '"
+                   << name << "' in " << manifest.function << "\n";
+      return 1;
+    }
+    if (!prism::readNpy(entry.substr(eq + 1), c.buffers[index], error)) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+  }
+
+  std::vector<std::vector<double>> expected;
+  if (!ref::evaluateOracle(manifest, c, expected, error)) {
+    llvm::errs() << "error: oracle: " << error << "\n";
+    return 1;
+  }
+
+  // Every buffer, workspaces included, is an argument of the host program.
+  std::vector<Descriptor> descriptors(c.buffers.size());
+  std::vector<void *> args;
+  for (size_t i = 0; i < c.buffers.size(); ++i) {
+    Descriptor &d = descriptors[i];
+    ref::HostBuffer &buffer = c.buffers[i];
+    if (buffer.bytes.empty())
+      buffer.bytes.resize(16); // never hand out a null pointer
+    d.allocated = d.aligned = buffer.bytes.data();
+    d.sizes = buffer.shape;
+    d.strides.assign(d.sizes.size(), 1);
+    for (int r = static_cast<int>(d.sizes.size()) - 2; r >= 0; --r)
+      d.strides[r] = d.strides[r + 1] * d.sizes[r + 1];
+  }
+  for (Descriptor &d : descriptors) {
+    args.push_back(&d.allocated);
+    args.push_back(&d.aligned);
+    args.push_back(&d.offset);
+    for (int64_t &s : d.sizes)
+      args.push_back(&s);
+    for (int64_t &s : d.strides)
+      args.push_back(&s);
+  }
+  if (llvm::Error err = engine.invokePacked(manifest.function, args)) {
+    llvm::errs() << "error: running " << manifest.function << ": "
+                 << llvm::toString(std::move(err)) << "\n";
+    return 1;
+  }
+
+  std::string shape;
+  for (auto &[name, value] : c.bindings)
+    shape += (shape.empty() ? "" : ",") + name + "=" + std::to_string(value);
+  int failures = 0;
+  for (const ref::Check &check : ref::compare(manifest, c, expected)) {
+    std::printf("%s %s [%s] %s rel_err=%.3e tol=%.0e%s\n",
+                check.pass ? "PASS" : "FAIL", manifest.function.c_str(),
+                shape.c_str(), check.buffer.c_str(), check.relativeError,
+                check.tolerance, check.finite ? "" : " (non-finite values)");
+    failures += !check.pass;
+  }
+  if (!saveDir.empty()) {
+    for (size_t i = 0; i < manifest.buffers.size(); ++i) {
+      if (manifest.buffers[i].role != runtime::Role::Output)
+        continue;
+      std::string path = saveDir + "/" + manifest.buffers[i].name + ".npy";
+      if (!prism::writeNpy(path, c.buffers[i], error)) {
+        llvm::errs() << "error: " << error << "\n";
+        return 1;
+      }
+    }
+  }
+  return failures ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAllPasses();
+  prism::registerAllPasses();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::ParseCommandLineOptions(argc, argv,
+                              "prism-run: compile a recurrence specification "
+                              "for the CPU, run it and check it against the "
+                              "float64 oracle\n");
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  prism::registerAllDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  llvm::SourceMgr sourceMgr;
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  // Lower to loop nests and keep each program's manifest.
+  PassManager schedulePm(&context);
+  if (failed(applyPassManagerCLOptions(schedulePm)))
+    return 1;
+  prism::buildScheduleLoweringPipeline(schedulePm, "cpu");
+  if (failed(schedulePm.run(*module)))
+    return 1;
+  std::vector<std::string> manifests;
+  for (auto func : module->getOps<func::FuncOp>()) {
+    auto text = func->getAttrOfType<StringAttr>("prism.manifest");
+    if (!text)
+      continue;
+    if (!functionName.empty() && func.getSymName() != functionName)
+      continue;
+    llvm::Expected<llvm::json::Value> json = llvm::json::parse(text.getValue());
+    if (!json) {
+      llvm::errs() << "error: " << llvm::toString(json.takeError()) << "\n";
+      return 1;
+    }
+    json->getAsObject()->insert({"backend", "cpu"});
+    json->getAsObject()->insert({"kernels", llvm::json::Array()});
+    std::string out;
+    llvm::raw_string_ostream os(out);
+    os << *json;
+    manifests.push_back(out);
+  }
+  if (manifests.empty()) {
+    llvm::errs() << "error: " << inputFile << ": no recurrence program"
+                 << (functionName.empty() ? "" : " named " + functionName)
+                 << "\n";
+    return 1;
+  }
+
+  PassManager codegenPm(&context);
+  if (failed(applyPassManagerCLOptions(codegenPm)))
+    return 1;
+  prism::buildCPUCodegenPipeline(codegenPm);
+  if (failed(codegenPm.run(*module)))
+    return 1;
+
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = makeOptimizingTransformer(2, 0, nullptr);
+  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!engine) {
+    llvm::errs() << "error: JIT: " << llvm::toString(engine.takeError())
+                 << "\n";
+    return 1;
+  }
+
+  int status = 0;
+  for (const std::string &manifest : manifests)
+    status |= runProgram(**engine, manifest);
+  return status;
+}
