@@ -28,7 +28,11 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/SourceMgr.h"
@@ -56,6 +60,11 @@ static cl::list<std::string>
 static cl::opt<std::string>
     saveDir("save", cl::desc("Write every output buffer as <dir>/<name>.npy"),
             cl::init(""));
+static cl::opt<std::string>
+    emitLLVM("emit-llvm",
+             cl::desc("Write the host code as LLVM IR to this file ('-' for "
+                      "stdout) and exit without running"),
+             cl::init(""));
 static cl::opt<bool> dumpManifest("dump-manifest",
                                   cl::desc("Print each program's manifest"),
                                   cl::init(false));
@@ -277,6 +286,24 @@ int main(int argc, char **argv) {
   prism::buildCPUCodegenPipeline(codegenPm);
   if (failed(codegenPm.run(*module)))
     return 1;
+
+  if (!emitLLVM.empty()) {
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateModuleToLLVMIR(*module, llvmContext);
+    if (!llvmModule) {
+        llvm::errs() << "error: cannot translate the host code to LLVM IR\n";
+        return 1;
+    }
+    auto out = openOutputFile(emitLLVM, &error);
+    if (!out) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    llvmModule->print(out->os(), nullptr);
+    out->keep();
+    return 0;
+  }
 
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = makeOptimizingTransformer(2, 0, nullptr);

@@ -1,0 +1,77 @@
+// RUN: prism-opt %s -split-input-file -prism-convert-recurrence-to-scf -verify-diagnostics
+
+func.func @chunked_not_lowered(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{schedule 'chunked_fused' has no lowering yet; use #recurrence.schedule<sequential>}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused, chunk = 64>}
+      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
+
+// -----
+
+func.func @key_too_wide(%q: tensor<1x8x1x512xf32>, %k: tensor<1x8x1x512xf32>, %v: tensor<1x8x1x16xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x512xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{the sequential schedule keeps a state row in registers and supports K <= 256, got K = 512}}
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x512xf32>
+      -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
+
+// -----
+
+func.func @foreign_op(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.identity_forget
+  // expected-error @+1 {{is not supported inside a recurrence specification}}
+  %k2 = arith.addf %k, %k : tensor<1x8x1x16xf32>
+  %b = recurrence.inject keys(%k2 : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32>
+      -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
+
+// -----
+
+// expected-error @+1 {{must hold exactly one recurrence.scan, found 2}}
+func.func @two_scans(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+    -> (tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>) {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32>
+      -> tensor<1x8x1x16xf32>
+  %p = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32>
+      -> tensor<1x8x1x16xf32>
+  return %o, %p : tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>
+}
+
+// -----
+
+func.func @returns_input(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+    -> (tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>) {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32>
+      -> tensor<1x8x1x16xf32>
+  // expected-error @+1 {{may only return results of recurrence.scan}}
+  return %o, %q : tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>
+}
+
+// -----
+
+func.func @partial_refine(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %u: tensor<1x8x1x16xf32>,
+                          %p: tensor<1x8x1x16xf32>) -> tensor<1x8x1x16xf32> {
+  %d:2 = recurrence.refine identity %u, %u gains(%p, %p : tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>)
+      : tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>, tensor<1x8x1x16xf32>
+  %a = recurrence.identity_forget
+  // expected-error @+1 {{values must be all results of one recurrence.refine, in order, or none of them}}
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%d#1 : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32>
+      -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
+

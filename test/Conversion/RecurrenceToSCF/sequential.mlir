@@ -1,0 +1,115 @@
+// RUN: prism-opt %s -split-input-file -prism-convert-recurrence-to-scf | FileCheck %s
+// RUN: prism-opt %s -split-input-file -prism-convert-recurrence-to-scf=target=gpu | FileCheck %s --check-prefix=GPU
+
+// Scalar decay: tensors become buffers (inputs, then outputs), the scan one
+// scf.parallel nest over (h, b, v-tile, [k-part,] row) walking t in order
+// with a register-resident state row.
+
+// CHECK-LABEL: func.func @scalar(
+// CHECK-SAME:      %[[Q:[^:]+]]: memref<2x?x4x32xf32> {prism.name = "q", prism.role = "input"}
+// CHECK-SAME:      %[[K:[^:]+]]: memref<2x?x4x32xf32> {prism.name = "k", prism.role = "input"}
+// CHECK-SAME:      %[[V:[^:]+]]: memref<2x?x4x16xf32> {prism.name = "v", prism.role = "input"}
+// CHECK-SAME:      %[[G:[^:]+]]: memref<2x?x4xf32> {prism.name = "g", prism.role = "input"}
+// CHECK-SAME:      %[[O:[^:]+]]: memref<2x?x4x16xf32> {prism.name = "o", prism.role = "output"}
+// CHECK-SAME:      prism.manifest = "{{.*}}\22forget\22:\22scalar\22
+// CHECK-SAME:      prism.schedule = #recurrence.schedule<sequential, v_tile = 16, k_split = 1>
+// CHECK:         scf.parallel
+// CHECK:           %[[T:.+]] = memref.dim %[[Q]], %{{.+}} : memref<2x?x4x32xf32>
+// CHECK:           scf.for %{{.+}} = %{{.+}} to %[[T]] step %{{.+}} iter_args(%[[S:.+]] = %{{.+}}) -> (vector<32xf32>)
+// CHECK:             %[[GT:.+]] = memref.load %[[G]]
+// CHECK:             %[[A:.+]] = math.exp %[[GT]] : f32
+// CHECK:             vector.load %[[K]]
+// CHECK:             vector.load %[[Q]]
+// CHECK:             vector.reduction <add>, %{{.+}} fastmath<reassoc>
+// CHECK:             memref.store %{{.+}}, %[[O]]
+// CHECK:             scf.yield
+// CHECK:         } {prism.loop_roles = ["program", "program", "program", "lane"]}
+// CHECK-NOT:     gpu.shuffle
+// CHECK:         return
+
+// For the gpu target, K = 32 stays with one lane a row: no shuffles either.
+// GPU-LABEL: func.func @scalar(
+// GPU-NOT:     gpu.shuffle
+// GPU:         return
+func.func @scalar(%q: tensor<2x?x4x32xf32>, %k: tensor<2x?x4x32xf32>,
+                  %v: tensor<2x?x4x16xf32>, %g: tensor<2x?x4xf32>)
+    -> tensor<2x?x4x16xf32> {
+  %a = recurrence.scalar_forget %g : tensor<2x?x4xf32>
+  %b = recurrence.inject keys(%k : tensor<2x?x4x32xf32>) values(%v : tensor<2x?x4x16xf32>)
+      -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<sequential, v_tile = 16, k_split = 1>}
+      : !recurrence.forget<scalar>, !recurrence.injection<1>, tensor<2x?x4x32xf32>
+      -> tensor<2x?x4x16xf32>
+  return %o : tensor<2x?x4x16xf32>
+}
+
+// -----
+
+// Gated delta rule with k_split = 4 for the gpu target (each lane holds 16 of K = 64),
+// and every row dot product is completed by two butterfly shuffles; only the
+// first lane of a row stores the output. On the CPU the row is whole.
+
+// CHECK-LABEL: func.func @gated_delta(
+// CHECK:         scf.for {{.+}} -> (vector<64xf32>)
+// CHECK-NOT:       gpu.shuffle
+// CHECK:           math.exp
+// CHECK:         return
+
+// GPU-LABEL: func.func @gated_delta(
+// GPU-SAME:      prism.schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 4>
+// GPU:         scf.for {{.+}} -> (vector<16xf32>)
+// GPU:           vector.reduction <add>
+// GPU:           gpu.shuffle  xor %{{.+}}, %{{.+}}, %{{.+}} : f32
+// GPU:           gpu.shuffle  xor
+// GPU:           math.exp
+// GPU:           scf.if
+// GPU:             memref.store
+// GPU:       } {prism.loop_roles = ["program", "program", "program", "lane", "lane"]}
+func.func @gated_delta(%q: tensor<?x?x2x64xbf16>, %k: tensor<?x?x2x64xbf16>,
+                       %v: tensor<?x?x2x32xbf16>, %beta: tensor<?x?x2xbf16>,
+                       %g: tensor<?x?x2xf32>) -> tensor<?x?x2x32xbf16> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x2xf32>)
+      : tensor<?x?x2x64xbf16>, tensor<?x?x2xbf16>
+  %b = recurrence.inject keys(%k : tensor<?x?x2x64xbf16>) values(%v : tensor<?x?x2x32xbf16>)
+      gates(%beta : tensor<?x?x2xbf16>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 4>}
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x2x64xbf16>
+      -> tensor<?x?x2x32xbf16>
+  return %o : tensor<?x?x2x32xbf16>
+}
+
+// -----
+
+// The refinement write path is fused: its inputs are read per step, GELU is
+// computed in registers, and no buffer holds delta. The short convolution
+// gets its own nest writing a workspace buffer (named after its use, the
+// refinement's value v), launched before the scan.
+
+// CHECK-LABEL: func.func @prism_layer(
+// CHECK-SAME:      {prism.name = "u", prism.role = "input"}
+// CHECK-SAME:      {prism.name = "o", prism.role = "output"}
+// CHECK-SAME:      {prism.name = "v", prism.role = "workspace"}
+// CHECK:         scf.parallel
+// CHECK:           arith.cmpi sge
+// CHECK:           scf.if
+// CHECK:           math.exp
+// CHECK:           arith.divf
+// CHECK:         } {prism.loop_roles = ["program", "program", "program", "lane"]}
+// CHECK:         scf.parallel
+// CHECK:           scf.for
+// CHECK-COUNT-2:     math.erf
+// CHECK:         } {prism.loop_roles
+func.func @prism_layer(%q: tensor<1x?x1x16xf32>, %x: tensor<1x?x1x16xf32>,
+                       %cw: tensor<1x16x3xf32>, %u: tensor<1x?x1x16xf32>,
+                       %k: tensor<1x?x1x16xf32>, %p0: tensor<1x?x1x16xf32>,
+                       %p1: tensor<1x?x1x16xf32>) -> tensor<1x?x1x16xf32> {
+  %c = recurrence.short_conv silu %x, %cw : tensor<1x?x1x16xf32>, tensor<1x16x3xf32> -> tensor<1x?x1x16xf32>
+  %d:2 = recurrence.refine gelu %u, %c gains(%p0, %p1 : tensor<1x?x1x16xf32>, tensor<1x?x1x16xf32>)
+      : tensor<1x?x1x16xf32>, tensor<1x?x1x16xf32> -> tensor<1x?x1x16xf32>, tensor<1x?x1x16xf32>
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k, %k : tensor<1x?x1x16xf32>, tensor<1x?x1x16xf32>)
+      values(%d#0, %d#1 : tensor<1x?x1x16xf32>, tensor<1x?x1x16xf32>) -> !recurrence.injection<2>
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<2>, tensor<1x?x1x16xf32>
+      -> tensor<1x?x1x16xf32>
+  return %o : tensor<1x?x1x16xf32>
+}
