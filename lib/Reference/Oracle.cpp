@@ -233,8 +233,9 @@ void prism::ref::refineDeltas(const std::vector<double> &u,
 }
 
 std::string prism::ref::validate(const Problem &p) {
-  if (p.B < 1 || p.T < 1 || p.H < 1 || p.K < 1 || p.V < 1)
-    return "B, T, H, K and V must be positive";
+  // Empty batches and sequences are valid: no output, final state = initial.
+  if (p.B < 0 || p.T < 0 || p.H < 1 || p.K < 1 || p.V < 1)
+    return "B and T must be non-negative and H, K, V positive";
   if (p.L < 1)
     return "rank L must be positive";
   if (!std::isfinite(p.scale))
@@ -387,8 +388,8 @@ void prism::ref::stepOperators(const Problem &p, int64_t b, int64_t t,
 //===----------------------------------------------------------------------===//
 
 std::string prism::ref::validate(const ShortConvProblem &p) {
-  if (p.B < 1 || p.T < 1 || p.H < 1 || p.D < 1 || p.W < 1)
-    return "conv B, T, H, D and W must be positive";
+  if (p.B < 0 || p.T < 0 || p.H < 1 || p.D < 1 || p.W < 1)
+    return "conv B and T must be non-negative and H, D, W positive";
   const int64_t btc = product({p.B, p.T, p.H, p.D});
   const int64_t weights = product({p.H, p.D, p.W});
   const int64_t cache = product({p.B, p.W - 1, p.H, p.D});

@@ -213,4 +213,10 @@ def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
     specs.append(Spec(name="deltanet_normalized", forget="delta", rank=1, normalize=True,
                       beta_max=2.0, inject_gates=True, dtype="f16", output_dtype="f32",
                       key_dim=key_dim, value_dim=value_dim))
+    # Prefetch depths of the sequential schedule: none, and three steps ahead.
+    specs.append(Spec(name="gdn_stages1", forget="delta", delta_gate=True, inject_gates=True,
+                      schedule_params={"stages": 1}, initial_state=True, final_state=True,
+                      key_dim=key_dim, value_dim=value_dim))
+    specs.append(Spec(name="gla_stages4", forget="diagonal", dtype="f32",
+                      schedule_params={"stages": 4}, key_dim=key_dim, value_dim=value_dim))
     return specs

@@ -111,8 +111,8 @@ ScheduleAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                      ScheduleKind kind, int64_t chunk, int64_t vTile,
                      int64_t kSplit, int64_t warps, int64_t stages) {
   bool chunked = kind != ScheduleKind::sequential;
-  if (!chunked && (chunk != 0 || stages != 0))
-    return emitError() << "schedule 'sequential' takes no chunk or stages";
+  if (!chunked && chunk != 0)
+    return emitError() << "schedule 'sequential' takes no chunk";
   if (chunk != 0 && (chunk < 16 || chunk > 128 || chunk % 16 != 0))
     return emitError() << "schedule chunk must be a multiple of 16 in [16, "
                           "128], got "

@@ -128,8 +128,12 @@ struct Emitter {
   Value loadScalar(Value memref, ValueRange indices) {
     return toF32(memref::LoadOp::create(b, loc, memref, indices));
   }
-  /// Loads the contiguous innermost vector at `indices` (last index 0).
+  /// Loads the contiguous innermost vector at `indices`, widened to f32.
   Value loadVector(Value memref, ValueRange indices, int64_t n) {
+    return toF32(loadRawVector(memref, indices, n));
+  }
+  /// Loads the contiguous innermost vector at `indices` as stored.
+  Value loadRawVector(Value memref, ValueRange indices, int64_t n) {
     auto type = cast<MemRefType>(memref.getType());
     Type elem = type.getElementType();
     unsigned bytes = elem.getIntOrFloatBitWidth() / 8;
@@ -138,9 +142,8 @@ struct Emitter {
     // multiple of 16 (buffers themselves are at least 256-byte aligned).
     if ((n * bytes) % 16 == 0)
       align = llvm::Align(16);
-    Value v = vector::LoadOp::create(b, loc, VectorType::get({n}, elem), memref,
-                                     indices, /*nontemporal=*/false, align);
-    return toF32(v);
+    return vector::LoadOp::create(b, loc, VectorType::get({n}, elem), memref,
+                                  indices, /*nontemporal=*/false, align);
   }
 };
 
@@ -182,6 +185,7 @@ private:
   ScheduleAttr schedule;
   int64_t vTile = 0;
   int64_t kSplit = 1;
+  int64_t stages = 1;
 
   /// Tensor values that live in buffers, in buffer order.
   SmallVector<Value> bufferTensors;
@@ -212,6 +216,8 @@ LogicalResult SpecLowering::checkSchedule() {
   if (info.valueDim % vTile != 0)
     return scan.emitOpError() << "v_tile " << vTile
                               << " does not divide V = " << info.valueDim;
+  // Steps whose loads are in flight at once (1: no prefetching).
+  stages = schedule.getStages() ? schedule.getStages() : 1;
   // Lanes are loop iterations on the CPU: a row is never split there.
   kSplit = gpu && schedule.getKSplit() ? schedule.getKSplit() : 1;
   if (info.keyDim % kSplit != 0)
@@ -536,110 +542,204 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
         }
 
         Value numSteps = dimOf(nb, nloc, q, 1);
+
+        // Every load of step t, in storage precision and a fixed order (the
+        // compute phase below consumes them in the same order). None depends
+        // on the state, so they can be issued steps ahead.
+        auto loadStep = [&](OpBuilder &lb, Location lloc,
+                            Value t) -> SmallVector<Value> {
+          Emitter l{lb, lloc};
+          SmallVector<Value> bth = {bi, t, h};
+          SmallVector<Value> bthv = {bi, t, h, v};
+          SmallVector<Value> bth0 = {bi, t, h, k0};
+          SmallVector<Value> in;
+          auto scalar = [&](Value memref, ValueRange idx) {
+            in.push_back(memref::LoadOp::create(lb, lloc, memref, idx));
+          };
+          auto vec = [&](Value memref) {
+            in.push_back(l.loadRawVector(memref, bth0, slice));
+          };
+          if (info.family == ForgetFamily::diagonal)
+            vec(memrefOf(info.logDecay));
+          else if (info.logDecay)
+            scalar(memrefOf(info.logDecay), bth);
+          if (info.family == ForgetFamily::delta) {
+            vec(memrefOf(info.eraseKey));
+            scalar(memrefOf(info.eraseStrength), bth);
+          }
+          if (info.refine) {
+            scalar(memrefOf(info.refine.getAnchor()), bthv);
+            scalar(memrefOf(info.refine.getValue()), bthv);
+            for (Value gain : info.refine.getGains())
+              scalar(memrefOf(gain), bthv);
+          } else {
+            for (Value value : info.values)
+              scalar(memrefOf(value), bthv);
+          }
+          for (Value gate : info.injectGates)
+            scalar(memrefOf(gate), bth);
+          for (Value key : info.keys)
+            vec(memrefOf(key));
+          vec(q);
+          return in;
+        };
+
+        // One step on the loaded inputs: forget, inject, read out at t.
+        auto computeStep = [&](OpBuilder &fb, Location floc, Value t, Value s,
+                               ValueRange in) -> Value {
+          Emitter f{fb, floc};
+          size_t next = 0;
+          auto take = [&]() { return f.toF32(in[next++]); };
+          // <x, y> over the whole row: the lanes of a row combine their
+          // partial sums.
+          auto rowDot = [&](Value x, Value y) {
+            Value sum = f.dot(x, y);
+            for (int64_t offset = kSplit / 2; offset >= 1; offset /= 2) {
+              auto shuffle = gpu::ShuffleOp::create(
+                  fb, floc, sum, static_cast<int32_t>(offset),
+                  static_cast<int32_t>(32), gpu::ShuffleMode::XOR);
+              sum = f.add(sum, shuffle.getShuffleResult());
+            }
+            return sum;
+          };
+
+          // Forget: s <- s A_t.
+          Value g = info.logDecay ? take() : Value();
+          switch (info.family) {
+          case ForgetFamily::identity:
+            break;
+          case ForgetFamily::scalar:
+            s = f.mul(s, f.splat(f.exp(g), slice));
+            break;
+          case ForgetFamily::diagonal:
+            s = f.mul(s, f.exp(g));
+            break;
+          case ForgetFamily::delta: {
+            Value w = take();
+            Value beta = take();
+            if (info.normalizeEraseKey) {
+              Value norm2 = f.add(rowDot(w, w), f.f32(1e-12));
+              Value inv =
+                  f.div(f.f32(1.0), math::SqrtOp::create(fb, floc, norm2));
+              w = f.mul(w, f.splat(inv, slice));
+            }
+            Value coeff = f.mul(beta, rowDot(s, w));
+            s = f.sub(s, f.mul(f.splat(coeff, slice), w));
+            if (g)
+              s = f.mul(s, f.splat(f.exp(g), slice));
+            break;
+          }
+          }
+
+          // Injection values d_l[v]: loaded, or the refinement path.
+          SmallVector<Value> deltas;
+          if (info.refine) {
+            Value anchor = take();
+            Value r = f.sub(take(), anchor);
+            for (size_t l = 0; l < info.refine.getGains().size(); ++l) {
+              Value pr = f.mul(take(), r);
+              Value d = info.refine.getActivation() == Activation::gelu
+                            ? f.gelu(pr)
+                            : pr;
+              deltas.push_back(d);
+              r = f.sub(r, d);
+            }
+          } else {
+            for (size_t l = 0; l < info.values.size(); ++l)
+              deltas.push_back(take());
+          }
+          for (size_t l = 0; l < info.injectGates.size(); ++l)
+            deltas[l] = f.mul(deltas[l], take());
+
+          // Injection: s <- s + sum_l beta_l d_l k_l.
+          for (size_t l = 0; l < info.keys.size(); ++l)
+            s = f.add(s, f.mul(f.splat(deltas[l], slice), take()));
+
+          // Readout.
+          Value o = f.mul(f.f32(info.scale), rowDot(s, take()));
+          SmallVector<Value> bthv = {bi, t, h, v};
+          if (kSplit > 1) {
+            // Every lane of the row holds o; the first one stores it.
+            Value first = arith::CmpIOp::create(
+                fb, floc, arith::CmpIPredicate::eq, part, f.idx(0));
+            auto store = scf::IfOp::create(fb, floc, first);
+            OpBuilder::InsertionGuard guard(fb);
+            fb.setInsertionPointToStart(store.thenBlock());
+            memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out,
+                                    bthv);
+          } else {
+            memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out,
+                                    bthv);
+          }
+          return s;
+        };
+
+        // Software pipelining: the inputs of the next `ahead` steps are in
+        // flight while a step computes. Indices past the end are clamped to
+        // T - 1 (loaded, never used), so every load stays in bounds.
+        const int64_t ahead = std::max<int64_t>(stages - 1, 0);
+        Value last = arith::SubIOp::create(nb, nloc, numSteps, n.idx(1));
+        auto clamped = [&](OpBuilder &cb, Location cloc, Value t) {
+          return arith::MinSIOp::create(cb, cloc, t, last).getResult();
+        };
+        SmallVector<Value> init = {s0};
+        if (ahead > 0) {
+          // The first `ahead` steps, only when there is a first step.
+          Value any = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sgt,
+                                            numSteps, n.idx(0));
+          SmallVector<Type> types;
+          {
+            OpBuilder::InsertionGuard guard(nb);
+            Block *scratch = new Block();
+            nb.setInsertionPointToStart(scratch);
+            for (Value val : loadStep(nb, nloc, n.idx(0)))
+              types.push_back(val.getType());
+            scratch->dropAllDefinedValueUses();
+            delete scratch;
+          }
+          SmallVector<Type> allTypes;
+          for (int64_t j = 0; j < ahead; ++j)
+            allTypes.append(types);
+          auto prologue = scf::IfOp::create(nb, nloc, allTypes, any,
+                                            /*withElseRegion=*/true);
+          {
+            OpBuilder::InsertionGuard guard(nb);
+            nb.setInsertionPointToStart(prologue.thenBlock());
+            SmallVector<Value> vals;
+            for (int64_t j = 0; j < ahead; ++j)
+              vals.append(loadStep(nb, nloc, clamped(nb, nloc, n.idx(j))));
+            scf::YieldOp::create(nb, nloc, vals);
+            nb.setInsertionPointToStart(prologue.elseBlock());
+            SmallVector<Value> zeros;
+            for (Type type : allTypes)
+              zeros.push_back(arith::ConstantOp::create(
+                  nb, nloc, cast<TypedAttr>(nb.getZeroAttr(type))));
+            scf::YieldOp::create(nb, nloc, zeros);
+          }
+          init.append(prologue.getResults().begin(),
+                      prologue.getResults().end());
+        }
+
         auto walk = scf::ForOp::create(
-            nb, nloc, n.idx(0), numSteps, n.idx(1), ValueRange{s0},
+            nb, nloc, n.idx(0), numSteps, n.idx(1), init,
             [&](OpBuilder &fb, Location floc, Value t, ValueRange carried) {
-              Emitter f{fb, floc};
-              Value s = carried[0];
-              SmallVector<Value> bth = {bi, t, h};
-              SmallVector<Value> bthv = {bi, t, h, v};
-              SmallVector<Value> bth0 = {bi, t, h, k0};
-              // <x, y> over the whole row: the lanes of a row combine their
-              // partial sums.
-              auto rowDot = [&](Value x, Value y) {
-                Value sum = f.dot(x, y);
-                for (int64_t offset = kSplit / 2; offset >= 1; offset /= 2) {
-                  auto shuffle = gpu::ShuffleOp::create(
-                      fb, floc, sum, static_cast<int32_t>(offset),
-                      static_cast<int32_t>(32), gpu::ShuffleMode::XOR);
-                  sum = f.add(sum, shuffle.getShuffleResult());
-                }
-                return sum;
-              };
-              const int64_t kDim = slice;
-
-              // Forget: s <- s A_t.
-              switch (info.family) {
-              case ForgetFamily::identity:
-                break;
-              case ForgetFamily::scalar: {
-                Value g = f.loadScalar(memrefOf(info.logDecay), bth);
-                s = f.mul(s, f.splat(f.exp(g), kDim));
-                break;
+              if (ahead == 0) {
+                Value s = computeStep(fb, floc, t, carried[0],
+                                      loadStep(fb, floc, t));
+                scf::YieldOp::create(fb, floc, s);
+                return;
               }
-              case ForgetFamily::diagonal: {
-                Value g = f.loadVector(memrefOf(info.logDecay), bth0, kDim);
-                s = f.mul(s, f.exp(g));
-                break;
-              }
-              case ForgetFamily::delta: {
-                Value w = f.loadVector(memrefOf(info.eraseKey), bth0, kDim);
-                if (info.normalizeEraseKey) {
-                  Value norm2 = f.add(rowDot(w, w), f.f32(1e-12));
-                  Value inv =
-                      f.div(f.f32(1.0), math::SqrtOp::create(fb, floc, norm2));
-                  w = f.mul(w, f.splat(inv, kDim));
-                }
-                Value beta = f.loadScalar(memrefOf(info.eraseStrength), bth);
-                Value coeff = f.mul(beta, rowDot(s, w));
-                s = f.sub(s, f.mul(f.splat(coeff, kDim), w));
-                if (info.logDecay) {
-                  Value g = f.loadScalar(memrefOf(info.logDecay), bth);
-                  s = f.mul(s, f.splat(f.exp(g), kDim));
-                }
-                break;
-              }
-              }
-
-              // Injection values d_l[v]: loaded, or the refinement path.
-              SmallVector<Value> deltas;
-              if (info.refine) {
-                Value anchor = f.loadScalar(memrefOf(info.refine.getAnchor()),
-                                            bthv);
-                Value value = f.loadScalar(memrefOf(info.refine.getValue()),
-                                           bthv);
-                Value r = f.sub(value, anchor);
-                for (Value gain : info.refine.getGains()) {
-                  Value p = f.loadScalar(memrefOf(gain), bthv);
-                  Value pr = f.mul(p, r);
-                  Value d = info.refine.getActivation() == Activation::gelu
-                                ? f.gelu(pr)
-                                : pr;
-                  deltas.push_back(d);
-                  r = f.sub(r, d);
-                }
-              } else {
-                for (Value value : info.values)
-                  deltas.push_back(f.loadScalar(memrefOf(value), bthv));
-              }
-
-              // Injection: s <- s + sum_l beta_l d_l k_l.
-              for (auto [l, key] : llvm::enumerate(info.keys)) {
-                Value coeff = deltas[l];
-                if (!info.injectGates.empty())
-                  coeff = f.mul(
-                      coeff, f.loadScalar(memrefOf(info.injectGates[l]), bth));
-                Value k = f.loadVector(memrefOf(key), bth0, kDim);
-                s = f.add(s, f.mul(f.splat(coeff, kDim), k));
-              }
-
-              // Readout.
-              Value qt = f.loadVector(q, bth0, kDim);
-              Value o = f.mul(f.f32(info.scale), rowDot(s, qt));
-              if (kSplit > 1) {
-                // Every lane of the row holds o; the first one stores it.
-                Value first = arith::CmpIOp::create(
-                    fb, floc, arith::CmpIPredicate::eq, part, f.idx(0));
-                auto store = scf::IfOp::create(fb, floc, first);
-                OpBuilder::InsertionGuard guard(fb);
-                fb.setInsertionPointToStart(store.thenBlock());
-                memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out,
-                                        bthv);
-              } else {
-                memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out,
-                                        bthv);
-              }
-              scf::YieldOp::create(fb, floc, s);
+              size_t width = (carried.size() - 1) / ahead;
+              Value future = arith::AddIOp::create(
+                  fb, floc, t, arith::ConstantIndexOp::create(fb, floc, ahead));
+              SmallVector<Value> fresh =
+                  loadStep(fb, floc, clamped(fb, floc, future));
+              Value s = computeStep(fb, floc, t, carried[0],
+                                    carried.slice(1, width));
+              SmallVector<Value> yields = {s};
+              yields.append(carried.begin() + 1 + width, carried.end());
+              yields.append(fresh);
+              scf::YieldOp::create(fb, floc, yields);
             });
 
         if (fin) {

@@ -17,9 +17,9 @@
 // CHECK:           %[[T:.+]] = memref.dim %[[Q]], %{{.+}} : memref<2x?x4x32xf32>
 // CHECK:           scf.for %{{.+}} = %{{.+}} to %[[T]] step %{{.+}} iter_args(%[[S:.+]] = %{{.+}}) -> (vector<32xf32>)
 // CHECK:             %[[GT:.+]] = memref.load %[[G]]
-// CHECK:             %[[A:.+]] = math.exp %[[GT]] : f32
 // CHECK:             vector.load %[[K]]
 // CHECK:             vector.load %[[Q]]
+// CHECK:             %[[A:.+]] = math.exp %[[GT]] : f32
 // CHECK:             vector.reduction <add>, %{{.+}} fastmath<reassoc>
 // CHECK:             memref.store %{{.+}}, %[[O]]
 // CHECK:             scf.yield
@@ -112,4 +112,34 @@ func.func @prism_layer(%q: tensor<1x?x1x16xf32>, %x: tensor<1x?x1x16xf32>,
   %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<2>, tensor<1x?x1x16xf32>
       -> tensor<1x?x1x16xf32>
   return %o : tensor<1x?x1x16xf32>
+}
+
+// -----
+
+// stages = 3: the loads of the next two steps are in flight while a step
+// computes. A prologue (only when T > 0) loads steps 0 and 1; each iteration
+// loads step t + 2, clamped to T - 1 so that every load stays in bounds, and
+// carries the loaded values in storage precision.
+
+// CHECK-LABEL: func.func @prefetch(
+// CHECK:         %[[T:.+]] = memref.dim
+// CHECK:         %[[LAST:.+]] = arith.subi %[[T]], %{{.+}} : index
+// CHECK:         %[[ANY:.+]] = arith.cmpi sgt, %[[T]], %{{.+}} : index
+// CHECK:         %[[PRE:.+]]:8 = scf.if %[[ANY]] -> (f32, bf16, vector<16xbf16>, vector<16xbf16>, f32, bf16, vector<16xbf16>, vector<16xbf16>)
+// CHECK:         } else {
+// CHECK:         scf.for %[[I:.+]] = %{{.+}} to %[[T]] step %{{.+}} iter_args(%{{.+}} = %{{.+}}, %{{.+}} = %[[PRE]]#0, {{.+}}) -> (vector<16xf32>, f32, bf16, vector<16xbf16>, vector<16xbf16>, f32, bf16, vector<16xbf16>, vector<16xbf16>)
+// CHECK:           %[[AHEAD:.+]] = arith.addi %[[I]], %{{.+}} : index
+// CHECK:           %[[IDX:.+]] = arith.minsi %[[AHEAD]], %[[LAST]] : index
+// CHECK:           memref.load %{{.+}}[%{{.+}}, %[[IDX]], %{{.+}}] : memref<1x?x2xf32>
+// CHECK:           math.exp
+// CHECK:           scf.yield
+func.func @prefetch(%q: tensor<1x?x2x16xbf16>, %k: tensor<1x?x2x16xbf16>,
+                    %v: tensor<1x?x2x16xbf16>, %g: tensor<1x?x2xf32>) -> tensor<1x?x2x16xbf16> {
+  %a = recurrence.scalar_forget %g : tensor<1x?x2xf32>
+  %b = recurrence.inject keys(%k : tensor<1x?x2x16xbf16>) values(%v : tensor<1x?x2x16xbf16>)
+      -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<sequential, stages = 3>}
+      : !recurrence.forget<scalar>, !recurrence.injection<1>, tensor<1x?x2x16xbf16>
+      -> tensor<1x?x2x16xbf16>
+  return %o : tensor<1x?x2x16xbf16>
 }

@@ -1210,17 +1210,11 @@ func.func @schedule_duplicate_parameter() attributes {s = #recurrence.schedule<c
 
 // -----
 
-// expected-error @+1 {{schedule 'sequential' takes no chunk or stages}}
+// expected-error @+1 {{schedule 'sequential' takes no chunk}}
 func.func @schedule_sequential_chunk() attributes {s = #recurrence.schedule<sequential, chunk = 64>} {
   return
 }
 
-// -----
-
-// expected-error @+1 {{schedule 'sequential' takes no chunk or stages}}
-func.func @schedule_sequential_stages() attributes {s = #recurrence.schedule<sequential, v_tile = 64, stages = 2>} {
-  return
-}
 
 // -----
 

@@ -110,10 +110,12 @@ def Recurrence_ScheduleAttr : AttrDef<Recurrence_Dialect, "Schedule"> {
     Schedules are data: the kernel shape (`sequential`, `chunked_fused`,
     `chunked_two_pass`, `tree`) and its tuning parameters. A parameter of 0
     means "choose from the shape". `v_tile` is the number of state rows per
-    program (1 to 1024). `sequential` takes `v_tile`, `k_split` (lanes sharing one state row on a GPU, each holding
-    K / k_split of it; a power of two up to 32) and `warps`; the chunked
-    shapes also take `chunk` (16 to 128, a multiple of 16) and `stages`
-    (software pipeline depth, 1 to 4).
+    program (1 to 1024) and `stages` the number of steps (sequential) or
+    chunks (chunked shapes) whose loads are in flight at once (1 to 4; 1 means
+    no prefetching). `sequential` also takes `k_split` (lanes sharing one
+    state row on a GPU, each holding K / k_split of it; a power of two up to
+    32) and `warps`; the chunked shapes take `chunk` (16 to 128, a multiple
+    of 16) and `warps`.
 
     ```mlir
     #recurrence.schedule<sequential>
