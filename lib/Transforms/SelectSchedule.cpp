@@ -65,9 +65,9 @@ struct SelectSchedulePass
         }
         if (!warps)
           warps = std::min<int64_t>(32, (vTile * kSplit + 31) / 32);
-        // Loads of the next two steps in flight while a step computes.
+        // Loads of the next step in flight while a step computes.
         if (!stages)
-          stages = 3;
+          stages = 2;
       } else {
         if (!chunk)
           chunk = 64;

@@ -561,10 +561,19 @@ def limit_child(mem_mb):
 def run_cmd(cmd, timeout, mem_mb, stdin=None):
     env = dict(os.environ)
     env["LLVM_DISABLE_SYMBOLIZATION"] = "1"
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=limit_child(mem_mb), env=env)
+    # A binary being relinked is briefly missing or not executable: retry.
+    for attempt in range(60):
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                start_new_session=True, preexec_fn=limit_child(mem_mb), env=env)
+            break
+        except OSError:
+            if attempt == 59:
+                raise
+            time.sleep(2)
     try:
         out, err = proc.communicate(stdin, timeout=timeout)
         timed_out = False

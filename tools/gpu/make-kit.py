@@ -36,6 +36,15 @@ def bench_specs():
             Spec(name=f"{tag}_prism_eq18_l3", forget="delta", delta_gate=True, rank=3,
                  refine="gelu", inject_gates=True, **common),
         ]
+    # The sequential schedule's knobs, on the S1/S2 head shape.
+    common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16")
+    for stages in (1, 2, 3):
+        for split in (2, 4, 8):
+            out.append(Spec(name=f"s12_gated_deltanet_st{stages}_ks{split}", forget="delta",
+                            delta_gate=True, inject_gates=True,
+                            schedule_params={"stages": stages, "k_split": split}, **common))
+        out.append(Spec(name=f"s12_simple_gla_st{stages}", forget="scalar",
+                        schedule_params={"stages": stages}, **common))
     return out
 
 

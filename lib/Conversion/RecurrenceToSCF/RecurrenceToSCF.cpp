@@ -543,44 +543,60 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
 
         Value numSteps = dimOf(nb, nloc, q, 1);
 
-        // Every load of step t, in storage precision and a fixed order (the
-        // compute phase below consumes them in the same order). None depends
-        // on the state, so they can be issued steps ahead.
+        // Every distinct load of step t, in storage precision: a buffer used
+        // twice (Gated DeltaNet's k is both w and k^(1)) is loaded once. None
+        // depends on the state, so they can be issued steps ahead.
+        enum class At { BTH, BTHV, Row };
+        SmallVector<std::pair<Value, At>> slots;
+        auto slotOf = [&](Value tensor, At at) -> size_t {
+          Value memref = memrefOf(tensor);
+          for (auto [i, slot] : llvm::enumerate(slots))
+            if (slot.first == memref && slot.second == at)
+              return i;
+          slots.push_back({memref, at});
+          return slots.size() - 1;
+        };
+        // The plan, in the order the compute phase uses the inputs.
+        size_t gSlot = 0, wSlot = 0, betaSlot = 0, anchorSlot = 0,
+               valueSlot = 0;
+        SmallVector<size_t> gainSlots, valueSlots, gateSlots, keySlots;
+        if (info.logDecay)
+          gSlot = slotOf(info.logDecay, info.family == ForgetFamily::diagonal
+                                            ? At::Row
+                                            : At::BTH);
+        if (info.family == ForgetFamily::delta) {
+          wSlot = slotOf(info.eraseKey, At::Row);
+          betaSlot = slotOf(info.eraseStrength, At::BTH);
+        }
+        if (info.refine) {
+          anchorSlot = slotOf(info.refine.getAnchor(), At::BTHV);
+          valueSlot = slotOf(info.refine.getValue(), At::BTHV);
+          for (Value gain : info.refine.getGains())
+            gainSlots.push_back(slotOf(gain, At::BTHV));
+        } else {
+          for (Value value : info.values)
+            valueSlots.push_back(slotOf(value, At::BTHV));
+        }
+        for (Value gate : info.injectGates)
+          gateSlots.push_back(slotOf(gate, At::BTH));
+        for (Value key : info.keys)
+          keySlots.push_back(slotOf(key, At::Row));
+        size_t qSlot = slotOf(info.query, At::Row);
+
         auto loadStep = [&](OpBuilder &lb, Location lloc,
                             Value t) -> SmallVector<Value> {
           Emitter l{lb, lloc};
-          SmallVector<Value> bth = {bi, t, h};
-          SmallVector<Value> bthv = {bi, t, h, v};
-          SmallVector<Value> bth0 = {bi, t, h, k0};
           SmallVector<Value> in;
-          auto scalar = [&](Value memref, ValueRange idx) {
-            in.push_back(memref::LoadOp::create(lb, lloc, memref, idx));
-          };
-          auto vec = [&](Value memref) {
-            in.push_back(l.loadRawVector(memref, bth0, slice));
-          };
-          if (info.family == ForgetFamily::diagonal)
-            vec(memrefOf(info.logDecay));
-          else if (info.logDecay)
-            scalar(memrefOf(info.logDecay), bth);
-          if (info.family == ForgetFamily::delta) {
-            vec(memrefOf(info.eraseKey));
-            scalar(memrefOf(info.eraseStrength), bth);
+          for (auto [memref, at] : slots) {
+            if (at == At::Row)
+              in.push_back(l.loadRawVector(memref, {bi, t, h, k0}, slice));
+            else if (at == At::BTHV)
+              in.push_back(memref::LoadOp::create(lb, lloc, memref,
+                                                  ValueRange{bi, t, h, v}));
+            else
+              in.push_back(memref::LoadOp::create(lb, lloc, memref,
+                                                  ValueRange{bi, t, h}));
           }
-          if (info.refine) {
-            scalar(memrefOf(info.refine.getAnchor()), bthv);
-            scalar(memrefOf(info.refine.getValue()), bthv);
-            for (Value gain : info.refine.getGains())
-              scalar(memrefOf(gain), bthv);
-          } else {
-            for (Value value : info.values)
-              scalar(memrefOf(value), bthv);
-          }
-          for (Value gate : info.injectGates)
-            scalar(memrefOf(gate), bth);
-          for (Value key : info.keys)
-            vec(memrefOf(key));
-          vec(q);
           return in;
         };
 
@@ -588,8 +604,7 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
         auto computeStep = [&](OpBuilder &fb, Location floc, Value t, Value s,
                                ValueRange in) -> Value {
           Emitter f{fb, floc};
-          size_t next = 0;
-          auto take = [&]() { return f.toF32(in[next++]); };
+          auto take = [&](size_t slot) { return f.toF32(in[slot]); };
           // <x, y> over the whole row: the lanes of a row combine their
           // partial sums.
           auto rowDot = [&](Value x, Value y) {
@@ -604,7 +619,7 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
           };
 
           // Forget: s <- s A_t.
-          Value g = info.logDecay ? take() : Value();
+          Value g = info.logDecay ? take(gSlot) : Value();
           switch (info.family) {
           case ForgetFamily::identity:
             break;
@@ -615,8 +630,8 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
             s = f.mul(s, f.exp(g));
             break;
           case ForgetFamily::delta: {
-            Value w = take();
-            Value beta = take();
+            Value w = take(wSlot);
+            Value beta = take(betaSlot);
             if (info.normalizeEraseKey) {
               Value norm2 = f.add(rowDot(w, w), f.f32(1e-12));
               Value inv =
@@ -634,10 +649,9 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
           // Injection values d_l[v]: loaded, or the refinement path.
           SmallVector<Value> deltas;
           if (info.refine) {
-            Value anchor = take();
-            Value r = f.sub(take(), anchor);
-            for (size_t l = 0; l < info.refine.getGains().size(); ++l) {
-              Value pr = f.mul(take(), r);
+            Value r = f.sub(take(valueSlot), take(anchorSlot));
+            for (size_t gainSlot : gainSlots) {
+              Value pr = f.mul(take(gainSlot), r);
               Value d = info.refine.getActivation() == Activation::gelu
                             ? f.gelu(pr)
                             : pr;
@@ -645,18 +659,18 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
               r = f.sub(r, d);
             }
           } else {
-            for (size_t l = 0; l < info.values.size(); ++l)
-              deltas.push_back(take());
+            for (size_t valueSlot : valueSlots)
+              deltas.push_back(take(valueSlot));
           }
-          for (size_t l = 0; l < info.injectGates.size(); ++l)
-            deltas[l] = f.mul(deltas[l], take());
+          for (auto [l, gateSlot] : llvm::enumerate(gateSlots))
+            deltas[l] = f.mul(deltas[l], take(gateSlot));
 
           // Injection: s <- s + sum_l beta_l d_l k_l.
-          for (size_t l = 0; l < info.keys.size(); ++l)
-            s = f.add(s, f.mul(f.splat(deltas[l], slice), take()));
+          for (auto [l, keySlot] : llvm::enumerate(keySlots))
+            s = f.add(s, f.mul(f.splat(deltas[l], slice), take(keySlot)));
 
           // Readout.
-          Value o = f.mul(f.f32(info.scale), rowDot(s, take()));
+          Value o = f.mul(f.f32(info.scale), rowDot(s, take(qSlot)));
           SmallVector<Value> bthv = {bi, t, h, v};
           if (kSplit > 1) {
             // Every lane of the row holds o; the first one stores it.
