@@ -32,6 +32,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
@@ -65,6 +66,10 @@ static cl::opt<std::string>
              cl::desc("Write the host code as LLVM IR to this file ('-' for "
                       "stdout) and exit without running"),
              cl::init(""));
+static cl::opt<double> maxGiB(
+    "max-gib", cl::desc("Refuse problems whose buffers need more host memory "
+                        "than this many GiB (default 8)"),
+    cl::init(8.0));
 static cl::opt<bool> dumpManifest("dump-manifest",
                                   cl::desc("Print each program's manifest"),
                                   cl::init(false));
@@ -126,6 +131,23 @@ int runProgram(ExecutionEngine &engine, const std::string &manifestText) {
   for (const std::string &symbol : manifest.symbols)
     if (!bindings.count(symbol))
       bindings[symbol] = defaultFor(symbol);
+
+  // Sizes first: a huge static or bound dimension is an error, not an
+  // allocation failure.
+  double bytes = 0;
+  for (size_t i = 0; i < manifest.buffers.size(); ++i) {
+    double elems = 1;
+    for (int64_t d : runtime::concreteShape(manifest, i, bindings))
+      elems *= static_cast<double>(d);
+    bytes += elems * runtime::dtypeSize(manifest.buffers[i].dtype);
+  }
+  if (bytes > maxGiB * (1ull << 30)) {
+    llvm::errs() << "error: " << manifest.function << ": the buffers need "
+                 << llvm::format("%.3g", bytes / (1ull << 30))
+                 << " GiB of host memory, more than --max-gib=" << maxGiB
+                 << "\n";
+    return 1;
+  }
 
   ref::Case c;
   if (!ref::makeCase(manifest, bindings, seed, c, error)) {

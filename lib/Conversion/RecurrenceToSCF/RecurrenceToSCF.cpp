@@ -137,6 +137,19 @@ struct Emitter {
     auto type = cast<MemRefType>(memref.getType());
     Type elem = type.getElementType();
     unsigned bytes = elem.getIntOrFloatBitWidth() / 8;
+    // Host backends legalise 16-bit float vectors only at power-of-two
+    // widths: other widths are gathered element by element, widened.
+    if (bytes == 2 && !llvm::isPowerOf2_64(n)) {
+      SmallVector<Value> elems;
+      SmallVector<Value> at(indices.begin(), indices.end());
+      Value base = at.back();
+      for (int64_t i = 0; i < n; ++i) {
+        at.back() = arith::AddIOp::create(b, loc, base, idx(i));
+        elems.push_back(toF32(memref::LoadOp::create(b, loc, memref, at)));
+      }
+      return vector::FromElementsOp::create(
+          b, loc, VectorType::get({n}, b.getF32Type()), elems);
+    }
     llvm::MaybeAlign align;
     // Rows of n elements start on 16-byte boundaries when n * bytes is a
     // multiple of 16 (buffers themselves are at least 256-byte aligned).
