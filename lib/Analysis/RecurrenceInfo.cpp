@@ -32,7 +32,8 @@ LogicalResult checkSource(Operation *user, Value value, StringRef what) {
 
 FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
   if (func.isExternal())
-    return func.emitOpError() << "is a declaration; a specification needs a body";
+    return func.emitOpError()
+           << "is a declaration; a specification needs a body";
   if (!func.getBody().hasOneBlock())
     return func.emitOpError() << "must have a single block to be lowered";
 
@@ -47,12 +48,12 @@ FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
                 "recurrence ops and func.return may appear";
   }
   if (scans.size() != 1)
-    return func.emitOpError() << "must hold exactly one recurrence.scan, found "
-                              << scans.size();
+    return func.emitOpError()
+           << "must hold exactly one recurrence.scan, found " << scans.size();
   for (Type type : func.getArgumentTypes())
     if (!isa<RankedTensorType>(type))
-      return func.emitOpError() << "arguments must be ranked tensors, got "
-                                << type;
+      return func.emitOpError()
+             << "arguments must be ranked tensors, got " << type;
 
   RecurrenceInfo info;
   ScanOp scan = scans.front();
@@ -85,8 +86,8 @@ FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
   info.rank = inject.getType().getRank();
   info.keys.assign(inject.getKeys().begin(), inject.getKeys().end());
   info.injectGates.assign(inject.getGates().begin(), inject.getGates().end());
-  info.valueDim =
-      cast<RankedTensorType>(inject.getValues().front().getType()).getShape()[3];
+  info.valueDim = cast<RankedTensorType>(inject.getValues().front().getType())
+                      .getShape()[3];
 
   // The values are either all buffers, or exactly the results of one
   // refinement, in order: then the refinement is fused into the scan.

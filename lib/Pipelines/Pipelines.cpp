@@ -26,8 +26,7 @@ void addText(OpPassManager &pm, StringRef text) {
 }
 } // namespace
 
-void prism::buildScheduleLoweringPipeline(OpPassManager &pm,
-                                          StringRef target) {
+void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target) {
   // Make the schedule of every scan explicit.
   pm.addPass(createSelectSchedule());
   // Apply it: tensors to buffers, one scf.parallel nest per kernel. No

@@ -100,8 +100,7 @@ private:
     std::optional<int64_t> index = dim.getConstantIndex();
     if (!arg || arg.getOwner()->getParentOp() != func || !index)
       return fail(dim, "the size of a value that is not a buffer");
-    const json::Object *buffer =
-        buffers[arg.getArgNumber()].getAsObject();
+    const json::Object *buffer = buffers[arg.getArgNumber()].getAsObject();
     const json::Value &size = (*buffer->getArray("shape"))[*index];
     if (auto text = size.getAsString())
       return text->str();
@@ -173,7 +172,8 @@ struct CollectLaunchesPass
       std::string schedule = "sequential";
       if (auto attr = func->getAttrOfType<prism::recurrence::ScheduleAttr>(
               "prism.schedule"))
-        schedule = prism::recurrence::stringifyScheduleKind(attr.getKind()).str();
+        schedule =
+            prism::recurrence::stringifyScheduleKind(attr.getKind()).str();
 
       // All kernels of one program go into one gpu.module, hence one PTX.
       OpBuilder b(module.getContext());
@@ -185,8 +185,8 @@ struct CollectLaunchesPass
       WalkResult walk = func.walk([&](gpu::LaunchFuncOp launch) {
         // Outlining names kernels per gpu.module; in the shared module they
         // need names of their own.
-        std::string name = func.getSymName().str() + "_kernel" +
-                           std::to_string(kernelIndex++);
+        std::string name =
+            func.getSymName().str() + "_kernel" + std::to_string(kernelIndex++);
         json::Object kernel;
         kernel["name"] = name;
         kernel["schedule"] = schedule;
@@ -205,9 +205,9 @@ struct CollectLaunchesPass
             continue;
           }
           if (!operand.getType().isIntOrIndex()) {
-            launch.emitOpError() << "passes an operand of type "
-                                 << operand.getType()
-                                 << " that the manifest cannot describe";
+            launch.emitOpError()
+                << "passes an operand of type " << operand.getType()
+                << " that the manifest cannot describe";
             return WalkResult::interrupt();
           }
           FailureOr<std::string> value = tracer.trace(operand);
@@ -260,8 +260,7 @@ struct CollectLaunchesPass
           if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
             bounds.push_back(static_cast<int32_t>(c.value()));
         if (bounds.size() == 3)
-          kernelFunc->setAttr("nvvm.maxntid",
-                              b.getDenseI32ArrayAttr(bounds));
+          kernelFunc->setAttr("nvvm.maxntid", b.getDenseI32ArrayAttr(bounds));
         kernelFunc->moveBefore(kernels.getBody(), kernels.getBody()->end());
         source.erase();
         return WalkResult::advance();

@@ -1,4 +1,5 @@
-//===- SelectSchedule.cpp - Choose a schedule per scan ---------------------===//
+//===- SelectSchedule.cpp - Choose a schedule per scan
+//---------------------===//
 //
 // Makes the schedule explicit in the IR, so that what a lowering builds is
 // visible (and changeable) before it happens.
@@ -34,10 +35,10 @@ struct SelectSchedulePass
     WalkResult result = getOperation().walk([&](ScanOp scan) {
       ScheduleAttr current = scan.getScheduleAttr();
       ScheduleKind kind = current ? current.getKind() : *fallback;
-      int64_t v = cast<RankedTensorType>(scan.getOutput().getType())
-                      .getShape()[3];
-      int64_t k = cast<RankedTensorType>(scan.getQuery().getType())
-                      .getShape()[3];
+      int64_t v =
+          cast<RankedTensorType>(scan.getOutput().getType()).getShape()[3];
+      int64_t k =
+          cast<RankedTensorType>(scan.getQuery().getType()).getShape()[3];
       // Given parameters are kept; only zeros ("choose") are filled.
       int64_t chunk = current ? current.getChunk() : 0;
       int64_t vTile = current ? current.getVTile() : 0;

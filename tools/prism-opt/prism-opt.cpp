@@ -24,8 +24,9 @@ int main(int argc, char **argv) {
   prism::registerAllDialects(registry);
   // gpu-module-to-binary translates kernels to LLVM IR inside the pipeline.
   mlir::registerAllToLLVMIRTranslations(registry);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "prism optimizer driver: the recurrence dialect, its "
-                  "schedules and lowerings to PTX and host code\n",
-      registry));
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv,
+                        "prism optimizer driver: the recurrence dialect, its "
+                        "schedules and lowerings to PTX and host code\n",
+                        registry));
 }

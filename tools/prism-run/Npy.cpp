@@ -29,7 +29,8 @@ const char *descrOf(DType type) {
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string text = "(";
   for (size_t i = 0; i < shape.size(); ++i)
-    text += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
+    text += std::to_string(shape[i]) +
+            (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
   return text + ")";
 }
 } // namespace
@@ -54,7 +55,8 @@ bool prism::readNpy(const std::string &path, ref::HostBuffer &buffer,
   } else {
     unsigned char len[4];
     in.read(reinterpret_cast<char *>(len), 4);
-    headerLen = len[0] | (len[1] << 8) | (len[2] << 16) | (uint32_t(len[3]) << 24);
+    headerLen =
+        len[0] | (len[1] << 8) | (len[2] << 16) | (uint32_t(len[3]) << 24);
   }
   std::string header(headerLen, '\0');
   if (!in.read(header.data(), headerLen)) {
@@ -75,8 +77,8 @@ bool prism::readNpy(const std::string &path, ref::HostBuffer &buffer,
   }
   std::string wantShape = "'shape': " + shapeText(buffer.shape);
   if (header.find(wantShape) == std::string::npos) {
-    error = path + ": shape does not match the buffer's " + shapeText(buffer.shape) +
-            " (header: " + header + ")";
+    error = path + ": shape does not match the buffer's " +
+            shapeText(buffer.shape) + " (header: " + header + ")";
     return false;
   }
   int64_t n = buffer.numElements();
@@ -105,9 +107,9 @@ bool prism::writeNpy(const std::string &path, const ref::HostBuffer &buffer,
     error = path + ": cannot write";
     return false;
   }
-  std::string header = std::string("{'descr': '") + descrOf(buffer.dtype) +
-                       "', 'fortran_order': False, 'shape': " +
-                       shapeText(buffer.shape) + ", }";
+  std::string header =
+      std::string("{'descr': '") + descrOf(buffer.dtype) +
+      "', 'fortran_order': False, 'shape': " + shapeText(buffer.shape) + ", }";
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';

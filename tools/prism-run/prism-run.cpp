@@ -33,11 +33,11 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 #include <cstdio>
 
@@ -48,9 +48,8 @@ namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<spec.mlir>"),
                                       cl::Required);
-static cl::opt<std::string> functionName("function",
-                                         cl::desc("Run only this program"),
-                                         cl::init(""));
+static cl::opt<std::string>
+    functionName("function", cl::desc("Run only this program"), cl::init(""));
 static cl::list<std::string>
     binds("bind", cl::desc("Dynamic dimension values, e.g. --bind B=2,T=77"),
           cl::CommaSeparated);
@@ -66,10 +65,11 @@ static cl::opt<std::string>
              cl::desc("Write the host code as LLVM IR to this file ('-' for "
                       "stdout) and exit without running"),
              cl::init(""));
-static cl::opt<double> maxGiB(
-    "max-gib", cl::desc("Refuse problems whose buffers need more host memory "
-                        "than this many GiB (default 8)"),
-    cl::init(8.0));
+static cl::opt<double>
+    maxGiB("max-gib",
+           cl::desc("Refuse problems whose buffers need more host memory "
+                    "than this many GiB (default 8)"),
+           cl::init(8.0));
 static cl::opt<bool> dumpManifest("dump-manifest",
                                   cl::desc("Print each program's manifest"),
                                   cl::init(false));
@@ -314,8 +314,8 @@ int main(int argc, char **argv) {
     std::unique_ptr<llvm::Module> llvmModule =
         translateModuleToLLVMIR(*module, llvmContext);
     if (!llvmModule) {
-        llvm::errs() << "error: cannot translate the host code to LLVM IR\n";
-        return 1;
+      llvm::errs() << "error: cannot translate the host code to LLVM IR\n";
+      return 1;
     }
     auto out = openOutputFile(emitLLVM, &error);
     if (!out) {

@@ -118,7 +118,9 @@ ScheduleAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                           "128], got "
                        << chunk;
   if (vTile < 0 || vTile > 1024)
-    return emitError() << "schedule v_tile must be in [1, 1024] (or 0 to choose), got " << vTile;
+    return emitError()
+           << "schedule v_tile must be in [1, 1024] (or 0 to choose), got "
+           << vTile;
   if (chunked && kSplit != 0)
     return emitError() << "schedule k_split applies to the sequential "
                           "schedule only";
@@ -128,7 +130,9 @@ ScheduleAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                           "got "
                        << kSplit;
   if (warps < 0 || warps > 32)
-    return emitError() << "schedule warps must be in [1, 32] (or 0 to choose), got " << warps;
+    return emitError()
+           << "schedule warps must be in [1, 32] (or 0 to choose), got "
+           << warps;
   if (vTile && kSplit && vTile * kSplit > 1024)
     return emitError() << "schedule v_tile * k_split must be at most 1024 "
                           "lanes per program, got "

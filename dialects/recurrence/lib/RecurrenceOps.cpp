@@ -38,9 +38,9 @@ LogicalResult checkRank(Operation *op, Value value, StringRef what,
                         int64_t rank, StringRef layout) {
   auto type = cast<RankedTensorType>(value.getType());
   if (type.getRank() != rank)
-    return op->emitOpError() << what << " must have rank " << rank << " ("
-                             << layout << "), got "
-                             << shapeString(type.getShape());
+    return op->emitOpError()
+           << what << " must have rank " << rank << " (" << layout << "), got "
+           << shapeString(type.getShape());
   return success();
 }
 
@@ -52,10 +52,9 @@ LogicalResult checkLeadingDims(Operation *op, Value value, StringRef what,
   auto shape = cast<RankedTensorType>(value.getType()).getShape();
   for (size_t i = 0; i < expected.size(); ++i)
     if (shape[i] != expected[i])
-      return op->emitOpError()
-             << what << " has shape " << shapeString(shape)
-             << ", but its leading " << names << " dims must match "
-             << shapeString(expected);
+      return op->emitOpError() << what << " has shape " << shapeString(shape)
+                               << ", but its leading " << names
+                               << " dims must match " << shapeString(expected);
   return success();
 }
 
@@ -64,9 +63,8 @@ LogicalResult checkStaticDim(Operation *op, Value value, StringRef what,
                              int64_t index, StringRef name) {
   auto shape = cast<RankedTensorType>(value.getType()).getShape();
   if (ShapedType::isDynamic(shape[index]) || shape[index] < 1)
-    return op->emitOpError() << what << " must have a static, positive "
-                             << name << " dimension, got "
-                             << shapeString(shape);
+    return op->emitOpError() << what << " must have a static, positive " << name
+                             << " dimension, got " << shapeString(shape);
   return success();
 }
 
@@ -134,7 +132,8 @@ LogicalResult InjectOp::verify() {
   for (auto [l, key] : llvm::enumerate(getKeys())) {
     std::string what = "key " + std::to_string(l);
     if (failed(checkRank(*this, key, what, 4, "[B, T, H, K]")) ||
-        failed(checkLeadingDims(*this, key, what, shapeOf(key0), "[B, T, H, K]")))
+        failed(
+            checkLeadingDims(*this, key, what, shapeOf(key0), "[B, T, H, K]")))
       return failure();
   }
   Value value0 = getValues().front();
@@ -252,8 +251,9 @@ LogicalResult ScanOp::verify() {
   // The forget and the injection must be visible ops: the lowerings read
   // their operands to build the kernel.
   Operation *forgetDef = getForget().getDefiningOp();
-  if (!forgetDef || !isa<IdentityForgetOp, ScalarForgetOp, DiagonalForgetOp,
-                         DeltaForgetOp>(forgetDef))
+  if (!forgetDef ||
+      !isa<IdentityForgetOp, ScalarForgetOp, DiagonalForgetOp, DeltaForgetOp>(
+          forgetDef))
     return emitOpError() << "forget operand must be produced by a "
                             "recurrence forget op";
   auto inject = getInjection().getDefiningOp<InjectOp>();

@@ -27,9 +27,8 @@ struct MapParallelLoopsToGPUPass
       if (!roles)
         return WalkResult::advance();
       if (roles.size() != loop.getNumLoops()) {
-        loop.emitOpError() << "has " << loop.getNumLoops()
-                           << " dimensions but " << roles.size()
-                           << " prism.loop_roles";
+        loop.emitOpError() << "has " << loop.getNumLoops() << " dimensions but "
+                           << roles.size() << " prism.loop_roles";
         return WalkResult::interrupt();
       }
       MLIRContext *ctx = loop.getContext();

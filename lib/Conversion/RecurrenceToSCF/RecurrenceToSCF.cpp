@@ -227,15 +227,15 @@ LogicalResult SpecLowering::checkSchedule() {
   vTile = schedule.getVTile() ? schedule.getVTile()
                               : std::min<int64_t>(info.valueDim, 128);
   if (info.valueDim % vTile != 0)
-    return scan.emitOpError() << "v_tile " << vTile
-                              << " does not divide V = " << info.valueDim;
+    return scan.emitOpError()
+           << "v_tile " << vTile << " does not divide V = " << info.valueDim;
   // Steps whose loads are in flight at once (1: no prefetching).
   stages = schedule.getStages() ? schedule.getStages() : 1;
   // Lanes are loop iterations on the CPU: a row is never split there.
   kSplit = gpu && schedule.getKSplit() ? schedule.getKSplit() : 1;
   if (info.keyDim % kSplit != 0)
-    return scan.emitOpError() << "k_split " << kSplit
-                              << " does not divide K = " << info.keyDim;
+    return scan.emitOpError()
+           << "k_split " << kSplit << " does not divide K = " << info.keyDim;
   if (vTile * kSplit > 1024)
     return scan.emitOpError() << "v_tile * k_split = " << vTile * kSplit
                               << " exceeds 1024 lanes per program";
@@ -360,12 +360,12 @@ std::string SpecLowering::manifestText() {
         shape.push_back(size);
       }
     }
-    bufferArray.push_back(json::Object{
-        {"name", desc.name},
-        {"role", desc.role},
-        {"dtype", dtypeName(desc.type.getElementType())},
-        {"shape", std::move(shape)},
-        {"access", desc.access}});
+    bufferArray.push_back(
+        json::Object{{"name", desc.name},
+                     {"role", desc.role},
+                     {"dtype", dtypeName(desc.type.getElementType())},
+                     {"shape", std::move(shape)},
+                     {"access", desc.access}});
   }
   auto indices = [&](ArrayRef<Value> values) {
     json::Array array;
@@ -468,9 +468,9 @@ void SpecLowering::emitConv(OpBuilder &b, ShortConvOp conv) {
           Value shift = n.idx(j);
           Value inRange = arith::CmpIOp::create(
               nb, nloc, arith::CmpIPredicate::sge, t, shift);
-          auto select = scf::IfOp::create(
-              nb, nloc, TypeRange{nb.getF32Type()}, inRange,
-              /*withElseRegion=*/true);
+          auto select =
+              scf::IfOp::create(nb, nloc, TypeRange{nb.getF32Type()}, inRange,
+                                /*withElseRegion=*/true);
           {
             OpBuilder::InsertionGuard guard(nb);
             nb.setInsertionPointToStart(select.thenBlock());
@@ -481,8 +481,8 @@ void SpecLowering::emitConv(OpBuilder &b, ShortConvOp conv) {
             if (cache) {
               // t - j < 0: cache row (W - 1) + (t - j).
               Value row = arith::SubIOp::create(
-                  nb, nloc, arith::AddIOp::create(nb, nloc, t, n.idx(window - 1)),
-                  shift);
+                  nb, nloc,
+                  arith::AddIOp::create(nb, nloc, t, n.idx(window - 1)), shift);
               prior = n.loadScalar(cache, {bi, row, h, d});
             }
             scf::YieldOp::create(nb, nloc, prior);
@@ -574,9 +574,9 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
                valueSlot = 0;
         SmallVector<size_t> gainSlots, valueSlots, gateSlots, keySlots;
         if (info.logDecay)
-          gSlot = slotOf(info.logDecay, info.family == ForgetFamily::diagonal
-                                            ? At::Row
-                                            : At::BTH);
+          gSlot =
+              slotOf(info.logDecay,
+                     info.family == ForgetFamily::diagonal ? At::Row : At::BTH);
         if (info.family == ForgetFamily::delta) {
           wSlot = slotOf(info.eraseKey, At::Row);
           betaSlot = slotOf(info.eraseStrength, At::BTH);
@@ -692,11 +692,9 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
             auto store = scf::IfOp::create(fb, floc, first);
             OpBuilder::InsertionGuard guard(fb);
             fb.setInsertionPointToStart(store.thenBlock());
-            memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out,
-                                    bthv);
+            memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out, bthv);
           } else {
-            memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out,
-                                    bthv);
+            memref::StoreOp::create(fb, floc, f.fromF32(o, outElem), out, bthv);
           }
           return s;
         };
@@ -751,8 +749,8 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
             nb, nloc, n.idx(0), numSteps, n.idx(1), init,
             [&](OpBuilder &fb, Location floc, Value t, ValueRange carried) {
               if (ahead == 0) {
-                Value s = computeStep(fb, floc, t, carried[0],
-                                      loadStep(fb, floc, t));
+                Value s =
+                    computeStep(fb, floc, t, carried[0], loadStep(fb, floc, t));
                 scf::YieldOp::create(fb, floc, s);
                 return;
               }
@@ -761,8 +759,8 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
                   fb, floc, t, arith::ConstantIndexOp::create(fb, floc, ahead));
               SmallVector<Value> fresh =
                   loadStep(fb, floc, clamped(fb, floc, future));
-              Value s = computeStep(fb, floc, t, carried[0],
-                                    carried.slice(1, width));
+              Value s =
+                  computeStep(fb, floc, t, carried[0], carried.slice(1, width));
               SmallVector<Value> yields = {s};
               yields.append(carried.begin() + 1 + width, carried.end());
               yields.append(fresh);
