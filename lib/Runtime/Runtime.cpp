@@ -48,6 +48,8 @@ struct prism_rt_program {
 struct prism_rt_stream {
   prism_rt_context *ctx = nullptr;
   CUstream stream = nullptr;
+  /// False for prism_rt_stream_wrap: the stream's creator destroys it.
+  bool owned = true;
 };
 
 struct prism_rt_event {
@@ -640,11 +642,30 @@ prism_rt_status prism_rt_stream_create(prism_rt_context *ctx,
   });
 }
 
+prism_rt_status prism_rt_stream_wrap(prism_rt_context *ctx, void *cu_stream,
+                                     prism_rt_stream **out) {
+  return guard([&] {
+    if (!out)
+      return invalid("prism_rt_stream_wrap: null output pointer");
+    *out = nullptr;
+    if (!ctx)
+      return invalid("prism_rt_stream_wrap: null context");
+    auto stream = std::make_unique<prism_rt_stream>();
+    stream->ctx = ctx;
+    stream->stream = static_cast<CUstream>(cu_stream);
+    stream->owned = false;
+    *out = stream.release();
+    return PRISM_RT_SUCCESS;
+  });
+}
+
 prism_rt_status prism_rt_stream_destroy(prism_rt_stream *stream) {
   return guard([&] {
     if (!stream)
       return PRISM_RT_SUCCESS;
     std::unique_ptr<prism_rt_stream> owned(stream);
+    if (!stream->owned)
+      return PRISM_RT_SUCCESS;
     prism_rt_status status = makeCurrent(stream->ctx);
     if (status != PRISM_RT_SUCCESS)
       return status;

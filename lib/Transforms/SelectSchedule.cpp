@@ -43,6 +43,7 @@ struct SelectSchedulePass
       int64_t chunk = current ? current.getChunk() : 0;
       int64_t vTile = current ? current.getVTile() : 0;
       int64_t kSplit = current ? current.getKSplit() : 0;
+      int64_t rows = current ? current.getRows() : 0;
       int64_t warps = current ? current.getWarps() : 0;
       int64_t stages = current ? current.getStages() : 0;
       if (kind == ScheduleKind::sequential) {
@@ -64,8 +65,10 @@ struct SelectSchedulePass
               break;
             }
         }
+        if (!rows)
+          rows = 1;
         if (!warps)
-          warps = std::min<int64_t>(32, (vTile * kSplit + 31) / 32);
+          warps = std::min<int64_t>(32, (vTile / rows * kSplit + 31) / 32);
         // Loads of the next step in flight while a step computes.
         if (!stages)
           stages = 2;
@@ -81,7 +84,7 @@ struct SelectSchedulePass
       }
       auto schedule = ScheduleAttr::getChecked(
           [&] { return scan.emitOpError() << "cannot choose a schedule: "; },
-          scan.getContext(), kind, chunk, vTile, kSplit, warps, stages);
+          scan.getContext(), kind, chunk, vTile, kSplit, rows, warps, stages);
       if (!schedule)
         return WalkResult::interrupt();
       scan.setScheduleAttr(schedule);

@@ -219,4 +219,11 @@ def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
                       key_dim=key_dim, value_dim=value_dim))
     specs.append(Spec(name="gla_stages4", forget="diagonal", dtype="f32",
                       schedule_params={"stages": 4}, key_dim=key_dim, value_dim=value_dim))
+    # Several state rows per lane (each loaded key slice serves them all).
+    specs.append(Spec(name="prism_rows2", forget="delta", delta_gate=True, rank=2, refine="gelu",
+                      inject_gates=True, initial_state=True, final_state=True,
+                      schedule_params={"rows": 2}, key_dim=key_dim, value_dim=value_dim))
+    specs.append(Spec(name="gla_vk_rows4", forget="diagonal", layout="vk", initial_state=True,
+                      final_state=True, schedule_params={"rows": 4, "stages": 1},
+                      key_dim=key_dim, value_dim=value_dim))
     return specs

@@ -45,6 +45,16 @@ def bench_specs():
                             schedule_params={"stages": stages, "k_split": split}, **common))
         out.append(Spec(name=f"s12_simple_gla_st{stages}", forget="scalar",
                         schedule_params={"stages": stages}, **common))
+    # Several state rows per lane: each loaded k / q slice serves them all.
+    for split, rows in ((4, 2), (8, 2), (8, 4)):
+        out.append(Spec(name=f"s12_gated_deltanet_ks{split}_rows{rows}", forget="delta",
+                        delta_gate=True, inject_gates=True,
+                        schedule_params={"k_split": split, "rows": rows}, **common))
+        out.append(Spec(name=f"s12_simple_gla_ks{split}_rows{rows}", forget="scalar",
+                        schedule_params={"k_split": split, "rows": rows}, **common))
+        out.append(Spec(name=f"s12_prism_eq18_l3_ks{split}_rows{rows}", forget="delta",
+                        delta_gate=True, rank=3, refine="gelu", inject_gates=True,
+                        schedule_params={"k_split": split, "rows": rows}, **common))
     return out
 
 

@@ -57,11 +57,11 @@ Attribute ScheduleAttr::parse(AsmParser &parser, Type) {
         << "' (expected sequential, chunked_fused, chunked_two_pass or tree)";
     return {};
   }
-  constexpr int numParams = 5;
-  int64_t values[numParams] = {0, 0, 0, 0, 0};
-  const char *names[numParams] = {"chunk", "v_tile", "k_split", "warps",
-                                  "stages"};
-  bool seen[numParams] = {false, false, false, false, false};
+  constexpr int numParams = 6;
+  int64_t values[numParams] = {0, 0, 0, 0, 0, 0};
+  const char *names[numParams] = {"chunk", "v_tile", "k_split",
+                                  "rows",  "warps",  "stages"};
+  bool seen[numParams] = {false, false, false, false, false, false};
   while (succeeded(parser.parseOptionalComma())) {
     StringRef name;
     SMLoc loc = parser.getCurrentLocation();
@@ -73,7 +73,7 @@ Attribute ScheduleAttr::parse(AsmParser &parser, Type) {
         index = i;
     if (index < 0) {
       parser.emitError(loc, "unknown schedule parameter '")
-          << name << "' (expected chunk, v_tile, k_split, warps or stages)";
+          << name << "' (expected chunk, v_tile, k_split, rows, warps or stages)";
       return {};
     }
     if (seen[index]) {
@@ -88,7 +88,7 @@ Attribute ScheduleAttr::parse(AsmParser &parser, Type) {
     return {};
   return parser.getChecked<ScheduleAttr>(parser.getContext(), *kind, values[0],
                                          values[1], values[2], values[3],
-                                         values[4]);
+                                         values[4], values[5]);
 }
 
 void ScheduleAttr::print(AsmPrinter &printer) const {
@@ -99,6 +99,8 @@ void ScheduleAttr::print(AsmPrinter &printer) const {
     printer << ", v_tile = " << getVTile();
   if (getKSplit())
     printer << ", k_split = " << getKSplit();
+  if (getRows())
+    printer << ", rows = " << getRows();
   if (getWarps())
     printer << ", warps = " << getWarps();
   if (getStages())
@@ -109,7 +111,8 @@ void ScheduleAttr::print(AsmPrinter &printer) const {
 LogicalResult
 ScheduleAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                      ScheduleKind kind, int64_t chunk, int64_t vTile,
-                     int64_t kSplit, int64_t warps, int64_t stages) {
+                     int64_t kSplit, int64_t rows, int64_t warps,
+                     int64_t stages) {
   bool chunked = kind != ScheduleKind::sequential;
   if (!chunked && chunk != 0)
     return emitError() << "schedule 'sequential' takes no chunk";
@@ -133,10 +136,20 @@ ScheduleAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
     return emitError()
            << "schedule warps must be in [1, 32] (or 0 to choose), got "
            << warps;
-  if (vTile && kSplit && vTile * kSplit > 1024)
-    return emitError() << "schedule v_tile * k_split must be at most 1024 "
-                          "lanes per program, got "
-                       << vTile * kSplit;
+  if (chunked && rows != 0)
+    return emitError() << "schedule rows applies to the sequential schedule "
+                          "only";
+  if (rows < 0 || rows > 8)
+    return emitError() << "schedule rows must be in [1, 8] (or 0 to "
+                          "choose), got "
+                       << rows;
+  if (rows && vTile && vTile % rows != 0)
+    return emitError() << "schedule rows " << rows
+                       << " must divide v_tile " << vTile;
+  if (vTile && kSplit && vTile * kSplit > 1024 * std::max<int64_t>(rows, 1))
+    return emitError() << "schedule v_tile / rows * k_split must be at most "
+                          "1024 lanes per program, got "
+                       << vTile * kSplit / std::max<int64_t>(rows, 1);
   if (stages < 0 || stages > 4)
     return emitError() << "schedule stages must be in [1, 4] (or 0 to "
                           "choose), got "

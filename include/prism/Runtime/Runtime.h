@@ -129,6 +129,12 @@ prism_rt_status prism_rt_copy_device(prism_rt_context *ctx, void *dst,
 
 prism_rt_status prism_rt_stream_create(prism_rt_context *ctx,
                                        prism_rt_stream **out);
+/** Wraps a CUstream made elsewhere (e.g. PyTorch's current stream) without
+ *  taking ownership: prism_rt_stream_destroy frees only the wrapper. The
+ *  stream must belong to the context's device (its primary context, which
+ *  the CUDA runtime shares); null is the legacy default stream. */
+prism_rt_status prism_rt_stream_wrap(prism_rt_context *ctx, void *cu_stream,
+                                     prism_rt_stream **out);
 /** Null is accepted. */
 prism_rt_status prism_rt_stream_destroy(prism_rt_stream *stream);
 /** Waits for the stream's work (null: the default stream). */

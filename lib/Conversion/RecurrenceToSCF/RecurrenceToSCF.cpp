@@ -199,6 +199,7 @@ private:
   int64_t vTile = 0;
   int64_t kSplit = 1;
   int64_t stages = 1;
+  int64_t rows = 1;
 
   /// Tensor values that live in buffers, in buffer order.
   SmallVector<Value> bufferTensors;
@@ -213,7 +214,7 @@ LogicalResult SpecLowering::checkSchedule() {
   schedule = scan.getScheduleAttr();
   if (!schedule)
     schedule = ScheduleAttr::get(scan.getContext(), ScheduleKind::sequential, 0,
-                                 0, 0, 0, 0);
+                                 0, 0, 0, 0, 0);
   if (schedule.getKind() != ScheduleKind::sequential)
     return scan.emitOpError()
            << "schedule '" << stringifyScheduleKind(schedule.getKind())
@@ -229,6 +230,11 @@ LogicalResult SpecLowering::checkSchedule() {
   if (info.valueDim % vTile != 0)
     return scan.emitOpError()
            << "v_tile " << vTile << " does not divide V = " << info.valueDim;
+  // State rows per lane: each loaded key and query slice serves them all.
+  rows = schedule.getRows() ? schedule.getRows() : 1;
+  if (vTile % rows != 0)
+    return scan.emitOpError()
+           << "rows " << rows << " does not divide v_tile " << vTile;
   // Steps whose loads are in flight at once (1: no prefetching).
   stages = schedule.getStages() ? schedule.getStages() : 1;
   // Lanes are loop iterations on the CPU: a row is never split there.
@@ -236,8 +242,9 @@ LogicalResult SpecLowering::checkSchedule() {
   if (info.keyDim % kSplit != 0)
     return scan.emitOpError()
            << "k_split " << kSplit << " does not divide K = " << info.keyDim;
-  if (vTile * kSplit > 1024)
-    return scan.emitOpError() << "v_tile * k_split = " << vTile * kSplit
+  if (vTile / rows * kSplit > 1024)
+    return scan.emitOpError() << "v_tile / rows * k_split = "
+                              << vTile / rows * kSplit
                               << " exceeds 1024 lanes per program";
   return success();
 }
@@ -522,8 +529,11 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
     ubs.push_back(e.idx(kSplit));
     roles.push_back("lane");
   }
-  ubs.push_back(e.idx(vTile));
+  ubs.push_back(e.idx(vTile / rows));
   roles.push_back("lane");
+  // Row j of a lane is v = tile * v_tile + j * (v_tile / rows) + lane, so
+  // that neighbouring lanes store neighbouring outputs.
+  const int64_t rowStride = vTile / rows;
   SmallVector<Value> lbs(ubs.size(), e.idx(0)), steps(ubs.size(), e.idx(1));
   auto loop = scf::ParallelOp::create(
       b, loc, lbs, ubs, steps,
@@ -531,27 +541,38 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
         Emitter n{nb, nloc};
         Value h = iv[0], bi = iv[1];
         Value part = kSplit > 1 ? iv[3] : n.idx(0);
-        Value v = arith::AddIOp::create(
+        Value vBase = arith::AddIOp::create(
             nb, nloc, arith::MulIOp::create(nb, nloc, iv[2], n.idx(vTile)),
             iv.back());
+        SmallVector<Value> vs;
+        for (int64_t j = 0; j < rows; ++j)
+          vs.push_back(j == 0 ? vBase
+                              : arith::AddIOp::create(nb, nloc, vBase,
+                                                      n.idx(j * rowStride))
+                                    .getResult());
         Value k0 = arith::MulIOp::create(nb, nloc, part, n.idx(slice));
         auto kAt = [&](OpBuilder &ab, Location aloc, int64_t k) -> Value {
           return arith::AddIOp::create(
               ab, aloc, k0, arith::ConstantIndexOp::create(ab, aloc, k));
         };
 
-        // Row v of S_{-1}.
-        Value s0;
-        if (!init) {
-          s0 = arith::ConstantOp::create(
-              nb, nloc, DenseElementsAttr::get(rowType, nb.getF32FloatAttr(0)));
-        } else if (kv) {
-          SmallVector<Value> elems;
-          for (int64_t k = 0; k < slice; ++k)
-            elems.push_back(n.loadScalar(init, {bi, h, kAt(nb, nloc, k), v}));
-          s0 = vector::FromElementsOp::create(nb, nloc, rowType, elems);
-        } else {
-          s0 = n.loadVector(init, {bi, h, v, k0}, slice);
+        // The lane's rows of S_{-1}.
+        SmallVector<Value> s0;
+        for (Value v : vs) {
+          if (!init) {
+            s0.push_back(arith::ConstantOp::create(
+                nb, nloc,
+                DenseElementsAttr::get(rowType, nb.getF32FloatAttr(0))));
+          } else if (kv) {
+            SmallVector<Value> elems;
+            for (int64_t k = 0; k < slice; ++k)
+              elems.push_back(
+                  n.loadScalar(init, {bi, h, kAt(nb, nloc, k), v}));
+            s0.push_back(
+                vector::FromElementsOp::create(nb, nloc, rowType, elems));
+          } else {
+            s0.push_back(n.loadVector(init, {bi, h, v, k0}, slice));
+          }
         }
 
         Value numSteps = dimOf(nb, nloc, q, 1);
@@ -559,15 +580,20 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
         // Every distinct load of step t, in storage precision: a buffer used
         // twice (Gated DeltaNet's k is both w and k^(1)) is loaded once. None
         // depends on the state, so they can be issued steps ahead.
+        // A BTHV slot holds one value per row of the lane, consecutively.
         enum class At { BTH, BTHV, Row };
         SmallVector<std::pair<Value, At>> slots;
+        SmallVector<size_t> slotStart;
+        size_t numLoads = 0;
         auto slotOf = [&](Value tensor, At at) -> size_t {
           Value memref = memrefOf(tensor);
           for (auto [i, slot] : llvm::enumerate(slots))
             if (slot.first == memref && slot.second == at)
-              return i;
+              return slotStart[i];
           slots.push_back({memref, at});
-          return slots.size() - 1;
+          slotStart.push_back(numLoads);
+          numLoads += at == At::BTHV ? rows : 1;
+          return slotStart.back();
         };
         // The plan, in the order the compute phase uses the inputs.
         size_t gSlot = 0, wSlot = 0, betaSlot = 0, anchorSlot = 0,
@@ -604,8 +630,9 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
             if (at == At::Row)
               in.push_back(l.loadRawVector(memref, {bi, t, h, k0}, slice));
             else if (at == At::BTHV)
-              in.push_back(memref::LoadOp::create(lb, lloc, memref,
-                                                  ValueRange{bi, t, h, v}));
+              for (Value v : vs)
+                in.push_back(memref::LoadOp::create(lb, lloc, memref,
+                                                    ValueRange{bi, t, h, v}));
             else
               in.push_back(memref::LoadOp::create(lb, lloc, memref,
                                                   ValueRange{bi, t, h}));
@@ -614,10 +641,13 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
         };
 
         // One step on the loaded inputs: forget, inject, read out at t.
-        auto computeStep = [&](OpBuilder &fb, Location floc, Value t, Value s,
-                               ValueRange in) -> Value {
+        auto computeRow = [&](OpBuilder &fb, Location floc, Value t, Value s,
+                              ValueRange in, int64_t j) -> Value {
+          Value v = vs[j];
           Emitter f{fb, floc};
           auto take = [&](size_t slot) { return f.toF32(in[slot]); };
+          // Per-row values sit j places after their slot's start.
+          auto takeRow = [&](size_t slot) { return f.toF32(in[slot + j]); };
           // <x, y> over the whole row: the lanes of a row combine their
           // partial sums.
           auto rowDot = [&](Value x, Value y) {
@@ -662,9 +692,9 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
           // Injection values d_l[v]: loaded, or the refinement path.
           SmallVector<Value> deltas;
           if (info.refine) {
-            Value r = f.sub(take(valueSlot), take(anchorSlot));
+            Value r = f.sub(takeRow(valueSlot), takeRow(anchorSlot));
             for (size_t gainSlot : gainSlots) {
-              Value pr = f.mul(take(gainSlot), r);
+              Value pr = f.mul(takeRow(gainSlot), r);
               Value d = info.refine.getActivation() == Activation::gelu
                             ? f.gelu(pr)
                             : pr;
@@ -673,7 +703,7 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
             }
           } else {
             for (size_t valueSlot : valueSlots)
-              deltas.push_back(take(valueSlot));
+              deltas.push_back(takeRow(valueSlot));
           }
           for (auto [l, gateSlot] : llvm::enumerate(gateSlots))
             deltas[l] = f.mul(deltas[l], take(gateSlot));
@@ -698,6 +728,14 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
           }
           return s;
         };
+        auto computeStep = [&](OpBuilder &fb, Location floc, Value t,
+                               ValueRange states,
+                               ValueRange in) -> SmallVector<Value> {
+          SmallVector<Value> next;
+          for (int64_t j = 0; j < rows; ++j)
+            next.push_back(computeRow(fb, floc, t, states[j], in, j));
+          return next;
+        };
 
         // Software pipelining: the inputs of the next `ahead` steps are in
         // flight while a step computes. Indices past the end are clamped to
@@ -707,7 +745,7 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
         auto clamped = [&](OpBuilder &cb, Location cloc, Value t) {
           return arith::MinSIOp::create(cb, cloc, t, last).getResult();
         };
-        SmallVector<Value> init = {s0};
+        SmallVector<Value> init(s0.begin(), s0.end());
         if (ahead > 0) {
           // The first `ahead` steps, only when there is a first step.
           Value any = arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::sgt,
@@ -748,27 +786,28 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
         auto walk = scf::ForOp::create(
             nb, nloc, n.idx(0), numSteps, n.idx(1), init,
             [&](OpBuilder &fb, Location floc, Value t, ValueRange carried) {
+              ValueRange states = carried.take_front(rows);
               if (ahead == 0) {
-                Value s =
-                    computeStep(fb, floc, t, carried[0], loadStep(fb, floc, t));
-                scf::YieldOp::create(fb, floc, s);
+                scf::YieldOp::create(
+                    fb, floc,
+                    computeStep(fb, floc, t, states, loadStep(fb, floc, t)));
                 return;
               }
-              size_t width = (carried.size() - 1) / ahead;
+              size_t width = (carried.size() - rows) / ahead;
               Value future = arith::AddIOp::create(
                   fb, floc, t, arith::ConstantIndexOp::create(fb, floc, ahead));
               SmallVector<Value> fresh =
                   loadStep(fb, floc, clamped(fb, floc, future));
-              Value s =
-                  computeStep(fb, floc, t, carried[0], carried.slice(1, width));
-              SmallVector<Value> yields = {s};
-              yields.append(carried.begin() + 1 + width, carried.end());
+              SmallVector<Value> yields = computeStep(
+                  fb, floc, t, states, carried.slice(rows, width));
+              yields.append(carried.begin() + rows + width, carried.end());
               yields.append(fresh);
               scf::YieldOp::create(fb, floc, yields);
             });
 
-        if (fin) {
-          Value s = walk.getResult(0);
+        for (int64_t j = 0; fin && j < rows; ++j) {
+          Value s = walk.getResult(j);
+          Value v = vs[j];
           if (kv) {
             for (int64_t k = 0; k < slice; ++k) {
               Value elem = vector::ExtractOp::create(nb, nloc, s, k);
@@ -807,7 +846,7 @@ LogicalResult SpecLowering::run() {
   newFunc->setAttr("prism.manifest", b.getStringAttr(manifestText()));
   newFunc->setAttr("prism.schedule",
                    ScheduleAttr::get(func.getContext(), schedule.getKind(),
-                                     schedule.getChunk(), vTile, kSplit,
+                                     schedule.getChunk(), vTile, kSplit, rows,
                                      schedule.getWarps(),
                                      schedule.getStages()));
 

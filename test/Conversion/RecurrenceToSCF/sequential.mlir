@@ -12,7 +12,7 @@
 // CHECK-SAME:      %[[G:[^:]+]]: memref<2x?x4xf32> {prism.name = "g", prism.role = "input"}
 // CHECK-SAME:      %[[O:[^:]+]]: memref<2x?x4x16xf32> {prism.name = "o", prism.role = "output"}
 // CHECK-SAME:      prism.manifest = "{{.*}}\22forget\22:\22scalar\22
-// CHECK-SAME:      prism.schedule = #recurrence.schedule<sequential, v_tile = 16, k_split = 1>
+// CHECK-SAME:      prism.schedule = #recurrence.schedule<sequential, v_tile = 16, k_split = 1, rows = 1>
 // CHECK:         scf.parallel
 // CHECK:           %[[T:.+]] = memref.dim %[[Q]], %{{.+}} : memref<2x?x4x32xf32>
 // CHECK:           scf.for %{{.+}} = %{{.+}} to %[[T]] step %{{.+}} iter_args(%[[S:.+]] = %{{.+}}) -> (vector<32xf32>)
@@ -56,7 +56,7 @@ func.func @scalar(%q: tensor<2x?x4x32xf32>, %k: tensor<2x?x4x32xf32>,
 // CHECK:         return
 
 // GPU-LABEL: func.func @gated_delta(
-// GPU-SAME:      prism.schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 4>
+// GPU-SAME:      prism.schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 4, rows = 1>
 // GPU:         scf.for {{.+}} -> (vector<16xf32>)
 // GPU:           vector.reduction <add>
 // GPU:           gpu.shuffle  xor %{{.+}}, %{{.+}}, %{{.+}} : f32
@@ -142,4 +142,27 @@ func.func @prefetch(%q: tensor<1x?x2x16xbf16>, %k: tensor<1x?x2x16xbf16>,
       : !recurrence.forget<scalar>, !recurrence.injection<1>, tensor<1x?x2x16xbf16>
       -> tensor<1x?x2x16xbf16>
   return %o : tensor<1x?x2x16xbf16>
+}
+
+// -----
+
+// rows = 2: a lane carries two state rows, v and v + v_tile / 2; each loaded
+// key and query slice serves both, per-row values are loaded per row.
+
+// CHECK-LABEL: func.func @two_rows(
+// CHECK:         scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-2:   memref.load %{{.+}} : memref<1x?x2x16xf32>
+// CHECK:           vector.load
+// CHECK-COUNT-2:   memref.store
+// CHECK:           scf.yield %{{.+}}, %{{.+}} : vector<16xf32>, vector<16xf32>
+// CHECK:       } {prism.loop_roles = ["program", "program", "program", "lane"]}
+func.func @two_rows(%q: tensor<1x?x2x16xf32>, %k: tensor<1x?x2x16xf32>,
+                    %v: tensor<1x?x2x16xf32>) -> tensor<1x?x2x16xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x?x2x16xf32>) values(%v : tensor<1x?x2x16xf32>)
+      -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<sequential, rows = 2>}
+      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x?x2x16xf32>
+      -> tensor<1x?x2x16xf32>
+  return %o : tensor<1x?x2x16xf32>
 }

@@ -1196,7 +1196,7 @@ func.func @schedule_unknown_kind() attributes {s = #recurrence.schedule<blocked>
 
 // -----
 
-// expected-error @+1 {{unknown schedule parameter 'tile' (expected chunk, v_tile, k_split, warps or stages)}}
+// expected-error @+1 {{unknown schedule parameter 'tile' (expected chunk, v_tile, k_split, rows, warps or stages)}}
 func.func @schedule_unknown_parameter() attributes {s = #recurrence.schedule<chunked_fused, tile = 64>} {
   return
 }
@@ -1382,7 +1382,28 @@ func.func @scan_v_tile_48_divides_v(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x6
 
 // -----
 
-// expected-error @+1 {{schedule v_tile * k_split must be at most 1024 lanes per program, got 2048}}
+// expected-error @+1 {{schedule v_tile / rows * k_split must be at most 1024 lanes per program, got 2048}}
 func.func @schedule_too_many_lanes() attributes {s = #recurrence.schedule<sequential, v_tile = 256, k_split = 8>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{schedule rows must be in [1, 8] (or 0 to choose), got 16}}
+func.func @schedule_rows_large() attributes {s = #recurrence.schedule<sequential, rows = 16>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{schedule rows 4 must divide v_tile 6}}
+func.func @schedule_rows_divide() attributes {s = #recurrence.schedule<sequential, v_tile = 6, rows = 4>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{schedule rows applies to the sequential schedule only}}
+func.func @schedule_rows_chunked() attributes {s = #recurrence.schedule<chunked_fused, rows = 2>} {
   return
 }

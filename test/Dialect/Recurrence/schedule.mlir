@@ -27,7 +27,7 @@
 // 4 warps, 2 stages, no k_split.
 // CHECK-LABEL: func.func @default_k64_v64(
 // CHECK:         recurrence.scan
-// CHECK-SAME:      {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, warps = 4, stages = 2>}
+// CHECK-SAME:      {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, rows = 1, warps = 4, stages = 2>}
 // FUSED-LABEL: func.func @default_k64_v64(
 // FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
 // TWOPASS-LABEL: func.func @default_k64_v64(
@@ -49,7 +49,7 @@ func.func @default_k64_v64(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 
 // CHECK-LABEL: func.func @default_k128_v128(
 // CHECK:         %[[O:.+]], %[[S:.+]] = recurrence.scan
-// CHECK-SAME:      {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, warps = 8, stages = 2>}
+// CHECK-SAME:      {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, rows = 1, warps = 8, stages = 2>}
 // CHECK:         return %[[O]], %[[S]]
 // FUSED-LABEL: func.func @default_k128_v128(
 // FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
@@ -70,7 +70,7 @@ func.func @default_k128_v128(%q: tensor<2x16x4x128xf32>, %k: tensor<2x16x4x128xf
 // A value wider than 128 is split over programs of 128 state rows (64 for the
 // chunked kinds).
 // CHECK-LABEL: func.func @default_wide_v(
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 2, warps = 8, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 2, rows = 1, warps = 8, stages = 2>}
 // TREE-LABEL:  func.func @default_wide_v(
 // TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
 func.func @default_wide_v(%q: tensor<?x?x2x64xf16>, %k: tensor<?x?x2x64xf16>,
@@ -88,9 +88,9 @@ func.func @default_wide_v(%q: tensor<?x?x2x64xf16>, %k: tensor<?x?x2x64xf16>,
 
 // K = 32 leaves a whole row to one lane; K = 96 splits it over 4 lanes of 24.
 // CHECK-LABEL: func.func @default_small_and_odd_k(
-// CHECK:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, warps = 1, stages = 2>}
-// CHECK:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 8, k_split = 1, warps = 1, stages = 2>}
-// CHECK:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, warps = 8, stages = 2>}
+// CHECK:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, rows = 1, warps = 1, stages = 2>}
+// CHECK:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 8, k_split = 1, rows = 1, warps = 1, stages = 2>}
+// CHECK:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, rows = 1, warps = 8, stages = 2>}
 func.func @default_small_and_odd_k(%q32: tensor<1x8x1x32xf32>, %v32: tensor<1x8x1x32xf32>,
                                    %q16: tensor<1x8x1x16xf32>, %v8: tensor<1x8x1x8xf32>,
                                    %q96: tensor<1x8x1x96xf32>, %v64: tensor<1x8x1x64xf32>) {
@@ -118,7 +118,7 @@ func.func @default_small_and_odd_k(%q32: tensor<1x8x1x32xf32>, %v32: tensor<1x8x
 // CHECK:         %[[A:.+]] = recurrence.diagonal_forget %[[G]]
 // CHECK:         %[[B:.+]] = recurrence.inject keys(%[[K]] : tensor<?x?x4x64xbf16>) values(%[[V]] : tensor<?x?x4x32xbf16>) -> <1>
 // CHECK:         %[[O:.+]], %[[S:.+]] = recurrence.scan %[[A]], %[[B]], %[[Q]] initial(%[[S0]] : tensor<?x4x32x64xf32>)
-// CHECK-SAME:      {scale = 1.250000e-01 : f64, schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 2, warps = 2, stages = 2>, state_layout = #recurrence<state_layout vk>}
+// CHECK-SAME:      {scale = 1.250000e-01 : f64, schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 2, rows = 1, warps = 2, stages = 2>, state_layout = #recurrence<state_layout vk>}
 // CHECK:         return %[[O]], %[[S]]
 func.func @default_vk_layout(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
                              %v: tensor<?x?x4x32xbf16>, %g: tensor<?x?x4x64xf32>,
@@ -146,7 +146,7 @@ func.func @default_vk_layout(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16
 // CHECK-SAME:      %[[Q:.+]]: tensor<?x?x4x64xf32>, %[[V:.+]]: tensor<?x?x4x48xf32>)
 // CHECK:         %[[A:.+]] = recurrence.identity_forget
 // CHECK:         %[[B:.+]] = recurrence.inject keys(%[[Q]] : tensor<?x?x4x64xf32>) values(%[[V]] : tensor<?x?x4x48xf32>) -> <1>
-// CHECK:         %[[O:.+]] = recurrence.scan %[[A]], %[[B]], %[[Q]] {schedule = #recurrence.schedule<sequential, v_tile = 48, k_split = 2, warps = 3, stages = 2>}
+// CHECK:         %[[O:.+]] = recurrence.scan %[[A]], %[[B]], %[[Q]] {schedule = #recurrence.schedule<sequential, v_tile = 48, k_split = 2, rows = 1, warps = 3, stages = 2>}
 // CHECK:         return %[[O]]
 // FUSED-LABEL: func.func @default_v48(
 // FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 48, warps = 4, stages = 2>}
@@ -167,7 +167,7 @@ func.func @default_v48(%q: tensor<?x?x4x64xf32>, %v: tensor<?x?x4x48xf32>) -> te
 
 // V = 4: a tile of 4 rows; its 8 lanes still take one whole warp.
 // CHECK-LABEL: func.func @default_v4(
-// CHECK:         %[[O:.+]] = recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 4, k_split = 2, warps = 1, stages = 2>}
+// CHECK:         %[[O:.+]] = recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 4, k_split = 2, rows = 1, warps = 1, stages = 2>}
 // CHECK:         return %[[O]]
 // FUSED-LABEL: func.func @default_v4(
 // FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 4, warps = 4, stages = 2>}
@@ -187,7 +187,7 @@ func.func @default_v4(%q: tensor<2x8x4x64xbf16>, %v: tensor<2x8x4x4xbf16>) -> te
 // V = 192: 128 does not divide it, so two programs of 96 rows (192 lanes,
 // 6 warps); the chunked kinds take tiles of 64.
 // CHECK-LABEL: func.func @default_v192(
-// CHECK:         %[[O:.+]] = recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 96, k_split = 2, warps = 6, stages = 2>}
+// CHECK:         %[[O:.+]] = recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 96, k_split = 2, rows = 1, warps = 6, stages = 2>}
 // CHECK:         return %[[O]]
 // FUSED-LABEL: func.func @default_v192(
 // FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
@@ -210,7 +210,7 @@ func.func @default_v192(%q: tensor<?x?x2x64xf16>, %v: tensor<?x?x2x192xf16>) -> 
 // CHECK-SAME:      %[[Q:.+]]: tensor<2x16x4x256xf32>, %[[V:.+]]: tensor<2x16x4x128xf32>, %[[G:.+]]: tensor<2x16x4xf32>)
 // CHECK:         %[[A:.+]] = recurrence.scalar_forget %[[G]]
 // CHECK:         %[[B:.+]] = recurrence.inject keys(%[[Q]] : tensor<2x16x4x256xf32>) values(%[[V]] : tensor<2x16x4x128xf32>) -> <1>
-// CHECK:         %[[O:.+]], %[[S:.+]] = recurrence.scan %[[A]], %[[B]], %[[Q]] {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 8, warps = 8, stages = 2>}
+// CHECK:         %[[O:.+]], %[[S:.+]] = recurrence.scan %[[A]], %[[B]], %[[Q]] {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 8, rows = 1, warps = 8, stages = 2>}
 // CHECK:         return %[[O]], %[[S]]
 // FUSED-LABEL: func.func @default_k256_v128(
 // FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
@@ -232,12 +232,12 @@ func.func @default_k256_v128(%q: tensor<2x16x4x256xf32>, %v: tensor<2x16x4x128xf
 // Given v_tile and k_split are kept; only warps is chosen (128 * 8 = 1024
 // lanes, 32 warps).
 // CHECK-LABEL: func.func @explicit_v_tile128_k_split8(
-// CHECK:         %[[O:.+]] = recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 8, warps = 32, stages = 2>}
+// CHECK:         %[[O:.+]] = recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 8, rows = 1, warps = 32, stages = 2>}
 // CHECK:         return %[[O]]
 // FUSED-LABEL: func.func @explicit_v_tile128_k_split8(
-// FUSED:         {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 8, warps = 32, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 8, rows = 1, warps = 32, stages = 2>}
 // TREE-LABEL:  func.func @explicit_v_tile128_k_split8(
-// TREE:          {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 8, warps = 32, stages = 2>}
+// TREE:          {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 8, rows = 1, warps = 32, stages = 2>}
 func.func @explicit_v_tile128_k_split8(%q: tensor<?x?x4x256xbf16>, %v: tensor<?x?x4x512xbf16>) -> tensor<?x?x4x512xbf16> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%q : tensor<?x?x4x256xbf16>) values(%v : tensor<?x?x4x512xbf16>)
@@ -252,7 +252,7 @@ func.func @explicit_v_tile128_k_split8(%q: tensor<?x?x4x256xbf16>, %v: tensor<?x
 // A given v_tile bounds the chosen k_split to 1024 lanes: 512 rows leave
 // 2 lanes a row of K = 256, in 32 warps.
 // CHECK-LABEL: func.func @explicit_v_tile512(
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 512, k_split = 2, warps = 32, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 512, k_split = 2, rows = 1, warps = 32, stages = 2>}
 func.func @explicit_v_tile512(%q: tensor<?x?x4x256xbf16>, %v: tensor<?x?x4x512xbf16>) -> tensor<?x?x4x512xbf16> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%q : tensor<?x?x4x256xbf16>) values(%v : tensor<?x?x4x512xbf16>)
@@ -281,7 +281,7 @@ func.func @chunked_v_too_wide(%q: tensor<?x?x1x64xf32>, %v: tensor<?x?x1x1040xf3
 
 // The sequential kind divides the same V into programs of 104 rows.
 // CHECK-LABEL: func.func @sequential_v1040(
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 104, k_split = 2, warps = 7, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 104, k_split = 2, rows = 1, warps = 7, stages = 2>}
 func.func @sequential_v1040(%q: tensor<?x?x1x64xf32>, %v: tensor<?x?x1x1040xf32>) -> tensor<?x?x1x1040xf32> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%q : tensor<?x?x1x64xf32>) values(%v : tensor<?x?x1x1040xf32>)
@@ -299,13 +299,13 @@ func.func @sequential_v1040(%q: tensor<?x?x1x64xf32>, %v: tensor<?x?x1x1040xf32>
 
 // A complete schedule is left as it is, whatever the default kind.
 // CHECK-LABEL: func.func @explicit_complete(
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, warps = 2, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, rows = 1, warps = 2, stages = 2>}
 // CHECK:         {schedule = #recurrence.schedule<tree, chunk = 128, v_tile = 16, warps = 8, stages = 1>}
 // FUSED-LABEL: func.func @explicit_complete(
-// FUSED:         {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, warps = 2, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, rows = 1, warps = 2, stages = 2>}
 // FUSED:         {schedule = #recurrence.schedule<tree, chunk = 128, v_tile = 16, warps = 8, stages = 1>}
 // TREE-LABEL:  func.func @explicit_complete(
-// TREE:          {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, warps = 2, stages = 2>}
+// TREE:          {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, rows = 1, warps = 2, stages = 2>}
 func.func @explicit_complete(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
                              %v: tensor<?x?x4x64xbf16>) {
   %a = recurrence.identity_forget
@@ -323,11 +323,11 @@ func.func @explicit_complete(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16
 // Sequential schedules with some parameters: the missing ones are filled,
 // following the given ones (warps from the given v_tile and k_split).
 // CHECK-LABEL: func.func @explicit_sequential_partial(
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, warps = 4, stages = 2>}
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 2, warps = 2, stages = 2>}
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 8, warps = 8, stages = 2>}
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 1, warps = 2, stages = 2>}
-// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, warps = 1, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, rows = 1, warps = 4, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 2, rows = 1, warps = 2, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 8, rows = 1, warps = 8, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 1, rows = 1, warps = 2, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, rows = 1, warps = 1, stages = 2>}
 // TWOPASS-LABEL: func.func @explicit_sequential_partial(
 // TWOPASS-COUNT-5: {schedule = #recurrence.schedule<sequential,
 // TWOPASS-NOT:   chunked_two_pass
@@ -384,9 +384,9 @@ func.func @explicit_chunked_partial(%q: tensor<2x64x4x128xf32>, %k: tensor<2x64x
 
 // Every scan is visited, nested ones included, and nothing else changes.
 // CHECK-LABEL: func.func @nested(
-// CHECK:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, warps = 4, stages = 2>}
+// CHECK:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, rows = 1, warps = 4, stages = 2>}
 // CHECK:         scf.execute_region
-// CHECK:           recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, warps = 4, stages = 2>}
+// CHECK:           recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, rows = 1, warps = 4, stages = 2>}
 // FUSED-LABEL: func.func @nested(
 // FUSED:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
 // FUSED:         scf.execute_region

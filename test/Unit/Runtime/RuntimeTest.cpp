@@ -86,6 +86,19 @@ TEST(RuntimeApi, NullContextIsRefusedEverywhere) {
   EXPECT_EQ(prism_rt_program_num_buffers(nullptr), -1);
 }
 
+TEST(RuntimeApi, StreamWrapArgumentChecks) {
+  void *handle = reinterpret_cast<void *>(0x1234);
+  EXPECT_EQ(prism_rt_stream_wrap(nullptr, handle, nullptr),
+            PRISM_RT_INVALID_ARGUMENT);
+  EXPECT_STREQ(prism_rt_last_error(),
+               "prism_rt_stream_wrap: null output pointer");
+  prism_rt_stream *stream = reinterpret_cast<prism_rt_stream *>(0x1);
+  EXPECT_EQ(prism_rt_stream_wrap(nullptr, handle, &stream),
+            PRISM_RT_INVALID_ARGUMENT);
+  EXPECT_EQ(stream, nullptr);
+  EXPECT_STREQ(prism_rt_last_error(), "prism_rt_stream_wrap: null context");
+}
+
 TEST(RuntimeApi, DestroyingNullIsANoOp) {
   EXPECT_EQ(prism_rt_context_destroy(nullptr), PRISM_RT_SUCCESS);
   EXPECT_EQ(prism_rt_program_destroy(nullptr), PRISM_RT_SUCCESS);
@@ -382,6 +395,37 @@ TEST_F(RuntimeGpu, LoadsFromAManifestFile) {
   EXPECT_EQ(missing.code(), PRISM_RT_IO_ERROR);
   EXPECT_NE(missing.error().find("prism_affine_test.ptx"), std::string::npos);
   std::remove(manifestPath.c_str());
+}
+
+TEST_F(RuntimeGpu, WrappedStreamIsNotOwned) {
+  prism::rt::Program program =
+      prism::rt::Program::fromText(ctx, kAffineManifest, kAffinePtx);
+  ASSERT_TRUE(program.ok()) << program.error();
+  // CU_STREAM_LEGACY: destroying it would fail, so a successful destroy
+  // shows that the wrapper does not own the stream.
+  prism_rt_stream *stream = nullptr;
+  ASSERT_EQ(
+      prism_rt_stream_wrap(ctx.get(), reinterpret_cast<void *>(0x1), &stream),
+      PRISM_RT_SUCCESS)
+      << prism_rt_last_error();
+  const int64_t t = 100;
+  std::vector<float> x(t, 1.5f), y(t, 0.0f);
+  prism::rt::DeviceBuffer dx(ctx, t * sizeof(float));
+  prism::rt::DeviceBuffer dy(ctx, t * sizeof(float));
+  ASSERT_TRUE(dx.upload(x.data()).ok());
+  void *pointers[2] = {dx.get(), dy.get()};
+  int64_t shape[1] = {t};
+  const int64_t *shapes[2] = {shape, shape};
+  int ranks[2] = {1, 1};
+  EXPECT_EQ(prism_rt_launch(program.get(), stream, 2, pointers, shapes, ranks),
+            PRISM_RT_SUCCESS)
+      << prism_rt_last_error();
+  EXPECT_EQ(prism_rt_stream_synchronize(ctx.get(), stream), PRISM_RT_SUCCESS)
+      << prism_rt_last_error();
+  ASSERT_TRUE(dy.download(y.data()).ok());
+  EXPECT_EQ(y[t - 1], 2.0f * 1.5f + static_cast<float>(t - 70));
+  EXPECT_EQ(prism_rt_stream_destroy(stream), PRISM_RT_SUCCESS)
+      << prism_rt_last_error();
 }
 
 TEST_F(RuntimeGpu, EventsMeasureTime) {

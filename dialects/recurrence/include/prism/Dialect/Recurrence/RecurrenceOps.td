@@ -114,12 +114,13 @@ def Recurrence_ScheduleAttr : AttrDef<Recurrence_Dialect, "Schedule"> {
     chunks (chunked shapes) whose loads are in flight at once (1 to 4; 1 means
     no prefetching). `sequential` also takes `k_split` (lanes sharing one
     state row on a GPU, each holding K / k_split of it; a power of two up to
-    32) and `warps`; the chunked shapes take `chunk` (16 to 128, a multiple
+    32), `rows` (state rows per lane, 1 to 8, dividing `v_tile`: every loaded
+    key and query slice serves that many rows) and `warps`; the chunked shapes take `chunk` (16 to 128, a multiple
     of 16) and `warps`.
 
     ```mlir
     #recurrence.schedule<sequential>
-    #recurrence.schedule<sequential, v_tile = 64, k_split = 4>
+    #recurrence.schedule<sequential, v_tile = 64, k_split = 4, rows = 2>
     #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>
     ```
   }];
@@ -128,6 +129,7 @@ def Recurrence_ScheduleAttr : AttrDef<Recurrence_Dialect, "Schedule"> {
     DefaultValuedParameter<"int64_t", "0">:$chunk,
     DefaultValuedParameter<"int64_t", "0">:$vTile,
     DefaultValuedParameter<"int64_t", "0">:$kSplit,
+    DefaultValuedParameter<"int64_t", "0">:$rows,
     DefaultValuedParameter<"int64_t", "0">:$warps,
     DefaultValuedParameter<"int64_t", "0">:$stages
   );
