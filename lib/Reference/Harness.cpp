@@ -726,10 +726,9 @@ prism::ref::compare(const Manifest &manifest, const Case &actual,
       continue;
     Check check;
     check.buffer = manifest.buffers[i].name;
-    check.tolerance =
-        toleranceFor(anyNarrowInput || narrow(manifest.buffers[i].dtype)
-                         ? DType::BF16
-                         : DType::F32);
+    check.tolerance = toleranceFor(
+        anyNarrowInput || narrow(manifest.buffers[i].dtype) ? DType::BF16
+                                                            : DType::F32);
     const std::vector<double> &ref = expected[i];
     if (i >= actual.buffers.size() ||
         actual.buffers[i].numElements() != static_cast<int64_t>(ref.size())) {

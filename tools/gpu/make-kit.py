@@ -94,6 +94,14 @@ def main():
 
     for tool in ("prism-gpu-test", "prism-bench"):
         shutil.copy2(os.path.join(build, "bin", tool), os.path.join(kit, "bin", tool))
+    # The Python package and its GPU test, with programs compiled here.
+    shutil.copy2(os.path.join(build, "lib", "libprism_runtime.so"),
+                 os.path.join(kit, "bin", "libprism_runtime.so"))
+    shutil.copytree(os.path.join(ROOT, "python"), os.path.join(kit, "python"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    subprocess.run([sys.executable, os.path.join(ROOT, "python", "tests", "test_gpu.py"),
+                    os.path.join(kit, "pyprograms")], check=True,
+                   env=dict(os.environ, PRISM_OPT=opt))
     shutil.copy2(os.path.join(ROOT, "tools", "gpu", "run.sh"), os.path.join(kit, "run.sh"))
     count = len([n for n in os.listdir(os.path.join(kit, "test")) if n.endswith(".ptx")])
     print(f"kit: {kit}: {count} test programs, "

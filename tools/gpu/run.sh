@@ -14,16 +14,32 @@ status=0
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv
 } | tee "$out/device.txt"
 
+# What to run (defaults: everything): PRISM_TEST_BINDS (prism-gpu-test
+# --bind sets), PRISM_BENCH_GLOB (benchmark programs) and PRISM_BENCH_BINDS.
+test_binds=${PRISM_TEST_BINDS:-"B=2,T=77 B=1,T=130 B=3,T=1"}
+bench_glob=${PRISM_BENCH_GLOB:-"*"}
+
 # Correctness: every program at several shapes (T not a multiple of 16/64).
-"$kit/bin/prism-gpu-test" --bind B=2,T=77 --bind B=1,T=130 --bind B=3,T=1 \
+bind_args=()
+for b in $test_binds; do bind_args+=(--bind "$b"); done
+"$kit/bin/prism-gpu-test" "${bind_args[@]}" \
   "$kit"/test/*.manifest.json >"$out/gpu-test.log" 2>&1 || status=1
 grep -E "FAIL|ERROR" "$out/gpu-test.log" | head -40
 tail -n 1 "$out/gpu-test.log"
 
+# The Python package on torch tensors (needs torch with CUDA there).
+PRISM_TEST_PROGRAMS="$kit/pyprograms" PRISM_RUNTIME_LIB="$kit/bin/libprism_runtime.so" \
+  python3 -m pytest -q -p no:cacheprovider "$kit/python/tests/test_gpu.py" \
+  >"$out/python-gpu.log" 2>&1 || status=1
+tail -n 1 "$out/python-gpu.log"
+
 # Speed: S1, S2 for H=16 K=V=128 programs; S3 for H=32 K=V=64 ones.
-"$kit/bin/prism-bench" --markdown --label S1/S2 --bind B=8,T=4096 --bind B=2,T=16384 \
-  "$kit"/bench/s12_*.manifest.json >"$out/bench-s12.md" 2>&1 || status=1
+s12_binds=${PRISM_BENCH_BINDS:-"B=8,T=4096 B=2,T=16384"}
+bind_args=()
+for b in $s12_binds; do bind_args+=(--bind "$b"); done
+"$kit/bin/prism-bench" --markdown --label S1/S2 "${bind_args[@]}" \
+  "$kit"/bench/s12_$bench_glob.manifest.json >"$out/bench-s12.md" 2>&1 || status=1
 "$kit/bin/prism-bench" --markdown --label S3 --bind B=8,T=2048 \
-  "$kit"/bench/s3_*.manifest.json >"$out/bench-s3.md" 2>&1 || status=1
+  "$kit"/bench/s3_$bench_glob.manifest.json >"$out/bench-s3.md" 2>&1 || status=1
 cat "$out/bench-s12.md" "$out/bench-s3.md"
 exit $status

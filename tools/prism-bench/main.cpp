@@ -394,6 +394,9 @@ void printReport(const std::vector<Row> &rows, const Options &options) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // Line-buffered even into a file: a run stopped at its time limit still
+  // leaves every finished line behind.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Options options;
   if (!parseOptions(argc, argv, options))
     return 2;
@@ -450,10 +453,14 @@ int main(int argc, char **argv) {
         continue;
       }
       Row row;
-      if (benchCase(ctx, program, options, bindings, row))
+      if (benchCase(ctx, program, options, bindings, row)) {
+        // Progress as each case finishes; the table follows at the end.
+        std::fprintf(stderr, "# %s %s: median %.4f ms\n", row.function.c_str(),
+                     row.shape.c_str(), row.medianMs);
         rows.push_back(row);
-      else
+      } else {
         ok = false;
+      }
     }
   }
   printReport(rows, options);

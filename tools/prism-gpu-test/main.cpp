@@ -208,6 +208,9 @@ void printTally(const Tally &tally) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // Line-buffered even into a file: a run stopped at its time limit still
+  // leaves every finished line behind.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Options options;
   if (!parseOptions(argc, argv, options))
     return 2;

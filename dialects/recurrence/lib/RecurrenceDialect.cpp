@@ -73,7 +73,8 @@ Attribute ScheduleAttr::parse(AsmParser &parser, Type) {
         index = i;
     if (index < 0) {
       parser.emitError(loc, "unknown schedule parameter '")
-          << name << "' (expected chunk, v_tile, k_split, rows, warps or stages)";
+          << name
+          << "' (expected chunk, v_tile, k_split, rows, warps or stages)";
       return {};
     }
     if (seen[index]) {
@@ -144,8 +145,8 @@ ScheduleAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                           "choose), got "
                        << rows;
   if (rows && vTile && vTile % rows != 0)
-    return emitError() << "schedule rows " << rows
-                       << " must divide v_tile " << vTile;
+    return emitError() << "schedule rows " << rows << " must divide v_tile "
+                       << vTile;
   if (vTile && kSplit && vTile * kSplit > 1024 * std::max<int64_t>(rows, 1))
     return emitError() << "schedule v_tile / rows * k_split must be at most "
                           "1024 lanes per program, got "

@@ -13,6 +13,7 @@
 #include "mlir/IR/Verifier.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace prism::recurrence;
@@ -314,8 +315,12 @@ LogicalResult ScanOp::verify() {
 
   if (auto scale = getScaleAttr()) {
     double s = scale.getValueAsDouble();
-    if (!std::isfinite(s) || s <= 0)
-      return emitOpError() << "scale must be finite and positive, got " << s;
+    // Kernels compute in f32: the scale must be a normal f32 value.
+    if (!std::isfinite(s) || s < std::numeric_limits<float>::min() ||
+        s > std::numeric_limits<float>::max())
+      return emitOpError() << "scale must be a positive normal f32 value "
+                              "(about 1.2e-38 to 3.4e38), got "
+                           << s;
   }
   if (auto schedule = getScheduleAttr()) {
     if (int64_t tile = schedule.getVTile(); tile && v % tile != 0)

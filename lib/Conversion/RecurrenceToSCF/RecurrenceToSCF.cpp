@@ -243,9 +243,9 @@ LogicalResult SpecLowering::checkSchedule() {
     return scan.emitOpError()
            << "k_split " << kSplit << " does not divide K = " << info.keyDim;
   if (vTile / rows * kSplit > 1024)
-    return scan.emitOpError() << "v_tile / rows * k_split = "
-                              << vTile / rows * kSplit
-                              << " exceeds 1024 lanes per program";
+    return scan.emitOpError()
+           << "v_tile / rows * k_split = " << vTile / rows * kSplit
+           << " exceeds 1024 lanes per program";
   return success();
 }
 
@@ -566,8 +566,7 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
           } else if (kv) {
             SmallVector<Value> elems;
             for (int64_t k = 0; k < slice; ++k)
-              elems.push_back(
-                  n.loadScalar(init, {bi, h, kAt(nb, nloc, k), v}));
+              elems.push_back(n.loadScalar(init, {bi, h, kAt(nb, nloc, k), v}));
             s0.push_back(
                 vector::FromElementsOp::create(nb, nloc, rowType, elems));
           } else {
@@ -798,8 +797,8 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
                   fb, floc, t, arith::ConstantIndexOp::create(fb, floc, ahead));
               SmallVector<Value> fresh =
                   loadStep(fb, floc, clamped(fb, floc, future));
-              SmallVector<Value> yields = computeStep(
-                  fb, floc, t, states, carried.slice(rows, width));
+              SmallVector<Value> yields =
+                  computeStep(fb, floc, t, states, carried.slice(rows, width));
               yields.append(carried.begin() + rows + width, carried.end());
               yields.append(fresh);
               scf::YieldOp::create(fb, floc, yields);
@@ -827,6 +826,15 @@ LogicalResult SpecLowering::run() {
     return failure();
   collectBuffers();
   nameBuffers();
+  // Static sizes alone must fit a 64-bit byte count (dynamic ones are
+  // checked by the runtime when they are bound).
+  for (const BufferDesc &desc : buffers) {
+    int64_t bytes = desc.type.getElementTypeBitWidth() / 8;
+    for (int64_t d : desc.type.getShape())
+      if (!ShapedType::isDynamic(d) && __builtin_mul_overflow(bytes, d, &bytes))
+        return func.emitOpError() << "buffer '" << desc.name << "' of type "
+                                  << desc.type << " is larger than 2^63 bytes";
+  }
 
   // The program: every buffer an argument, inputs first, then outputs, then
   // workspaces.

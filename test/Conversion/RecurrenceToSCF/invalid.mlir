@@ -75,3 +75,15 @@ func.func @partial_refine(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %u
   return %o : tensor<1x8x1x16xf32>
 }
 
+
+// -----
+
+// expected-error @+1 {{buffer 'v' of type 'memref<1x8x1x4611686018427387904xf32>' is larger than 2^63 bytes}}
+func.func @huge(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x4611686018427387904xf32>)
+    -> tensor<1x8x1x4611686018427387904xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x4611686018427387904xf32>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32>
+      -> tensor<1x8x1x4611686018427387904xf32>
+  return %o : tensor<1x8x1x4611686018427387904xf32>
+}

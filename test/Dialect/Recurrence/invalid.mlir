@@ -1088,7 +1088,7 @@ func.func @scan_final_f16(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x64xf32>) {
 func.func @scan_scale_zero(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x64xf32>) {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%k : tensor<2x8x4x64xf32>) values(%k : tensor<2x8x4x64xf32>) -> !recurrence.injection<1>
-  // expected-error @+1 {{'recurrence.scan' op scale must be finite and positive, got 0}}
+  // expected-error @+1 {{'recurrence.scan' op scale must be a positive normal f32 value (about 1.2e-38 to 3.4e38), got 0}}
   %o = recurrence.scan %a, %b, %q {scale = 0.0}
       : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<2x8x4x64xf32> -> tensor<2x8x4x64xf32>
   return
@@ -1099,7 +1099,7 @@ func.func @scan_scale_zero(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x64xf32>) {
 func.func @scan_scale_negative(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x64xf32>) {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%k : tensor<2x8x4x64xf32>) values(%k : tensor<2x8x4x64xf32>) -> !recurrence.injection<1>
-  // expected-error @+1 {{'recurrence.scan' op scale must be finite and positive, got -1.250000e-01}}
+  // expected-error @+1 {{'recurrence.scan' op scale must be a positive normal f32 value (about 1.2e-38 to 3.4e38), got -1.250000e-01}}
   %o = recurrence.scan %a, %b, %q {scale = -0.125}
       : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<2x8x4x64xf32> -> tensor<2x8x4x64xf32>
   return
@@ -1110,7 +1110,7 @@ func.func @scan_scale_negative(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x64xf32
 func.func @scan_scale_inf(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x64xf32>) {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%k : tensor<2x8x4x64xf32>) values(%k : tensor<2x8x4x64xf32>) -> !recurrence.injection<1>
-  // expected-error @+1 {{'recurrence.scan' op scale must be finite and positive, got INF}}
+  // expected-error @+1 {{'recurrence.scan' op scale must be a positive normal f32 value (about 1.2e-38 to 3.4e38), got INF}}
   %o = recurrence.scan %a, %b, %q {scale = 0x7FF0000000000000 : f64}
       : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<2x8x4x64xf32> -> tensor<2x8x4x64xf32>
   return
@@ -1405,5 +1405,17 @@ func.func @schedule_rows_divide() attributes {s = #recurrence.schedule<sequentia
 
 // expected-error @+1 {{schedule rows applies to the sequential schedule only}}
 func.func @schedule_rows_chunked() attributes {s = #recurrence.schedule<chunked_fused, rows = 2>} {
+  return
+}
+
+// -----
+
+// Kernels compute in f32: a scale past f32's range would overflow.
+func.func @scan_scale_beyond_f32(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x64xf32>) {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<2x8x4x64xf32>) values(%k : tensor<2x8x4x64xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{'recurrence.scan' op scale must be a positive normal f32 value (about 1.2e-38 to 3.4e38), got 1.000000e+308}}
+  %o = recurrence.scan %a, %b, %q {scale = 1.0e308 : f64}
+      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<2x8x4x64xf32> -> tensor<2x8x4x64xf32>
   return
 }
