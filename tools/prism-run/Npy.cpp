@@ -2,6 +2,7 @@
 
 #include "Npy.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -26,12 +27,39 @@ const char *descrOf(DType type) {
   return "";
 }
 
+/// NumPy's own spelling of a shape tuple: "(2, 3)", "(5,)", "()".
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string text = "(";
   for (size_t i = 0; i < shape.size(); ++i)
-    text += std::to_string(shape[i]) +
-            (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
-  return text + ")";
+    text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// Reads the tuple after 'shape': in a header, whatever its spacing.
+bool parseShape(const std::string &header, std::vector<int64_t> &shape) {
+  size_t key = header.find("'shape':");
+  if (key == std::string::npos)
+    return false;
+  size_t open = header.find('(', key), close = header.find(')', key);
+  if (open == std::string::npos || close == std::string::npos || close < open)
+    return false;
+  shape.clear();
+  std::string number;
+  for (size_t i = open + 1; i <= close; ++i) {
+    char c = header[i];
+    if (c >= '0' && c <= '9') {
+      if (number.size() >= 18) // beyond any real array
+        return false;
+      number += c;
+    } else if (c == ',' || c == ')') {
+      if (!number.empty())
+        shape.push_back(std::strtoll(number.c_str(), nullptr, 10));
+      number.clear();
+    } else if (c != ' ' && c != 'L') {
+      return false;
+    }
+  }
+  return true;
 }
 } // namespace
 
@@ -75,8 +103,8 @@ bool prism::readNpy(const std::string &path, ref::HostBuffer &buffer,
             runtime::dtypeName(buffer.dtype) + " (header: " + header + ")";
     return false;
   }
-  std::string wantShape = "'shape': " + shapeText(buffer.shape);
-  if (header.find(wantShape) == std::string::npos) {
+  std::vector<int64_t> fileShape;
+  if (!parseShape(header, fileShape) || fileShape != buffer.shape) {
     error = path + ": shape does not match the buffer's " +
             shapeText(buffer.shape) + " (header: " + header + ")";
     return false;

@@ -21,6 +21,11 @@ prism_install_deps() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+  # The python3 on the PATH (not necessarily Debian's) runs the Python tests.
+  if ! python3 -m pytest --version >/dev/null 2>&1; then
+    echo "prism: installing pytest for $(command -v python3)"
+    python3 -m pip install -q pytest
+  fi
 }
 
 prism_build() {
