@@ -85,21 +85,13 @@ struct Descriptor {
   std::vector<int64_t> sizes, strides;
 };
 
+/// The --bind values, parsed by the runtime's own parser.
 bool parseBindings(runtime::Bindings &bindings, std::string &error) {
-  for (const std::string &entry : binds) {
-    size_t eq = entry.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      error = "--bind expects NAME=VALUE, got '" + entry + "'";
+  for (const std::string &entry : binds)
+    if (!runtime::parseBindings(entry, bindings, error)) {
+      error = "--bind " + entry + ": " + error;
       return false;
     }
-    char *end = nullptr;
-    long long value = std::strtoll(entry.c_str() + eq + 1, &end, 10);
-    if (*end != '\0' || value < 0) {
-      error = "--bind " + entry + ": value must be a non-negative integer";
-      return false;
-    }
-    bindings[entry.substr(0, eq)] = value;
-  }
   return true;
 }
 
