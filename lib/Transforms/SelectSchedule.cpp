@@ -1,5 +1,4 @@
-//===- SelectSchedule.cpp - Choose a schedule per scan
-//---------------------===//
+//===- SelectSchedule.cpp - Choose a schedule per scan --------------------===//
 //
 // Makes the schedule explicit in the IR, so that what a lowering builds is
 // visible (and changeable) before it happens.

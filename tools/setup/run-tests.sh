@@ -8,4 +8,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 prism_install_deps
 prism_build
 cd "$PRISM_BUILD_DIR"
+# The GPU tests first, verbosely, so that "skipped: no GPU" is visible.
+ctest -R '^gpu-tests$' --verbose 2>&1 | grep -E "skipped: no GPU|passed|failed" | head -3 || true
 ctest --output-on-failure -j "$PRISM_JOBS"

@@ -242,7 +242,10 @@ double ScanOp::getEffectiveScale() {
 
 LogicalResult ScanOp::verify() {
   Value q = getQuery();
+  // H is static too: kernels are specialised per head count (grid sizes,
+  // manifests); B and T stay dynamic.
   if (failed(checkRank(*this, q, "query", 4, "[B, T, H, K]")) ||
+      failed(checkStaticDim(*this, q, "query", 2, "H")) ||
       failed(checkStaticDim(*this, q, "query", 3, "K")))
     return failure();
   ArrayRef<int64_t> qShape = shapeOf(q);

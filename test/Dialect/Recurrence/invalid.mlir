@@ -1419,3 +1419,13 @@ func.func @scan_scale_beyond_f32(%q: tensor<2x8x4x64xf32>, %k: tensor<2x8x4x64xf
       : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<2x8x4x64xf32> -> tensor<2x8x4x64xf32>
   return
 }
+
+// -----
+
+func.func @scan_dynamic_heads(%q: tensor<2x8x?x64xf32>, %k: tensor<2x8x?x64xf32>) {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<2x8x?x64xf32>) values(%k : tensor<2x8x?x64xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{'recurrence.scan' op query must have a static, positive H dimension, got [2, 8, ?, 64]}}
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<2x8x?x64xf32> -> tensor<2x8x?x64xf32>
+  return
+}
