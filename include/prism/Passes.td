@@ -21,10 +21,14 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     Fills in the `schedule` attribute of each `recurrence.scan` that lacks one,
     and every parameter left at 0 ("choose from the shape") of one that has
     it, so that the IR after this pass names the kernel shape a lowering will
-    build. The default kind is `sequential`, the only shape lowered today;
-    for it `v_tile` (state rows per program) is the value width V up to 128,
-    `k_split` gives each lane about 32 entries of its state row (K = 128:
-    4 lanes a row), and `warps` follows from both.
+    build. The default kind is `sequential`; for it `v_tile` (state rows per
+    program) is the value width V up to 128, `k_split` gives each lane about
+    32 entries of its state row (K = 128: 4 lanes a row), and `warps` follows
+    from both. For the chunked kinds (`chunked_fused` is lowered today),
+    `v_tile` is 64 (or V), `warps` the largest power of two up to 8 that
+    leaves each warp at least four 16 x 8 tiles of the state block, `stages`
+    1, and `chunk` the largest of 64, 32, 16 whose per-program scratch fits
+    an sm_90 block's 227 KiB of shared memory.
   }];
   let options = [
     Option<"defaultKind", "default-kind", "std::string", "\"sequential\"",
@@ -65,7 +69,8 @@ def ConvertRecurrenceToSCF
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect", "::mlir::func::FuncDialect",
-    "::mlir::gpu::GPUDialect"
+    "::mlir::gpu::GPUDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect"
   ];
 }
 
@@ -77,6 +82,19 @@ def MapParallelLoopsToGPU
     attributes: "program" dimensions go to block x, y, z in order and "lane"
     dimensions to thread x, y, z. Upstream `convert-parallel-loops-to-gpu`
     then builds the launches.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def AttachSharedScratch : Pass<"prism-attach-shared-scratch", "mlir::ModuleOp"> {
+  let summary = "Give each GPU launch the dynamic shared memory its kernel uses";
+  let description = [{
+    Chunked schedules carve their per-program scratch from a module-level
+    workgroup buffer (`memref.global @__prism_shared`) whose uses carry the
+    bytes they need (`prism.shared_bytes`). Inside each `gpu.launch` this pass
+    replaces those uses with `gpu.dynamic_shared_memory` and sets the
+    launch's dynamic shared memory size to the largest request, then erases
+    the module-level buffer. Run it after `convert-parallel-loops-to-gpu`.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

@@ -66,8 +66,10 @@ void prism::buildGPUPipeline(OpPassManager &pm,
   buildScheduleLoweringPipeline(pm, "gpu");
   // Target mapping: programs to blocks, lanes to threads, then launches.
   addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"
-              "convert-parallel-loops-to-gpu),"
-              "gpu-kernel-outlining,canonicalize,cse");
+              "convert-parallel-loops-to-gpu)");
+  // Chunked schedules: their scratch becomes the launch's shared memory.
+  pm.addPass(createAttachSharedScratch());
+  addText(pm, "gpu-kernel-outlining,canonicalize,cse");
   // The host side becomes the manifest; only kernels remain.
   pm.addPass(createCollectLaunches());
   // Kernels to NVVM for the chosen chip.

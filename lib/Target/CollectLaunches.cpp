@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/Support/JSON.h"
@@ -148,6 +149,35 @@ private:
   const json::Array &buffers;
 };
 
+/// Dynamic shared memory as an external workgroup array of the module (PTX
+/// `.extern .shared .b8 name[]`), which every kernel of the module shares.
+/// gpu.dynamic_shared_memory lowers to a one-byte static array instead,
+/// whose bytes the dynamic allocation is then only assumed to follow.
+void useExternalSharedMemory(gpu::GPUModuleOp module, gpu::GPUFuncOp kernel) {
+  constexpr llvm::StringLiteral name = "__prism_dynamic_shared";
+  SmallVector<gpu::DynamicSharedMemoryOp> uses;
+  kernel.walk([&](gpu::DynamicSharedMemoryOp op) { uses.push_back(op); });
+  if (uses.empty())
+    return;
+  auto type = cast<MemRefType>(uses.front().getType());
+  auto globalType = MemRefType::get({0}, type.getElementType(), AffineMap(),
+                                    type.getMemorySpace());
+  if (!module.lookupSymbol(name)) {
+    OpBuilder b(module.getContext());
+    b.setInsertionPointToStart(module.getBody());
+    memref::GlobalOp::create(b, module.getLoc(), name,
+                             b.getStringAttr("public"), globalType, Attribute(),
+                             /*constant=*/false, b.getI64IntegerAttr(16));
+  }
+  for (gpu::DynamicSharedMemoryOp op : uses) {
+    OpBuilder b(op);
+    Value global =
+        memref::GetGlobalOp::create(b, op.getLoc(), globalType, name);
+    op.getResult().replaceAllUsesWith(global);
+    op.erase();
+  }
+}
+
 struct CollectLaunchesPass
     : prism::impl::CollectLaunchesBase<CollectLaunchesPass> {
   void runOnOperation() override {
@@ -169,12 +199,19 @@ struct CollectLaunchesPass
       json::Object &manifest = *parsed->getAsObject();
       const json::Array &buffers = *manifest.getArray("buffers");
       ExprTracer tracer(func, buffers);
+      // The schedule as printed, without the attribute's name: the kind and
+      // every parameter the lowering used.
       std::string schedule = "sequential";
       if (auto attr = func->getAttrOfType<prism::recurrence::ScheduleAttr>(
-              "prism.schedule"))
-        schedule =
-            prism::recurrence::stringifyScheduleKind(attr.getKind()).str();
-
+              "prism.schedule")) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        Attribute(attr).print(os);
+        StringRef inner(text);
+        if (inner.consume_front("#recurrence.schedule<"))
+          inner.consume_back(">");
+        schedule = inner.str();
+      }
       // All kernels of one program go into one gpu.module, hence one PTX.
       OpBuilder b(module.getContext());
       b.setInsertionPointToEnd(module.getBody());
@@ -262,6 +299,7 @@ struct CollectLaunchesPass
         if (bounds.size() == 3)
           kernelFunc->setAttr("nvvm.maxntid", b.getDenseI32ArrayAttr(bounds));
         kernelFunc->moveBefore(kernels.getBody(), kernels.getBody()->end());
+        useExternalSharedMemory(kernels, kernelFunc);
         source.erase();
         return WalkResult::advance();
       });

@@ -5,8 +5,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "prism/Conversion/ChunkedScan.h"
 #include "prism/Passes.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 
 namespace prism {
@@ -72,14 +74,40 @@ struct SelectSchedulePass
         if (!stages)
           stages = 2;
       } else {
-        if (!chunk)
-          chunk = 64;
+        // Chunks of 64 tokens, 16 x 16 blocks inside; a V-tile of 64 keeps
+        // the program's state block (64 x K floats) in registers and gives
+        // B * H * V / 64 programs.
         if (!vTile)
           vTile = v % 64 == 0 ? 64 : v;
-        if (!warps)
-          warps = 4;
+        // 8 warps: more warps to issue from while others wait at barriers
+        // (measured on the H200, docs/performance.md), and 32 floats of
+        // state per lane at v_tile 64, K 128.
+        if (!warps) {
+          int64_t tiles = (vTile / 16) * (k / 8);
+          warps = 1;
+          while (warps < 8 && tiles % (2 * warps) == 0 &&
+                 tiles / (2 * warps) >= 4)
+            warps *= 2;
+        }
         if (!stages)
-          stages = 2;
+          stages = 1;
+        // The largest chunk (up to 64) whose scratch fits a block's shared
+        // memory on the GPU (f32 operands and high ranks need smaller ones).
+        if (!chunk) {
+          chunk = 64;
+          auto func = scan->getParentOfType<func::FuncOp>();
+          // A specification the analysis rejects is reported by the
+          // lowering; here it only keeps the default.
+          ScopedDiagnosticHandler quiet(scan.getContext(),
+                                        [](Diagnostic &) { return success(); });
+          FailureOr<RecurrenceInfo> info =
+              func ? analyzeRecurrence(func) : FailureOr<RecurrenceInfo>();
+          while (succeeded(info) && chunk > 16 &&
+                 lowering::chunkedScratchBytes(*info,
+                                               {chunk, vTile, warps, stages}) >
+                     lowering::kMaxSharedBytesSm90)
+            chunk /= 2;
+        }
       }
       auto schedule = ScheduleAttr::getChecked(
           [&] { return scan.emitOpError() << "cannot choose a schedule: "; },

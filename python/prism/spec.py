@@ -227,3 +227,45 @@ def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
                       final_state=True, schedule_params={"rows": 4, "stages": 1},
                       key_dim=key_dim, value_dim=value_dim))
     return specs
+
+
+def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32, value_dim=32):
+    """The correctness matrix of the chunked-fused schedule: every forget
+    family it lowers x L in 1..4 x dtype x with/without initial (and final)
+    state, plus the refinement write path, the short convolution, the vk
+    layout, and the schedule's parameters (chunk 16..128, warps 1..8, V-tiles
+    smaller than V)."""
+    specs = []
+    for family in ("identity", "scalar", "diagonal"):
+        for rank in ranks:
+            for dtype in dtypes:
+                for init in (False, True):
+                    name = f"chunked_{family}_L{rank}_{dtype}_{'init' if init else 'zero'}"
+                    specs.append(Spec(name=name, forget=family, rank=rank, dtype=dtype,
+                                      key_dim=key_dim, value_dim=value_dim,
+                                      initial_state=init, final_state=init,
+                                      inject_gates=rank > 1, schedule="chunked_fused"))
+    common = dict(key_dim=key_dim, value_dim=value_dim, schedule="chunked_fused")
+    specs.append(Spec(name="chunked_refine_gelu_L3", forget="scalar", rank=3, refine="gelu",
+                      inject_gates=True, initial_state=True, final_state=True, **common))
+    specs.append(Spec(name="chunked_conv_refine_L2", forget="diagonal", rank=2,
+                      refine="identity", conv_window=4, inject_gates=True, dtype="f32",
+                      **common))
+    specs.append(Spec(name="chunked_gla_vk_state", forget="diagonal", initial_state=True,
+                      final_state=True, layout="vk", **common))
+    specs.append(Spec(name="chunked_f16_out_f32", forget="scalar", dtype="f16",
+                      output_dtype="f32", **common))
+    # A lane holds v_tile * K / (32 * warps) floats of state (at most 128).
+    for chunk, warps, v_tile in ((16, 1, 16), (32, 2, 32), (128, 4, 32), (64, 8, 0)):
+        # f32 scratch for 128-token chunks exceeds a block's shared memory.
+        for family, dtype in (("scalar", "bf16"), ("diagonal", "f32" if chunk < 128 else "f16")):
+            specs.append(Spec(name=f"chunked_{family}_c{chunk}_w{warps}_{dtype}",
+                              forget=family, dtype=dtype, initial_state=True,
+                              final_state=True,
+                              schedule_params={"chunk": chunk, "warps": warps,
+                                               **({"v_tile": v_tile} if v_tile else {})},
+                              **common))
+    specs.append(Spec(name="chunked_vtile16", forget="diagonal", rank=2, inject_gates=True,
+                      schedule_params={"v_tile": 16}, initial_state=True, final_state=True,
+                      **common))
+    return specs

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
-from prism.spec import matrix  # noqa: E402
+from prism.spec import chunked_matrix, matrix  # noqa: E402
 
 
 def main():
@@ -27,11 +27,15 @@ def main():
     parser.add_argument("--steps", default="77,130")
     parser.add_argument("--key-dim", type=int, default=32)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--schedule", choices=("sequential", "chunked"), default="sequential",
+                        help="which schedule's matrix to run")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="prism-matrix-")
     runs = []
-    for seed, spec in enumerate(matrix(key_dim=args.key_dim, value_dim=args.key_dim), 1):
+    specs = (matrix if args.schedule == "sequential" else chunked_matrix)(
+        key_dim=args.key_dim, value_dim=args.key_dim)
+    for seed, spec in enumerate(specs, 1):
         path = os.path.join(work, spec.name + ".mlir")
         with open(path, "w") as f:
             f.write(spec.mlir())

@@ -26,7 +26,7 @@
 // MANIFEST: "backend":"cuda"
 // MANIFEST-SAME: "block":[4,64,1],"grid":[4,"B",2]
 // MANIFEST-SAME: "name":"gdn_kernel0"
-// MANIFEST-SAME: "schedule":"sequential"
+// MANIFEST-SAME: "schedule":"sequential, v_tile = {{[0-9]+}}, k_split = {{[0-9]+}}, rows = 1, warps = {{[0-9]+}}, stages = 2"
 // MANIFEST-SAME: "symbols":["B","T"]
 
 // SM80: .target sm_80

@@ -8,17 +8,20 @@ programs of shared/targets.md (S1/S2 at H=16, K=V=128; S3 at H=32, K=V=64)
 go through prism-opt --prism-gpu-pipeline. The MLIR-free programs
 prism-gpu-test and prism-bench are copied next to them, with tools/gpu/run.sh.
 
-usage: tools/gpu/make-kit.py BUILD_DIR KIT_DIR
+usage: tools/gpu/make-kit.py [--chunked-only] BUILD_DIR KIT_DIR
+
+--chunked-only: only the chunked schedules' tests and benchmarks.
 """
 
 import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
-from prism.spec import Spec, matrix  # noqa: E402
+from prism.spec import Spec, chunked_matrix, matrix  # noqa: E402
 
 
 def bench_specs():
@@ -36,6 +39,27 @@ def bench_specs():
             Spec(name=f"{tag}_prism_eq18_l3", forget="delta", delta_gate=True, rank=3,
                  refine="gelu", inject_gates=True, **common),
         ]
+    # The chunked-fused schedule, defaults, for the families it lowers.
+    for tag, heads, dim in (("s12", 16, 128), ("s3", 32, 64)):
+        common = dict(heads=heads, key_dim=dim, value_dim=dim, dtype="bf16",
+                      schedule="chunked_fused")
+        out += [
+            Spec(name=f"{tag}_linear_attention_chunked", forget="identity", **common),
+            Spec(name=f"{tag}_simple_gla_chunked", forget="scalar", **common),
+            Spec(name=f"{tag}_gla_chunked", forget="diagonal", **common),
+            Spec(name=f"{tag}_prism_decay_l3_chunked", forget="scalar", rank=3,
+                 refine="gelu", inject_gates=True, **common),
+        ]
+    # Its knobs on the S1/S2 head shape.
+    common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16", schedule="chunked_fused")
+    for params in ({"chunk": 32}, {"chunk": 128, "v_tile": 32}, {"v_tile": 32},
+                   {"v_tile": 128, "warps": 8},
+                   {"warps": 8}, {"v_tile": 32, "warps": 2}):
+        tag = "_".join(f"{k[0]}{v}" for k, v in params.items())
+        out.append(Spec(name=f"s12_simple_gla_chunked_{tag}", forget="scalar",
+                        schedule_params=params, **common))
+        out.append(Spec(name=f"s12_gla_chunked_{tag}", forget="diagonal",
+                        schedule_params=params, **common))
     # The sequential schedule's knobs, on the S1/S2 head shape.
     common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16")
     for stages in (1, 2, 3):
@@ -64,9 +88,11 @@ def compile_spec(opt, path, outdir):
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    chunked_only = "--chunked-only" in sys.argv[1:]
+    if len(args) != 2:
         sys.exit(__doc__)
-    build, kit = (os.path.abspath(a) for a in sys.argv[1:])
+    build, kit = (os.path.abspath(a) for a in args)
     opt = os.path.join(build, "bin", "prism-opt")
     shutil.rmtree(kit, ignore_errors=True)
     for sub in ("bin", "specs", "test", "bench"):
@@ -74,23 +100,30 @@ def main():
 
     tests = []
     for dim in (32, 64, 128):
-        for s in matrix(key_dim=dim, value_dim=dim):
-            s.name = f"{s.name}_k{dim}"
-            tests.append(s)
+        suites = [chunked_matrix] if chunked_only else [matrix, chunked_matrix]
+        for suite in suites:
+            for s in suite(key_dim=dim, value_dim=dim):
+                s.name = f"{s.name}_k{dim}"
+                tests.append(s)
+    jobs = []
     for s in tests:
         path = os.path.join(kit, "specs", s.name + ".mlir")
         with open(path, "w") as f:
             f.write(s.mlir())
-        compile_spec(opt, path, os.path.join(kit, "test"))
+        jobs.append((path, os.path.join(kit, "test")))
     examples = os.path.join(ROOT, "docs", "examples")
-    for name in sorted(os.listdir(examples)):
+    for name in sorted(os.listdir(examples)) if not chunked_only else []:
         if name.endswith(".mlir"):
-            compile_spec(opt, os.path.join(examples, name), os.path.join(kit, "test"))
+            jobs.append((os.path.join(examples, name), os.path.join(kit, "test")))
     for s in bench_specs():
+        if chunked_only and s.schedule != "chunked_fused":
+            continue
         path = os.path.join(kit, "specs", s.name + ".mlir")
         with open(path, "w") as f:
             f.write(s.mlir())
-        compile_spec(opt, path, os.path.join(kit, "bench"))
+        jobs.append((path, os.path.join(kit, "bench")))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(lambda job: compile_spec(opt, *job), jobs))
 
     for tool in ("prism-gpu-test", "prism-bench"):
         shutil.copy2(os.path.join(build, "bin", tool), os.path.join(kit, "bin", tool))

@@ -21,7 +21,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Emitter.h"
 #include "prism/Analysis/RecurrenceInfo.h"
+#include "prism/Conversion/ChunkedScan.h"
 #include "prism/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -44,6 +46,7 @@ namespace prism {
 using namespace mlir;
 using namespace prism;
 using namespace prism::recurrence;
+using namespace prism::lowering;
 
 namespace {
 
@@ -73,94 +76,6 @@ const char *dtypeName(Type type) {
 }
 
 //===----------------------------------------------------------------------===//
-// Small builder for the per-row algebra
-//===----------------------------------------------------------------------===//
-
-/// Arithmetic helpers over f32 scalars and vector<Kxf32>.
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value f32(double v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  Value toF32(Value v) {
-    Type elem = getElementTypeOrSelf(v.getType());
-    if (elem.isF32())
-      return v;
-    Type target = b.getF32Type();
-    if (auto vec = dyn_cast<VectorType>(v.getType()))
-      target = VectorType::get(vec.getShape(), target);
-    return arith::ExtFOp::create(b, loc, target, v);
-  }
-  Value fromF32(Value v, Type elem) {
-    if (elem.isF32())
-      return v;
-    return arith::TruncFOp::create(b, loc, elem, v);
-  }
-  Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) { return arith::DivFOp::create(b, loc, x, y); }
-  Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
-  Value splat(Value scalar, int64_t n) {
-    return vector::BroadcastOp::create(
-        b, loc, VectorType::get({n}, scalar.getType()), scalar);
-  }
-  /// <x, y> with a reassociating reduction (a tree, not a serial chain).
-  Value dot(Value x, Value y) {
-    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                       mul(x, y), Value(),
-                                       arith::FastMathFlags::reassoc);
-  }
-  /// GELU, erf form: x/2 (1 + erf(x / sqrt 2)).
-  Value gelu(Value x) {
-    Value e = math::ErfOp::create(b, loc, mul(x, f32(M_SQRT1_2)));
-    return mul(mul(x, f32(0.5)), add(f32(1.0), e));
-  }
-  /// SiLU: x / (1 + exp(-x)).
-  Value silu(Value x) {
-    Value neg = arith::NegFOp::create(b, loc, x);
-    return div(x, add(f32(1.0), exp(neg)));
-  }
-
-  Value loadScalar(Value memref, ValueRange indices) {
-    return toF32(memref::LoadOp::create(b, loc, memref, indices));
-  }
-  /// Loads the contiguous innermost vector at `indices`, widened to f32.
-  Value loadVector(Value memref, ValueRange indices, int64_t n) {
-    return toF32(loadRawVector(memref, indices, n));
-  }
-  /// Loads the contiguous innermost vector at `indices` as stored.
-  Value loadRawVector(Value memref, ValueRange indices, int64_t n) {
-    auto type = cast<MemRefType>(memref.getType());
-    Type elem = type.getElementType();
-    unsigned bytes = elem.getIntOrFloatBitWidth() / 8;
-    // Host backends legalise 16-bit float vectors only at power-of-two
-    // widths: other widths are gathered element by element, widened.
-    if (bytes == 2 && !llvm::isPowerOf2_64(n)) {
-      SmallVector<Value> elems;
-      SmallVector<Value> at(indices.begin(), indices.end());
-      Value base = at.back();
-      for (int64_t i = 0; i < n; ++i) {
-        at.back() = arith::AddIOp::create(b, loc, base, idx(i));
-        elems.push_back(toF32(memref::LoadOp::create(b, loc, memref, at)));
-      }
-      return vector::FromElementsOp::create(
-          b, loc, VectorType::get({n}, b.getF32Type()), elems);
-    }
-    llvm::MaybeAlign align;
-    // Rows of n elements start on 16-byte boundaries when n * bytes is a
-    // multiple of 16 (buffers themselves are at least 256-byte aligned).
-    if ((n * bytes) % 16 == 0)
-      align = llvm::Align(16);
-    return vector::LoadOp::create(b, loc, VectorType::get({n}, elem), memref,
-                                  indices, /*nontemporal=*/false, align);
-  }
-};
-
-//===----------------------------------------------------------------------===//
 // Lowering of one specification
 //===----------------------------------------------------------------------===//
 
@@ -184,13 +99,6 @@ private:
     auto it = bufferIndex.find(tensor);
     return it == bufferIndex.end() ? -1 : it->second;
   }
-  /// Upper bound for a dimension of `memref`: constant or memref.dim.
-  Value dimOf(OpBuilder &b, Location loc, Value memref, int64_t index) {
-    auto type = cast<MemRefType>(memref.getType());
-    if (!type.isDynamicDim(index))
-      return arith::ConstantIndexOp::create(b, loc, type.getDimSize(index));
-    return memref::DimOp::create(b, loc, memref, index);
-  }
 
   func::FuncOp func;
   RecurrenceInfo &info;
@@ -200,6 +108,7 @@ private:
   int64_t kSplit = 1;
   int64_t stages = 1;
   int64_t rows = 1;
+  ChunkedParams chunked;
 
   /// Tensor values that live in buffers, in buffer order.
   SmallVector<Value> bufferTensors;
@@ -215,10 +124,21 @@ LogicalResult SpecLowering::checkSchedule() {
   if (!schedule)
     schedule = ScheduleAttr::get(scan.getContext(), ScheduleKind::sequential, 0,
                                  0, 0, 0, 0, 0);
+  if (schedule.getKind() == ScheduleKind::chunked_fused) {
+    chunked.chunk = schedule.getChunk() ? schedule.getChunk() : 64;
+    chunked.vTile = schedule.getVTile() ? schedule.getVTile()
+                                        : std::min<int64_t>(info.valueDim, 64);
+    chunked.warps = schedule.getWarps() ? schedule.getWarps() : 4;
+    chunked.stages = schedule.getStages() ? schedule.getStages() : 1;
+    vTile = chunked.vTile;
+    stages = chunked.stages;
+    return checkChunkedScan(info, chunked, gpu);
+  }
   if (schedule.getKind() != ScheduleKind::sequential)
     return scan.emitOpError()
            << "schedule '" << stringifyScheduleKind(schedule.getKind())
-           << "' has no lowering yet; use #recurrence.schedule<sequential>";
+           << "' has no lowering yet; use #recurrence.schedule<sequential> or "
+              "#recurrence.schedule<chunked_fused>";
   // A lane holds its state row (K floats) and the step's K-vectors in
   // registers.
   if (info.keyDim > 256)
@@ -437,15 +357,6 @@ std::string SpecLowering::manifestText() {
   llvm::raw_string_ostream os(text);
   os << json::Value(std::move(manifest));
   return text;
-}
-
-/// Tags a parallel loop with the roles of its dimensions.
-void setLoopRoles(scf::ParallelOp loop, ArrayRef<StringRef> roles) {
-  OpBuilder b(loop);
-  SmallVector<Attribute> attrs;
-  for (StringRef role : roles)
-    attrs.push_back(b.getStringAttr(role));
-  loop->setAttr("prism.loop_roles", b.getArrayAttr(attrs));
 }
 
 void SpecLowering::emitConv(OpBuilder &b, ShortConvOp conv) {
@@ -852,16 +763,24 @@ LogicalResult SpecLowering::run() {
     newFunc.setArgAttr(i, "prism.role", b.getStringAttr(buffers[i].role));
   }
   newFunc->setAttr("prism.manifest", b.getStringAttr(manifestText()));
-  newFunc->setAttr("prism.schedule",
-                   ScheduleAttr::get(func.getContext(), schedule.getKind(),
-                                     schedule.getChunk(), vTile, kSplit, rows,
-                                     schedule.getWarps(),
-                                     schedule.getStages()));
+  bool isChunked = schedule.getKind() == ScheduleKind::chunked_fused;
+  newFunc->setAttr(
+      "prism.schedule",
+      isChunked ? ScheduleAttr::get(func.getContext(), schedule.getKind(),
+                                    chunked.chunk, chunked.vTile, 0, 0,
+                                    chunked.warps, chunked.stages)
+                : ScheduleAttr::get(func.getContext(), schedule.getKind(),
+                                    schedule.getChunk(), vTile, kSplit, rows,
+                                    schedule.getWarps(), schedule.getStages()));
 
   b.setInsertionPointToStart(entry);
   for (ShortConvOp conv : info.convs)
     emitConv(b, conv);
-  emitSequentialScan(b);
+  if (schedule.getKind() == ScheduleKind::chunked_fused)
+    emitChunkedScan(
+        b, info, [&](Value tensor) { return memrefOf(tensor); }, gpu, chunked);
+  else
+    emitSequentialScan(b);
   func::ReturnOp::create(b, loc);
 
   func.erase();

@@ -1,12 +1,50 @@
 // RUN: prism-opt %s -split-input-file -prism-convert-recurrence-to-scf -verify-diagnostics
 
-func.func @chunked_not_lowered(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+func.func @two_pass_not_lowered(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
     -> tensor<1x8x1x16xf32> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
-  // expected-error @+1 {{schedule 'chunked_fused' has no lowering yet; use #recurrence.schedule<sequential>}}
-  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused, chunk = 64>}
+  // expected-error @+1 {{schedule 'chunked_two_pass' has no lowering yet; use #recurrence.schedule<sequential> or #recurrence.schedule<chunked_fused>}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64>}
       : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
+
+// -----
+
+func.func @chunked_delta_not_lowered(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>,
+                                     %v: tensor<1x8x1x16xf32>, %beta: tensor<1x8x1xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.delta_forget %k, %beta : tensor<1x8x1x16xf32>, tensor<1x8x1xf32>
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>)
+      gates(%beta : tensor<1x8x1xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{chunked schedules of the delta forget (the blocked triangular solve) are not implemented yet}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused>}
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
+
+// -----
+
+func.func @chunked_too_many_warps(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{the state tile (16 x 16) has 2 16x8 tiles, not a multiple of 4 warps}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused, chunk = 64, warps = 4>}
+      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
+
+// -----
+
+func.func @chunked_key_not_multiple_of_16(%q: tensor<1x8x1x24xf32>, %k: tensor<1x8x1x24xf32>, %v: tensor<1x8x1x16xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x24xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{chunked schedules need K to be a multiple of 16, got K = 24}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused, chunk = 32, warps = 1>}
+      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x24xf32> -> tensor<1x8x1x16xf32>
   return %o : tensor<1x8x1x16xf32>
 }
 

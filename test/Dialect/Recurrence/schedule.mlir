@@ -29,11 +29,11 @@
 // CHECK:         recurrence.scan
 // CHECK-SAME:      {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, rows = 1, warps = 4, stages = 2>}
 // FUSED-LABEL: func.func @default_k64_v64(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 // TWOPASS-LABEL: func.func @default_k64_v64(
-// TWOPASS:       {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// TWOPASS:       {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 // TREE-LABEL:  func.func @default_k64_v64(
-// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 func.func @default_k64_v64(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
                            %v: tensor<?x?x4x64xbf16>) -> tensor<?x?x4x64xbf16> {
   %a = recurrence.identity_forget
@@ -52,7 +52,7 @@ func.func @default_k64_v64(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK-SAME:      {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, rows = 1, warps = 8, stages = 2>}
 // CHECK:         return %[[O]], %[[S]]
 // FUSED-LABEL: func.func @default_k128_v128(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 func.func @default_k128_v128(%q: tensor<2x16x4x128xf32>, %k: tensor<2x16x4x128xf32>,
                              %v: tensor<2x16x4x128xf32>, %g: tensor<2x16x4xf32>)
     -> (tensor<2x16x4x128xf32>, tensor<2x4x128x128xf32>) {
@@ -72,7 +72,7 @@ func.func @default_k128_v128(%q: tensor<2x16x4x128xf32>, %k: tensor<2x16x4x128xf
 // CHECK-LABEL: func.func @default_wide_v(
 // CHECK:         {schedule = #recurrence.schedule<sequential, v_tile = 128, k_split = 2, rows = 1, warps = 8, stages = 2>}
 // TREE-LABEL:  func.func @default_wide_v(
-// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 func.func @default_wide_v(%q: tensor<?x?x2x64xf16>, %k: tensor<?x?x2x64xf16>,
                           %v: tensor<?x?x2x256xf16>) -> tensor<?x?x2x256xf16> {
   %a = recurrence.identity_forget
@@ -149,11 +149,11 @@ func.func @default_vk_layout(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16
 // CHECK:         %[[O:.+]] = recurrence.scan %[[A]], %[[B]], %[[Q]] {schedule = #recurrence.schedule<sequential, v_tile = 48, k_split = 2, rows = 1, warps = 3, stages = 2>}
 // CHECK:         return %[[O]]
 // FUSED-LABEL: func.func @default_v48(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 48, warps = 4, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 48, warps = 4, stages = 1>}
 // TWOPASS-LABEL: func.func @default_v48(
-// TWOPASS:       {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 48, warps = 4, stages = 2>}
+// TWOPASS:       {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 48, warps = 4, stages = 1>}
 // TREE-LABEL:  func.func @default_v48(
-// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 48, warps = 4, stages = 2>}
+// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 48, warps = 4, stages = 1>}
 func.func @default_v48(%q: tensor<?x?x4x64xf32>, %v: tensor<?x?x4x48xf32>) -> tensor<?x?x4x48xf32> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%q : tensor<?x?x4x64xf32>) values(%v : tensor<?x?x4x48xf32>)
@@ -170,9 +170,9 @@ func.func @default_v48(%q: tensor<?x?x4x64xf32>, %v: tensor<?x?x4x48xf32>) -> te
 // CHECK:         %[[O:.+]] = recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 4, k_split = 2, rows = 1, warps = 1, stages = 2>}
 // CHECK:         return %[[O]]
 // FUSED-LABEL: func.func @default_v4(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 4, warps = 4, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 4, warps = 1, stages = 1>}
 // TREE-LABEL:  func.func @default_v4(
-// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 4, warps = 4, stages = 2>}
+// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 4, warps = 1, stages = 1>}
 func.func @default_v4(%q: tensor<2x8x4x64xbf16>, %v: tensor<2x8x4x4xbf16>) -> tensor<2x8x4x4xbf16> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%q : tensor<2x8x4x64xbf16>) values(%v : tensor<2x8x4x4xbf16>)
@@ -190,9 +190,9 @@ func.func @default_v4(%q: tensor<2x8x4x64xbf16>, %v: tensor<2x8x4x4xbf16>) -> te
 // CHECK:         %[[O:.+]] = recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 96, k_split = 2, rows = 1, warps = 6, stages = 2>}
 // CHECK:         return %[[O]]
 // FUSED-LABEL: func.func @default_v192(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 // TWOPASS-LABEL: func.func @default_v192(
-// TWOPASS:       {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// TWOPASS:       {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 func.func @default_v192(%q: tensor<?x?x2x64xf16>, %v: tensor<?x?x2x192xf16>) -> tensor<?x?x2x192xf16> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%q : tensor<?x?x2x64xf16>) values(%v : tensor<?x?x2x192xf16>)
@@ -213,9 +213,9 @@ func.func @default_v192(%q: tensor<?x?x2x64xf16>, %v: tensor<?x?x2x192xf16>) -> 
 // CHECK:         %[[O:.+]], %[[S:.+]] = recurrence.scan %[[A]], %[[B]], %[[Q]] {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 8, rows = 1, warps = 8, stages = 2>}
 // CHECK:         return %[[O]], %[[S]]
 // FUSED-LABEL: func.func @default_k256_v128(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 32, v_tile = 64, warps = 8, stages = 1>}
 // TREE-LABEL:  func.func @default_k256_v128(
-// TREE:          {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// TREE:          {schedule = #recurrence.schedule<tree, chunk = 32, v_tile = 64, warps = 8, stages = 1>}
 func.func @default_k256_v128(%q: tensor<2x16x4x256xf32>, %v: tensor<2x16x4x128xf32>, %g: tensor<2x16x4xf32>)
     -> (tensor<2x16x4x128xf32>, tensor<2x4x256x128xf32>) {
   %a = recurrence.scalar_forget %g : tensor<2x16x4xf32>
@@ -355,13 +355,13 @@ func.func @explicit_sequential_partial(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?
 // Chunked schedules with some parameters; k_split is never chosen for them
 // (and a given one is refused by the verifier: invalid.mlir).
 // CHECK-LABEL: func.func @explicit_chunked_partial(
-// CHECK:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
-// CHECK:         {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 64, warps = 4, stages = 2>}
-// CHECK:         {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 16, warps = 2, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
+// CHECK:         {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 64, warps = 8, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 16, warps = 2, stages = 1>}
 // FUSED-LABEL: func.func @explicit_chunked_partial(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
-// FUSED:         {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 64, warps = 4, stages = 2>}
-// FUSED:         {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 16, warps = 2, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 64, warps = 8, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 16, warps = 2, stages = 1>}
 func.func @explicit_chunked_partial(%q: tensor<2x64x4x128xf32>, %k: tensor<2x64x4x128xf32>,
                                     %v: tensor<2x64x4x128xf32>) {
   %a = recurrence.identity_forget
@@ -388,9 +388,9 @@ func.func @explicit_chunked_partial(%q: tensor<2x64x4x128xf32>, %k: tensor<2x64x
 // CHECK:         scf.execute_region
 // CHECK:           recurrence.scan {{.+}} {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, rows = 1, warps = 4, stages = 2>}
 // FUSED-LABEL: func.func @nested(
-// FUSED:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// FUSED:         recurrence.scan {{.+}} {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 // FUSED:         scf.execute_region
-// FUSED:           recurrence.scan {{.+}} {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2>}
+// FUSED:           recurrence.scan {{.+}} {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 func.func @nested(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>, %v: tensor<?x?x4x64xbf16>)
     -> (tensor<?x?x4x64xbf16>, tensor<?x?x4x64xbf16>) {
   %a = recurrence.identity_forget

@@ -1,0 +1,1051 @@
+//===- ChunkedScan.cpp - Chunked schedules of a scan ----------------------===//
+//
+// The chunked-fused schedule (prism-math.md section 5): one program per
+// (batch, head, V-tile) walks the chunks of C tokens in order and keeps its
+// V-tile x K block of the state in registers. Per chunk, with G the in-chunk
+// cumulative log decay (per key channel for the diagonal family):
+//
+//   P_l    = (Q K_l^T) o e^{G_i - G_j} o [j <= i]               (C x C)
+//   O      = scale * ((Q o e^{G_i}) S^T + sum_l P_l D_l)         (C x Vt)
+//   S     <- S o e^{G_end} + sum_l D_l^T (K_l o e^{G_end - G_j})  (Vt x K)
+//
+// where D_l holds the injection values beta_l delta_l (refined in-kernel when
+// the write path is a refinement). Every exponent is a difference of
+// cumulative log decays that is never positive; for the diagonal family the
+// off-diagonal 16 x 16 blocks of P are products of operands rescaled to the
+// end of the key block, and the diagonal blocks are summed directly.
+//
+// The kernel is written once as a block of `warps` x 32 lanes running phases
+// separated by barriers. Operands of the matrix products live in a shared
+// scratch buffer, accumulators in per-lane register files, and each product
+// is a sequence of m16n8k16 tiles with the fragment ownership of mma.sync.
+// On the GPU the lanes are the threads of a block, a phase ends with a
+// barrier, the scratch is dynamic shared memory and 16-bit tiles go to
+// nvvm.mma.sync. On the CPU the lanes of a phase are a loop and each tile is
+// the same fragment computed with scalar fused multiply-adds (its operands
+// rounded exactly as the tensor cores see them), so CPU tests check the very
+// index algebra the GPU runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "prism/Conversion/ChunkedScan.h"
+#include "Emitter.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+
+#include <functional>
+
+using namespace mlir;
+using namespace prism;
+using namespace prism::recurrence;
+using namespace prism::lowering;
+
+namespace {
+
+constexpr int64_t kMaxSharedBytes = kMaxSharedBytesSm90;
+
+/// Element type of the matrix-product operands: the inputs' 16-bit type when
+/// all of them share it (tensor cores), else f32 (exact fused multiply-adds).
+Type operandType(RecurrenceInfo &info) {
+  SmallVector<Value> inputs = {info.query};
+  inputs.append(info.keys.begin(), info.keys.end());
+  if (info.refine) {
+    inputs.push_back(info.refine.getAnchor());
+    inputs.push_back(info.refine.getValue());
+    for (Value p : info.refine.getGains())
+      inputs.push_back(p);
+  } else {
+    inputs.append(info.values.begin(), info.values.end());
+  }
+  Type common;
+  for (Value v : inputs) {
+    Type elem = cast<ShapedType>(v.getType()).getElementType();
+    if (!common)
+      common = elem;
+    else if (common != elem)
+      return Float32Type::get(v.getContext());
+  }
+  return common.isF16() || common.isBF16()
+             ? common
+             : Float32Type::get(info.query.getContext());
+}
+
+/// Row padding of a scratch tile, in elements: 16 bytes, so that rows start
+/// on different banks and stay 16-byte aligned.
+int64_t padOf(Type elem) { return 16 / (elem.getIntOrFloatBitWidth() / 8); }
+
+/// Byte layout of one program's scratch.
+struct ScratchLayout {
+  int64_t q = 0, k = 0, d = 0, kT = 0, p = 0, sb = 0, g = 0;
+  int64_t bytes = 0;
+};
+
+ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
+                            Type elem) {
+  const int64_t c = params.chunk, k = info.keyDim, vt = params.vTile;
+  const int64_t l = info.rank;
+  const int64_t eb = elem.getIntOrFloatBitWidth() / 8, pad = padOf(elem);
+  ScratchLayout s;
+  int64_t at = 0;
+  auto take = [&](int64_t bytes) {
+    int64_t start = at;
+    at += (bytes + 127) / 128 * 128;
+    return start;
+  };
+  s.q = take(c * (k + pad) * eb);
+  s.k = take(l * c * (k + pad) * eb);
+  s.d = take(l * vt * (c + pad) * eb);
+  s.kT = take(l * k * (c + pad) * eb);
+  s.p = take(l * c * (c + pad) * eb);
+  s.sb = take(vt * (k + pad) * eb);
+  bool diagonal = info.family == ForgetFamily::diagonal;
+  s.g = take(diagonal ? c * (k + 4) * 4 : c * 4);
+  s.bytes = at;
+  return s;
+}
+
+/// A tile operand of an m16n8k16 product in scratch: element (r, x) of an A
+/// tile is buf[lead.., row0 + r, col0 + x]; element (x, n) of a B tile is
+/// buf[lead.., row0 + n, col0 + x]. The reduction index x is innermost.
+/// `scale`, when set, multiplies each element (an exponential of decays).
+using ScaleFn =
+    std::function<Value(OpBuilder &, Location, Value row, Value col)>;
+struct Operand {
+  Value buf;
+  SmallVector<Value, 1> lead;
+  Value row0, col0;
+  ScaleFn scale;
+};
+
+/// The four f32 accumulators a lane owns in a 16 x 8 tile: (grp, 2 tig),
+/// (grp, 2 tig + 1), (grp + 8, 2 tig), (grp + 8, 2 tig + 1).
+using Acc = std::array<Value, 4>;
+
+/// A lane's position: warp, and within the warp the mma.sync group (row) and
+/// thread-in-group (column pair).
+struct Lane {
+  Value lane, warp, grp, tig;
+};
+
+class ChunkedFused {
+public:
+  ChunkedFused(RecurrenceInfo &info, llvm::function_ref<Value(Value)> memrefOf,
+               bool gpu, const ChunkedParams &params)
+      : info(info), memrefOf(memrefOf), gpu(gpu), c(params.chunk),
+        k(info.keyDim), vt(params.vTile), nw(params.warps), nt(32 * nw),
+        rank(info.rank), family(info.family) {}
+
+  void emit(OpBuilder &b);
+
+private:
+  // Index arithmetic.
+  Value idx(OpBuilder &b, int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+  Value add(OpBuilder &b, Value x, Value y) {
+    return arith::AddIOp::create(b, loc, x, y);
+  }
+  Value add(OpBuilder &b, Value x, int64_t y) {
+    return y == 0 ? x : add(b, x, idx(b, y));
+  }
+  Value mul(OpBuilder &b, Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, idx(b, y));
+  }
+  Value div(OpBuilder &b, Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, idx(b, y));
+  }
+  Value rem(OpBuilder &b, Value x, int64_t y) {
+    return arith::RemUIOp::create(b, loc, x, idx(b, y));
+  }
+  Value lt(OpBuilder &b, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  Value le(OpBuilder &b, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, x, y);
+  }
+
+  Lane laneOf(OpBuilder &b, Value lane) {
+    Value lid = rem(b, lane, 32);
+    return {lane, div(b, lane, 32), div(b, lid, 4), rem(b, lid, 4)};
+  }
+
+  /// Runs `body` once per lane, then synchronises the block.
+  void phase(OpBuilder &b, llvm::function_ref<void(OpBuilder &, Lane)> body);
+  /// `body(i)` for i in [0, count), spread over the lanes of a phase.
+  void strided(OpBuilder &b, Value lane, int64_t count,
+               llvm::function_ref<void(OpBuilder &, Value)> body);
+  /// A loop with f32 accumulators carried through it.
+  Acc forAcc(OpBuilder &b, Value lb, Value ub, Acc init,
+             llvm::function_ref<Acc(OpBuilder &, Value, Acc)> body);
+
+  // Register files (per lane): on the GPU a private array whose constant
+  // indices become registers; on the CPU one row per lane.
+  Value regLoad(OpBuilder &b, Lane l, int64_t i) {
+    Value at = idx(b, i);
+    if (gpu)
+      return memref::LoadOp::create(b, loc, regs, ValueRange{at});
+    return memref::LoadOp::create(b, loc, regs, ValueRange{l.lane, at});
+  }
+  void regStore(OpBuilder &b, Lane l, int64_t i, Value v) {
+    Value at = idx(b, i);
+    if (gpu)
+      memref::StoreOp::create(b, loc, v, regs, ValueRange{at});
+    else
+      memref::StoreOp::create(b, loc, v, regs, ValueRange{l.lane, at});
+  }
+
+  // Scratch access.
+  Value loadF32(OpBuilder &b, Value buf, ValueRange at) {
+    return Emitter{b, loc}.toF32(memref::LoadOp::create(b, loc, buf, at));
+  }
+  void storePair(OpBuilder &b, Value buf, ValueRange at, Value x, Value y,
+                 Type elem);
+  Value elementOf(OpBuilder &b, const Operand &op, Value row, Value col);
+  Value pairOf(OpBuilder &b, const Operand &op, Value row, Value col);
+  /// acc += A (16 x 16) * B (16 x 8), with the lane's fragment of the tile.
+  Acc mma(OpBuilder &b, Lane l, const Operand &a, const Operand &bOp, Acc acc);
+  /// The (row, column) of accumulator e of the tile at (row0, col0).
+  std::pair<Value, Value> accAt(OpBuilder &b, Lane l, Value row0, Value col0,
+                                int e) {
+    return {add(b, add(b, row0, l.grp), e / 2 ? 8 : 0),
+            add(b, add(b, col0, mul(b, l.tig, 2)), e % 2)};
+  }
+
+  Value expDiff(OpBuilder &b, Value x, Value y) {
+    Emitter e{b, loc};
+    return e.exp(e.sub(x, y));
+  }
+  /// Cumulative log decay at in-chunk row `row` (and key `key`, diagonal).
+  Value cumDecay(OpBuilder &b, Value row, Value key) {
+    if (family == ForgetFamily::diagonal)
+      return memref::LoadOp::create(b, loc, gCum, ValueRange{row, key});
+    return memref::LoadOp::create(b, loc, gCum, ValueRange{row});
+  }
+  bool hasDecay() const {
+    return family == ForgetFamily::scalar || family == ForgetFamily::diagonal;
+  }
+
+  void emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
+                 Value h, Value v0);
+  void emitScores(OpBuilder &b, Lane l);
+  void emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
+                   Value h, Value v0);
+  void emitStateUpdate(OpBuilder &b, Lane l);
+  /// The state tile of register slot `s`: (row of V, column of K) origins.
+  std::pair<Value, Value> stateTile(OpBuilder &b, Lane l, int64_t s) {
+    Value tau = add(b, mul(b, l.warp, stateSlots), s);
+    return {mul(b, div(b, tau, k / 8), 16), mul(b, rem(b, tau, k / 8), 8)};
+  }
+  void writeStateCopy(OpBuilder &b, Lane l, int64_t s, Acc acc);
+
+  RecurrenceInfo &info;
+  llvm::function_ref<Value(Value)> memrefOf;
+  bool gpu;
+  const int64_t c, k, vt, nw, nt, rank;
+  ForgetFamily family;
+  Location loc = UnknownLoc::get(info.scan.getContext());
+  Type elem;
+  bool tensorCores = false;
+  /// State tiles (16 x 8) per warp.
+  int64_t stateSlots = 0;
+
+  // Inside a program.
+  Value regs, lane;
+  Value qS, kS, dS, kTS, pS, sbS, gCum;
+};
+
+void ChunkedFused::phase(OpBuilder &b,
+                         llvm::function_ref<void(OpBuilder &, Lane)> body) {
+  if (gpu) {
+    body(b, laneOf(b, lane));
+    gpu::BarrierOp::create(b, loc);
+    return;
+  }
+  scf::ForOp::create(b, loc, idx(b, 0), idx(b, nt), idx(b, 1), ValueRange{},
+                     [&](OpBuilder &fb, Location, Value l, ValueRange) {
+                       body(fb, laneOf(fb, l));
+                       scf::YieldOp::create(fb, loc);
+                     });
+}
+
+void ChunkedFused::strided(OpBuilder &b, Value l, int64_t count,
+                           llvm::function_ref<void(OpBuilder &, Value)> body) {
+  int64_t iters = (count + nt - 1) / nt;
+  scf::ForOp::create(b, loc, idx(b, 0), idx(b, iters), idx(b, 1), ValueRange{},
+                     [&](OpBuilder &fb, Location, Value it, ValueRange) {
+                       Value i = add(fb, mul(fb, it, nt), l);
+                       if (count % nt == 0) {
+                         body(fb, i);
+                       } else {
+                         auto guard = scf::IfOp::create(
+                             fb, loc, lt(fb, i, idx(fb, count)),
+                             /*withElseRegion=*/false);
+                         OpBuilder::InsertionGuard g(fb);
+                         fb.setInsertionPointToStart(guard.thenBlock());
+                         body(fb, i);
+                       }
+                       scf::YieldOp::create(fb, loc);
+                     });
+}
+
+Acc ChunkedFused::forAcc(
+    OpBuilder &b, Value lb, Value ub, Acc init,
+    llvm::function_ref<Acc(OpBuilder &, Value, Acc)> body) {
+  auto loop = scf::ForOp::create(
+      b, loc, lb, ub, idx(b, 1), ValueRange(init),
+      [&](OpBuilder &fb, Location, Value i, ValueRange carried) {
+        Acc in = {carried[0], carried[1], carried[2], carried[3]};
+        Acc out = body(fb, i, in);
+        scf::YieldOp::create(fb, loc, ValueRange(out));
+      });
+  return {loop.getResult(0), loop.getResult(1), loop.getResult(2),
+          loop.getResult(3)};
+}
+
+void ChunkedFused::storePair(OpBuilder &b, Value buf, ValueRange at, Value x,
+                             Value y, Type type) {
+  Emitter e{b, loc};
+  Value pair = vector::FromElementsOp::create(
+      b, loc, VectorType::get({2}, b.getF32Type()), ValueRange{x, y});
+  if (!type.isF32())
+    pair = arith::TruncFOp::create(b, loc, VectorType::get({2}, type), pair);
+  (void)e;
+  vector::StoreOp::create(b, loc, pair, buf, at);
+}
+
+Value ChunkedFused::elementOf(OpBuilder &b, const Operand &op, Value row,
+                              Value col) {
+  SmallVector<Value> at(op.lead.begin(), op.lead.end());
+  at.push_back(row);
+  at.push_back(col);
+  Value v = loadF32(b, op.buf, at);
+  if (!op.scale)
+    return v;
+  Emitter e{b, loc};
+  v = e.mul(v, op.scale(b, loc, row, col));
+  // A rescaled operand reaches the tensor cores rounded to 16 bits.
+  if (!elem.isF32())
+    v = e.toF32(arith::TruncFOp::create(b, loc, elem, v));
+  return v;
+}
+
+Value ChunkedFused::pairOf(OpBuilder &b, const Operand &op, Value row,
+                           Value col) {
+  SmallVector<Value> at(op.lead.begin(), op.lead.end());
+  at.push_back(row);
+  at.push_back(col);
+  auto pairType = VectorType::get({2}, elem);
+  Value pair = vector::LoadOp::create(b, loc, pairType, op.buf, at);
+  if (op.scale) {
+    Emitter e{b, loc};
+    Value wide = e.toF32(pair);
+    Value factors = vector::FromElementsOp::create(
+        b, loc, VectorType::get({2}, b.getF32Type()),
+        ValueRange{op.scale(b, loc, row, col),
+                   op.scale(b, loc, row, add(b, col, 1))});
+    pair = arith::TruncFOp::create(b, loc, pairType, e.mul(wide, factors));
+  }
+  if (elem.isF16())
+    return pair;
+  Value word = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, b.getI32Type()), pair);
+  return vector::ExtractOp::create(b, loc, word, int64_t(0));
+}
+
+Acc ChunkedFused::mma(OpBuilder &b, Lane l, const Operand &a,
+                      const Operand &bOp, Acc acc) {
+  if (tensorCores) {
+    Value tig2 = mul(b, l.tig, 2);
+    Value ra = add(b, a.row0, l.grp), ra8 = add(b, ra, 8);
+    Value ca = add(b, a.col0, tig2), ca8 = add(b, ca, 8);
+    Value nb = add(b, bOp.row0, l.grp);
+    Value cb = add(b, bOp.col0, tig2), cb8 = add(b, cb, 8);
+    SmallVector<Value> fa = {pairOf(b, a, ra, ca), pairOf(b, a, ra8, ca),
+                             pairOf(b, a, ra, ca8), pairOf(b, a, ra8, ca8)};
+    SmallVector<Value> fb = {pairOf(b, bOp, nb, cb), pairOf(b, bOp, nb, cb8)};
+    Type f32 = b.getF32Type();
+    auto resultType =
+        LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+    NVVM::MMATypes type =
+        elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
+    Value d = NVVM::MmaOp::create(
+        b, loc, resultType, fa, fb, ValueRange(acc), {16, 8, 16}, std::nullopt,
+        std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                       NVVM::MMALayout::col});
+    Acc out;
+    for (int e = 0; e < 4; ++e)
+      out[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
+    return out;
+  }
+  // The same fragment from scalar products, in order of the reduction.
+  Value ra = add(b, a.row0, l.grp), ra8 = add(b, ra, 8);
+  Value nb = add(b, bOp.row0, mul(b, l.tig, 2)), nb1 = add(b, nb, 1);
+  return forAcc(b, idx(b, 0), idx(b, 16), acc,
+                [&](OpBuilder &fb, Value x, Acc in) -> Acc {
+                  Emitter e{fb, loc};
+                  Value ca = add(fb, a.col0, x), cb = add(fb, bOp.col0, x);
+                  Value a0 = elementOf(fb, a, ra, ca);
+                  Value a1 = elementOf(fb, a, ra8, ca);
+                  Value b0 = elementOf(fb, bOp, nb, cb);
+                  Value b1 = elementOf(fb, bOp, nb1, cb);
+                  return {
+                      e.add(in[0], e.mul(a0, b0)), e.add(in[1], e.mul(a0, b1)),
+                      e.add(in[2], e.mul(a1, b0)), e.add(in[3], e.mul(a1, b1))};
+                });
+}
+
+//===----------------------------------------------------------------------===//
+// Phases of a chunk
+//===----------------------------------------------------------------------===//
+
+/// Every load of a phase is issued before any of its values is used, from
+/// row indices clamped into [0, T) (rows past T then read as zeros), so that
+/// a lane has all of its global loads in flight at once.
+void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                             Value bi, Value h, Value v0) {
+  Value lastStep = arith::SubIOp::create(b, loc, numSteps, idx(b, 1));
+  // The sequence row of in-chunk row `row`, clamped, and whether it is real.
+  auto rowAt = [&](OpBuilder &fb, Value row) -> std::pair<Value, Value> {
+    Value t = add(fb, t0, row);
+    return {arith::MinUIOp::create(fb, loc, t, lastStep), lt(fb, t, numSteps)};
+  };
+  auto zeroIfNot = [&](OpBuilder &fb, Value valid, Value v) -> Value {
+    Value zero = arith::ConstantOp::create(
+        fb, loc, cast<TypedAttr>(fb.getZeroAttr(v.getType())));
+    return arith::SelectOp::create(fb, loc, valid, v, zero);
+  };
+  // The items [0, count) of this lane, unrolled: lane + NT * it. With a
+  // count that is not a multiple of NT, the last items are clamped to
+  // count - 1 (loaded again) and flagged as not to be stored.
+  struct Item {
+    Value i, live;
+  };
+  auto itemsOf = [&](OpBuilder &fb, int64_t count) {
+    SmallVector<Item> items;
+    for (int64_t it = 0; it < (count + nt - 1) / nt; ++it) {
+      Value i = add(fb, l.lane, it * nt);
+      Value live;
+      if ((it + 1) * nt > count) {
+        live = lt(fb, i, idx(fb, count));
+        i = arith::MinUIOp::create(fb, loc, i, idx(fb, count - 1));
+      }
+      items.push_back({i, live});
+    }
+    return items;
+  };
+  auto storeIfLive = [&](OpBuilder &fb, Value live,
+                         llvm::function_ref<void(OpBuilder &)> store) {
+    if (!live)
+      return store(fb);
+    auto guard = scf::IfOp::create(fb, loc, live, false);
+    OpBuilder::InsertionGuard g(fb);
+    fb.setInsertionPointToStart(guard.thenBlock());
+    store(fb);
+  };
+
+  // Rows of a [B, T, H, D] sequence into scratch rows, converted to `elem`.
+  auto loadRows = [&](Value src, Value dst, SmallVector<Value, 1> lead,
+                      int64_t width, Type dstElem) {
+    Type srcElem = cast<MemRefType>(src.getType()).getElementType();
+    const int64_t vec = 16 / (srcElem.getIntOrFloatBitWidth() / 8);
+    const int64_t perRow = width / vec;
+    auto type = VectorType::get({vec}, dstElem);
+    SmallVector<Item> items = itemsOf(b, c * perRow);
+    SmallVector<Value> values;
+    Emitter e{b, loc};
+    for (Item item : items) {
+      auto [t, valid] = rowAt(b, div(b, item.i, perRow));
+      Value col = mul(b, rem(b, item.i, perRow), vec);
+      Value raw = e.loadRawVector(src, {bi, t, h, col}, vec);
+      values.push_back(zeroIfNot(b, valid, raw));
+    }
+    for (auto [item, raw] : llvm::zip(items, values)) {
+      Value v = raw;
+      if (srcElem != dstElem) {
+        v = e.toF32(v);
+        if (!dstElem.isF32())
+          v = arith::TruncFOp::create(b, loc, type, v);
+      }
+      storeIfLive(b, item.live, [&](OpBuilder &sb) {
+        SmallVector<Value> at(lead.begin(), lead.end());
+        at.push_back(div(sb, item.i, perRow));
+        at.push_back(mul(sb, rem(sb, item.i, perRow), vec));
+        vector::StoreOp::create(sb, loc, v, dst, at);
+      });
+    }
+  };
+  loadRows(memrefOf(info.query), qS, {}, k, elem);
+  for (int64_t j = 0; j < rank; ++j)
+    loadRows(memrefOf(info.keys[j]), kS, {idx(b, j)}, k, elem);
+
+  // Cumulative log decays, summed in registers as they arrive: one row per
+  // lane (scalar: G_i = sum_{j <= i} g_j over the whole chunk), or one key
+  // channel per lane walking the rows (diagonal).
+  Emitter e{b, loc};
+  if (family == ForgetFamily::scalar) {
+    Value g = memrefOf(info.logDecay);
+    SmallVector<Value> gs;
+    for (int64_t j = 0; j < c; ++j) {
+      auto [t, valid] = rowAt(b, idx(b, j));
+      gs.push_back(zeroIfNot(b, valid, loadF32(b, g, {bi, t, h})));
+    }
+    for (Item item : itemsOf(b, c)) {
+      Value sum = e.f32(0.0);
+      for (int64_t j = 0; j < c; ++j)
+        sum =
+            e.add(sum, arith::SelectOp::create(b, loc, le(b, idx(b, j), item.i),
+                                               gs[j], e.f32(0.0)));
+      storeIfLive(b, item.live, [&](OpBuilder &sb) {
+        memref::StoreOp::create(sb, loc, sum, gCum, ValueRange{item.i});
+      });
+    }
+  } else if (family == ForgetFamily::diagonal) {
+    Value g = memrefOf(info.logDecay);
+    for (Item item : itemsOf(b, k)) {
+      SmallVector<Value> gs;
+      for (int64_t j = 0; j < c; ++j) {
+        auto [t, valid] = rowAt(b, idx(b, j));
+        gs.push_back(zeroIfNot(b, valid, loadF32(b, g, {bi, t, h, item.i})));
+      }
+      storeIfLive(b, item.live, [&](OpBuilder &sb) {
+        Emitter se{sb, loc};
+        Value sum = se.f32(0.0);
+        for (int64_t j = 0; j < c; ++j) {
+          sum = se.add(sum, gs[j]);
+          memref::StoreOp::create(sb, loc, sum, gCum,
+                                  ValueRange{idx(sb, j), item.i});
+        }
+      });
+    }
+  }
+
+  // Injection values d_l = gate_l * delta_l (the refinement path fused),
+  // stored transposed: D_l[v][j].
+  Value firstValue = info.refine ? memrefOf(info.refine.getValue())
+                                 : memrefOf(info.values.front());
+  Type valueElem = cast<MemRefType>(firstValue.getType()).getElementType();
+  const int64_t vec =
+      std::min<int64_t>(vt, 16 / (valueElem.getIntOrFloatBitWidth() / 8));
+  const int64_t perRow = vt / vec;
+  SmallVector<Item> items = itemsOf(b, c * perRow);
+  // Loads first (every input of every item), then the write path.
+  SmallVector<SmallVector<Value>> loaded;
+  for (Item item : items) {
+    auto [t, valid] = rowAt(b, div(b, item.i, perRow));
+    Value col = mul(b, rem(b, item.i, perRow), vec);
+    SmallVector<Value> at = {bi, t, h, add(b, v0, col)};
+    SmallVector<Value> in;
+    auto load = [&](Value memref) {
+      in.push_back(zeroIfNot(b, valid, e.loadVector(memref, at, vec)));
+    };
+    if (info.refine) {
+      load(memrefOf(info.refine.getValue()));
+      load(memrefOf(info.refine.getAnchor()));
+      for (Value gain : info.refine.getGains())
+        load(memrefOf(gain));
+    } else {
+      for (Value value : info.values)
+        load(memrefOf(value));
+    }
+    for (Value gate : info.injectGates)
+      in.push_back(
+          zeroIfNot(b, valid, e.loadScalar(memrefOf(gate), {bi, t, h})));
+    loaded.push_back(std::move(in));
+  }
+  for (auto [item, in] : llvm::zip(items, loaded)) {
+    SmallVector<Value> deltas;
+    size_t next = 0;
+    if (info.refine) {
+      Value r = e.sub(in[0], in[1]);
+      next = 2;
+      for (size_t j = 0; j < info.refine.getGains().size(); ++j) {
+        Value pr = e.mul(in[next++], r);
+        Value d = pr;
+        if (info.refine.getActivation() == Activation::gelu) {
+          Value erf = math::ErfOp::create(
+              b, loc, e.mul(pr, e.splat(e.f32(M_SQRT1_2), vec)));
+          d = e.mul(e.mul(pr, e.splat(e.f32(0.5), vec)),
+                    e.add(e.splat(e.f32(1.0), vec), erf));
+        }
+        deltas.push_back(d);
+        r = e.sub(r, d);
+      }
+    } else {
+      for (size_t j = 0; j < info.values.size(); ++j)
+        deltas.push_back(in[next++]);
+    }
+    for (size_t j = 0; j < info.injectGates.size(); ++j)
+      deltas[j] = e.mul(deltas[j], e.splat(in[next++], vec));
+    storeIfLive(b, item.live, [&](OpBuilder &sb) {
+      Emitter se{sb, loc};
+      Value row = div(sb, item.i, perRow);
+      Value col = mul(sb, rem(sb, item.i, perRow), vec);
+      for (int64_t j = 0; j < rank; ++j)
+        for (int64_t x = 0; x < vec; ++x) {
+          Value d = vector::ExtractOp::create(sb, loc, deltas[j], x);
+          memref::StoreOp::create(sb, loc, se.fromF32(d, elem), dS,
+                                  ValueRange{idx(sb, j), add(sb, col, x), row});
+        }
+    });
+  }
+}
+
+void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
+  Value last = idx(b, c - 1);
+  // Keys rescaled to the chunk end, transposed: KT_l[key][j]. A lane takes
+  // a 16-byte piece of a key row (neighbouring lanes: neighbouring rows, so
+  // that the transposed stores are contiguous).
+  const int64_t vec = padOf(elem);
+  for (int64_t j = 0; j < rank; ++j) {
+    Value lj = idx(b, j);
+    strided(b, l.lane, c * (k / vec), [&](OpBuilder &fb, Value i) {
+      Value row = rem(fb, i, c), key0 = mul(fb, div(fb, i, c), vec);
+      Emitter e{fb, loc};
+      Value keys =
+          e.toF32(vector::LoadOp::create(fb, loc, VectorType::get({vec}, elem),
+                                         kS, ValueRange{lj, row, key0}));
+      if (family == ForgetFamily::scalar) {
+        keys = e.mul(keys, e.splat(expDiff(fb, cumDecay(fb, last, {}),
+                                           cumDecay(fb, row, {})),
+                                   vec));
+      } else if (family == ForgetFamily::diagonal) {
+        auto gType = VectorType::get({vec}, fb.getF32Type());
+        Value gEnd = vector::LoadOp::create(fb, loc, gType, gCum,
+                                            ValueRange{last, key0});
+        Value gRow =
+            vector::LoadOp::create(fb, loc, gType, gCum, ValueRange{row, key0});
+        keys = e.mul(keys, e.exp(e.sub(gEnd, gRow)));
+      }
+      for (int64_t x = 0; x < vec; ++x) {
+        Value v = vector::ExtractOp::create(fb, loc, keys, x);
+        memref::StoreOp::create(fb, loc, e.fromF32(v, elem), kTS,
+                                ValueRange{lj, add(fb, key0, x), row});
+      }
+    });
+  }
+
+  // Scores P_l, causal and decayed: one 16 x 8 tile at a time, spread over
+  // the warps; tiles above the diagonal blocks are never read.
+  const int64_t rowTiles = c / 16, colTiles = c / 8;
+  const int64_t total = rowTiles * colTiles;
+  const int64_t perWarp = (total + nw - 1) / nw;
+  bool diagonal = family == ForgetFamily::diagonal;
+  for (int64_t j = 0; j < rank; ++j) {
+    Value lj = idx(b, j);
+    scf::ForOp::create(
+        b, loc, idx(b, 0), idx(b, perWarp), idx(b, 1), ValueRange{},
+        [&](OpBuilder &fb, Location, Value s, ValueRange) {
+          Value tau = add(fb, mul(fb, s, nw), l.warp);
+          Value a = div(fb, tau, colTiles), n = rem(fb, tau, colTiles);
+          Value live =
+              arith::AndIOp::create(fb, loc, lt(fb, tau, idx(fb, total)),
+                                    le(fb, n, add(fb, mul(fb, a, 2), 1)));
+          auto ifLive = scf::IfOp::create(fb, loc, live, false);
+          scf::YieldOp::create(fb, loc);
+          OpBuilder::InsertionGuard guard(fb);
+          fb.setInsertionPointToStart(ifLive.thenBlock());
+          Value row0 = mul(fb, a, 16), col0 = mul(fb, n, 8);
+          Emitter e{fb, loc};
+          Acc zero = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
+          auto product = [&](OpBuilder &pb, ScaleFn qScale,
+                             ScaleFn kScale) -> Acc {
+            return forAcc(pb, idx(pb, 0), idx(pb, k / 16), zero,
+                          [&](OpBuilder &mb, Value x, Acc in) {
+                            Value col = mul(mb, x, 16);
+                            return mma(mb, l, {qS, {}, row0, col, qScale},
+                                       {kS, {lj}, col0, col, kScale}, in);
+                          });
+          };
+          auto storeTile = [&](OpBuilder &sb, Acc acc) {
+            auto [r0, c0] = accAt(sb, l, row0, col0, 0);
+            auto [r8, c8] = accAt(sb, l, row0, col0, 2);
+            storePair(sb, pS, {lj, r0, c0}, acc[0], acc[1], elem);
+            storePair(sb, pS, {lj, r8, c8}, acc[2], acc[3], elem);
+          };
+          if (!diagonal) {
+            Acc acc = product(fb, nullptr, nullptr);
+            for (int x = 0; x < 4; ++x) {
+              auto [r, cc] = accAt(fb, l, row0, col0, x);
+              Value factor = hasDecay() ? expDiff(fb, cumDecay(fb, r, {}),
+                                                  cumDecay(fb, cc, {}))
+                                        : e.f32(1.0);
+              acc[x] = arith::SelectOp::create(
+                  fb, loc, le(fb, cc, r), e.mul(acc[x], factor), e.f32(0.0));
+            }
+            storeTile(fb, acc);
+            return;
+          }
+          // Diagonal decay. Blocks left of the diagonal: both operands
+          // rescaled to the last row of the key block, exponents <= 0.
+          Value offDiag = lt(fb, n, mul(fb, a, 2));
+          auto split = scf::IfOp::create(fb, loc, offDiag, true);
+          fb.setInsertionPointToStart(split.thenBlock());
+          {
+            Value ref = add(fb, mul(fb, div(fb, n, 2), 16), 15);
+            ScaleFn qScale = [&, ref](OpBuilder &sb, Location, Value r,
+                                      Value key) {
+              return expDiff(sb, cumDecay(sb, r, key), cumDecay(sb, ref, key));
+            };
+            ScaleFn kScale = [&, ref](OpBuilder &sb, Location, Value r,
+                                      Value key) {
+              return expDiff(sb, cumDecay(sb, ref, key), cumDecay(sb, r, key));
+            };
+            storeTile(fb, product(fb, qScale, kScale));
+          }
+          // Diagonal blocks: sum_k q_ik k_jk e^{G_ik - G_jk} for j <= i.
+          fb.setInsertionPointToStart(split.elseBlock());
+          {
+            Acc acc;
+            for (int x = 0; x < 4; ++x) {
+              auto [r, cc] = accAt(fb, l, row0, col0, x);
+              auto causal = scf::IfOp::create(
+                  fb, loc, TypeRange{fb.getF32Type()}, le(fb, cc, r), true);
+              OpBuilder::InsertionGuard g2(fb);
+              fb.setInsertionPointToStart(causal.thenBlock());
+              auto dot = scf::ForOp::create(
+                  fb, loc, idx(fb, 0), idx(fb, k), idx(fb, 1),
+                  ValueRange{e.f32(0)},
+                  [&](OpBuilder &db, Location, Value key, ValueRange sum) {
+                    Emitter d{db, loc};
+                    Value term = d.mul(d.mul(loadF32(db, qS, {r, key}),
+                                             loadF32(db, kS, {lj, cc, key})),
+                                       expDiff(db, cumDecay(db, r, key),
+                                               cumDecay(db, cc, key)));
+                    scf::YieldOp::create(db, loc,
+                                         ValueRange{d.add(sum[0], term)});
+                  });
+              scf::YieldOp::create(fb, loc, dot.getResult(0));
+              fb.setInsertionPointToStart(causal.elseBlock());
+              scf::YieldOp::create(fb, loc, ValueRange{e.f32(0.0)});
+              acc[x] = causal.getResult(0);
+            }
+            storeTile(fb, acc);
+          }
+        });
+  }
+}
+
+void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                               Value bi, Value h, Value v0) {
+  Value out = memrefOf(info.scan.getOutput());
+  Type outElem = cast<MemRefType>(out.getType()).getElementType();
+  const int64_t colTiles = vt / 8, total = (c / 16) * colTiles;
+  const int64_t perWarp = (total + nw - 1) / nw;
+  bool diagonal = family == ForgetFamily::diagonal;
+  scf::ForOp::create(
+      b, loc, idx(b, 0), idx(b, perWarp), idx(b, 1), ValueRange{},
+      [&](OpBuilder &fb, Location, Value s, ValueRange) {
+        Value tau = add(fb, mul(fb, s, nw), l.warp);
+        auto ifLive =
+            scf::IfOp::create(fb, loc, lt(fb, tau, idx(fb, total)), false);
+        scf::YieldOp::create(fb, loc);
+        OpBuilder::InsertionGuard guard(fb);
+        fb.setInsertionPointToStart(ifLive.thenBlock());
+        Value a = div(fb, tau, colTiles), n = rem(fb, tau, colTiles);
+        Value row0 = mul(fb, a, 16), col0 = mul(fb, n, 8);
+        Emitter e{fb, loc};
+        Acc zero = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
+        // From the chunk-start state: (Q o e^{G_i}) S^T.
+        ScaleFn qScale;
+        if (diagonal)
+          qScale = [&](OpBuilder &sb, Location, Value r, Value key) {
+            return Emitter{sb, loc}.exp(cumDecay(sb, r, key));
+          };
+        Acc acc = forAcc(fb, idx(fb, 0), idx(fb, k / 16), zero,
+                         [&](OpBuilder &mb, Value x, Acc in) {
+                           Value col = mul(mb, x, 16);
+                           return mma(mb, l, {qS, {}, row0, col, qScale},
+                                      {sbS, {}, col0, col, nullptr}, in);
+                         });
+        if (family == ForgetFamily::scalar)
+          for (int x = 0; x < 4; ++x)
+            acc[x] = e.mul(
+                acc[x],
+                e.exp(cumDecay(fb, accAt(fb, l, row0, col0, x).first, {})));
+        // Within the chunk: sum_l P_l D_l over key blocks up to the diagonal.
+        for (int64_t j = 0; j < rank; ++j) {
+          Value lj = idx(fb, j);
+          acc = forAcc(fb, idx(fb, 0), add(fb, a, 1), acc,
+                       [&](OpBuilder &mb, Value blk, Acc in) {
+                         Value col = mul(mb, blk, 16);
+                         return mma(mb, l, {pS, {lj}, row0, col, nullptr},
+                                    {dS, {lj}, col0, col, nullptr}, in);
+                       });
+        }
+        // o = scale * acc, rows within T.
+        Value scale = e.f32(info.scale);
+        for (int half = 0; half < 2; ++half) {
+          auto [r, cc] = accAt(fb, l, row0, col0, 2 * half);
+          Value t = add(fb, t0, r);
+          auto inRange = scf::IfOp::create(fb, loc, lt(fb, t, numSteps), false);
+          OpBuilder::InsertionGuard g2(fb);
+          fb.setInsertionPointToStart(inRange.thenBlock());
+          Emitter w{fb, loc};
+          storePair(fb, out, {bi, t, h, add(fb, v0, cc)},
+                    w.mul(acc[2 * half], scale),
+                    w.mul(acc[2 * half + 1], scale), outElem);
+        }
+      });
+}
+
+void ChunkedFused::writeStateCopy(OpBuilder &b, Lane l, int64_t s, Acc acc) {
+  auto [row0, col0] = stateTile(b, l, s);
+  auto [r0, c0] = accAt(b, l, row0, col0, 0);
+  auto [r8, c8] = accAt(b, l, row0, col0, 2);
+  storePair(b, sbS, {r0, c0}, acc[0], acc[1], elem);
+  storePair(b, sbS, {r8, c8}, acc[2], acc[3], elem);
+}
+
+void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l) {
+  Value last = idx(b, c - 1);
+  for (int64_t s = 0; s < stateSlots; ++s) {
+    auto [row0, col0] = stateTile(b, l, s);
+    Emitter e{b, loc};
+    Acc acc;
+    for (int x = 0; x < 4; ++x) {
+      acc[x] = regLoad(b, l, 4 * s + x);
+      if (family == ForgetFamily::scalar)
+        acc[x] = e.mul(acc[x], e.exp(cumDecay(b, last, {})));
+      else if (family == ForgetFamily::diagonal)
+        acc[x] =
+            e.mul(acc[x],
+                  e.exp(cumDecay(b, last, accAt(b, l, row0, col0, x).second)));
+    }
+    for (int64_t j = 0; j < rank; ++j) {
+      Value lj = idx(b, j);
+      acc = forAcc(b, idx(b, 0), idx(b, c / 16), acc,
+                   [&](OpBuilder &mb, Value x, Acc in) {
+                     Value col = mul(mb, x, 16);
+                     return mma(mb, l, {dS, {lj}, row0, col, nullptr},
+                                {kTS, {lj}, col0, col, nullptr}, in);
+                   });
+    }
+    for (int x = 0; x < 4; ++x)
+      regStore(b, l, 4 * s + x, acc[x]);
+    writeStateCopy(b, l, s, acc);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The program
+//===----------------------------------------------------------------------===//
+
+void ChunkedFused::emit(OpBuilder &b) {
+  loc = info.scan.getLoc();
+  elem = operandType(info);
+  tensorCores = gpu && !elem.isF32();
+  stateSlots = (vt / 16) * (k / 8) / nw;
+  ScratchLayout layout = layoutScratch(info, {c, vt, nw, /*stages=*/1}, elem);
+  MLIRContext *ctx = b.getContext();
+  const int64_t pad = padOf(elem);
+
+  Value q = memrefOf(info.query);
+  Value init = info.initialState ? memrefOf(info.initialState) : Value();
+  Value fin =
+      info.scan.getFinalState() ? memrefOf(info.scan.getFinalState()) : Value();
+  bool kv = info.layout == StateLayout::kv;
+
+  // The GPU scratch: one dynamic shared buffer per module.
+  Attribute space;
+  if (gpu) {
+    space = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    auto module =
+        b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+    if (!module.lookupSymbol(kSharedScratchName)) {
+      OpBuilder mb(ctx);
+      mb.setInsertionPointToStart(module.getBody());
+      memref::GlobalOp::create(
+          mb, loc, kSharedScratchName, mb.getStringAttr("public"),
+          MemRefType::get({0}, mb.getI8Type(), AffineMap(), space), Attribute(),
+          /*constant=*/false, mb.getI64IntegerAttr(16));
+    }
+  }
+
+  SmallVector<Value> ubs = {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0),
+                            idx(b, info.valueDim / vt)};
+  SmallVector<StringRef> roles = {"program", "program", "program"};
+  if (gpu) {
+    ubs.push_back(idx(b, nt));
+    roles.push_back("lane");
+  }
+  SmallVector<Value> lbs(ubs.size(), idx(b, 0)), steps(ubs.size(), idx(b, 1));
+  auto loop = scf::ParallelOp::create(
+      b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location, ValueRange iv) {
+        Value h = iv[0], bi = iv[1];
+        Value v0 = mul(nb, iv[2], vt);
+        lane = gpu ? iv[3] : Value();
+
+        // Register file and scratch.
+        const int64_t numRegs = 4 * stateSlots;
+        Value base;
+        if (gpu) {
+          regs = memref::AllocaOp::create(
+              nb, loc, MemRefType::get({numRegs}, nb.getF32Type()));
+          auto global = memref::GetGlobalOp::create(
+              nb, loc, MemRefType::get({0}, nb.getI8Type(), AffineMap(), space),
+              kSharedScratchName);
+          global->setAttr(kSharedBytesAttr, nb.getI64IntegerAttr(layout.bytes));
+          base = global;
+        } else {
+          regs = memref::AllocOp::create(
+              nb, loc, MemRefType::get({nt, numRegs}, nb.getF32Type()));
+          base = memref::AllocOp::create(
+              nb, loc, MemRefType::get({layout.bytes}, nb.getI8Type()));
+        }
+        auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type type) {
+          return memref::ViewOp::create(
+                     nb, loc, MemRefType::get(shape, type, AffineMap(), space),
+                     base, idx(nb, offset), ValueRange{})
+              .getResult();
+        };
+        qS = view(layout.q, {c, k + pad}, elem);
+        kS = view(layout.k, {rank, c, k + pad}, elem);
+        dS = view(layout.d, {rank, vt, c + pad}, elem);
+        kTS = view(layout.kT, {rank, k, c + pad}, elem);
+        pS = view(layout.p, {rank, c, c + pad}, elem);
+        sbS = view(layout.sb, {vt, k + pad}, elem);
+        Type f32 = nb.getF32Type();
+        if (family == ForgetFamily::diagonal) {
+          gCum = view(layout.g, {c, k + 4}, f32);
+        } else {
+          gCum = view(layout.g, {c}, f32);
+        }
+
+        // S_{-1}: the lane's state tiles, and their copy in scratch.
+        phase(nb, [&](OpBuilder &pb, Lane l) {
+          for (int64_t s = 0; s < stateSlots; ++s) {
+            auto [row0, col0] = stateTile(pb, l, s);
+            Acc acc;
+            for (int x = 0; x < 4; ++x) {
+              auto [v, key] = accAt(pb, l, row0, col0, x);
+              if (!init) {
+                acc[x] = Emitter{pb, loc}.f32(0.0);
+              } else {
+                Value vg = add(pb, v0, v);
+                acc[x] = kv ? loadF32(pb, init, {bi, h, key, vg})
+                            : loadF32(pb, init, {bi, h, vg, key});
+              }
+              regStore(pb, l, 4 * s + x, acc[x]);
+            }
+            writeStateCopy(pb, l, s, acc);
+          }
+        });
+
+        Value numSteps = dimOf(nb, loc, q, 1);
+        Value chunks =
+            arith::CeilDivUIOp::create(nb, loc, numSteps, idx(nb, c));
+        scf::ForOp::create(
+            nb, loc, idx(nb, 0), chunks, idx(nb, 1), ValueRange{},
+            [&](OpBuilder &cb, Location, Value ci, ValueRange) {
+              Value t0 = mul(cb, ci, c);
+              phase(cb, [&](OpBuilder &pb, Lane l) {
+                emitLoads(pb, l, t0, numSteps, bi, h, v0);
+              });
+              phase(cb, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
+              phase(cb, [&](OpBuilder &pb, Lane l) {
+                emitOutputs(pb, l, t0, numSteps, bi, h, v0);
+              });
+              phase(cb, [&](OpBuilder &pb, Lane l) { emitStateUpdate(pb, l); });
+              scf::YieldOp::create(cb, loc);
+            });
+
+        if (fin) {
+          Type finElem = cast<MemRefType>(fin.getType()).getElementType();
+          phase(nb, [&](OpBuilder &pb, Lane l) {
+            for (int64_t s = 0; s < stateSlots; ++s) {
+              auto [row0, col0] = stateTile(pb, l, s);
+              for (int x = 0; x < 4; ++x) {
+                auto [v, key] = accAt(pb, l, row0, col0, x);
+                Value vg = add(pb, v0, v);
+                Value val = Emitter{pb, loc}.fromF32(regLoad(pb, l, 4 * s + x),
+                                                     finElem);
+                if (kv)
+                  memref::StoreOp::create(pb, loc, val, fin,
+                                          ValueRange{bi, h, key, vg});
+                else
+                  memref::StoreOp::create(pb, loc, val, fin,
+                                          ValueRange{bi, h, vg, key});
+              }
+            }
+          });
+        }
+        if (!gpu) {
+          memref::DeallocOp::create(nb, loc, base);
+          memref::DeallocOp::create(nb, loc, regs);
+        }
+      });
+  setLoopRoles(loop, roles);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+int64_t prism::lowering::chunkedScratchBytes(RecurrenceInfo &info,
+                                             const ChunkedParams &params) {
+  return layoutScratch(info, params, operandType(info)).bytes;
+}
+
+LogicalResult prism::lowering::checkChunkedScan(RecurrenceInfo &info,
+                                                const ChunkedParams &params,
+                                                bool gpu) {
+  ScanOp scan = info.scan;
+  if (info.family == ForgetFamily::delta)
+    return scan.emitOpError()
+           << "chunked schedules of the delta forget (the blocked triangular "
+              "solve) are not implemented yet; use "
+              "#recurrence.schedule<sequential>";
+  if (params.chunk % 16 != 0 || params.chunk < 16 || params.chunk > 128)
+    return scan.emitOpError() << "chunk must be a multiple of 16 in [16, 128], "
+                                 "got "
+                              << params.chunk;
+  if (info.keyDim % 16 != 0)
+    return scan.emitOpError()
+           << "chunked schedules need K to be a multiple of 16, got K = "
+           << info.keyDim;
+  if (params.vTile % 16 != 0 || info.valueDim % params.vTile != 0)
+    return scan.emitOpError()
+           << "chunked schedules need a v_tile that is a multiple of 16 and "
+              "divides V = "
+           << info.valueDim << ", got v_tile = " << params.vTile;
+  if (params.warps < 1 || params.warps > 8 ||
+      (params.warps & (params.warps - 1)) != 0)
+    return scan.emitOpError() << "chunked schedules take 1, 2, 4 or 8 warps, "
+                                 "got "
+                              << params.warps;
+  int64_t stateTiles = (params.vTile / 16) * (info.keyDim / 8);
+  if (stateTiles % params.warps != 0)
+    return scan.emitOpError()
+           << "the state tile (" << params.vTile << " x " << info.keyDim
+           << ") has " << stateTiles << " 16x8 tiles, not a multiple of "
+           << params.warps << " warps";
+  if (stateTiles / params.warps * 4 > 128)
+    return scan.emitOpError()
+           << "a lane would hold " << stateTiles / params.warps * 4
+           << " floats of state (at most 128): use more warps or a smaller "
+              "v_tile";
+  if (params.stages != 1)
+    return scan.emitOpError()
+           << "chunked schedules load one chunk at a time: stages must be 1, "
+              "got "
+           << params.stages;
+  int64_t bytes = chunkedScratchBytes(info, params);
+  if (gpu && bytes > kMaxSharedBytes)
+    return scan.emitOpError()
+           << "the chunked schedule needs " << bytes
+           << " bytes of shared memory per program, more than the "
+           << kMaxSharedBytes
+           << " an sm_90 block may use: lower chunk, v_tile or the rank";
+  return success();
+}
+
+void prism::lowering::emitChunkedScan(OpBuilder &b, RecurrenceInfo &info,
+                                      llvm::function_ref<Value(Value)> memrefOf,
+                                      bool gpu, const ChunkedParams &params) {
+  ChunkedFused(info, memrefOf, gpu, params).emit(b);
+}

@@ -1,0 +1,44 @@
+// RUN: prism-opt %s -prism-select-schedule -prism-convert-recurrence-to-scf=target=gpu | FileCheck %s --check-prefix=GPU
+// RUN: prism-opt %s -prism-select-schedule -prism-convert-recurrence-to-scf=target=cpu | FileCheck %s --check-prefix=CPU
+
+// The chunked-fused schedule: one program per (head, batch, V-tile); on the
+// GPU a fourth "lane" dimension holds the threads of a block, the scratch is
+// a view of the module's shared buffer, phases end with barriers and 16-bit
+// tiles go to mma.sync. On the CPU the lanes are loops inside each phase and
+// the same tiles are scalar products; the scratch is allocated per program.
+
+func.func @simple_gla(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
+                      %v: tensor<?x?x4x64xbf16>, %g: tensor<?x?x4xf32>)
+    -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.scalar_forget %g : tensor<?x?x4xf32>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused>}
+      : !recurrence.forget<scalar>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
+
+// GPU: memref.global "public" @__prism_shared : memref<0xi8, #gpu.address_space<workgroup>>
+// GPU-LABEL: func.func @simple_gla(
+// GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>
+// GPU:         scf.parallel
+// GPU:           memref.alloca() : memref<{{[0-9]+}}xf32>
+// GPU:           memref.get_global @__prism_shared {{.*}}prism.shared_bytes
+// GPU:           memref.view {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
+// GPU:           gpu.barrier
+// GPU:           scf.for
+// GPU:             nvvm.mma.sync {{.*}}layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>
+// GPU-SAME:          multiplicandAPtxType = #nvvm.mma_type<bf16>
+// GPU:         prism.loop_roles = ["program", "program", "program", "lane"]
+
+// CPU-LABEL: func.func @simple_gla(
+// CPU-SAME:    prism.schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>
+// CPU:         scf.parallel
+// CPU:           memref.alloc() : memref<256x{{[0-9]+}}xf32>
+// CPU:           memref.alloc() : memref<{{[0-9]+}}xi8>
+// CPU:           scf.for {{.*}} = %{{.*}} to %c256
+// CPU-NOT:       nvvm.mma.sync
+// CPU-NOT:       gpu.barrier
+// CPU:           memref.dealloc
+// CPU:         prism.loop_roles = ["program", "program", "program"]
