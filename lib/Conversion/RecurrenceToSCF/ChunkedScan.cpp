@@ -306,12 +306,10 @@ Acc ChunkedFused::forAcc(
 
 void ChunkedFused::storePair(OpBuilder &b, Value buf, ValueRange at, Value x,
                              Value y, Type type) {
-  Emitter e{b, loc};
   Value pair = vector::FromElementsOp::create(
       b, loc, VectorType::get({2}, b.getF32Type()), ValueRange{x, y});
   if (!type.isF32())
     pair = arith::TruncFOp::create(b, loc, VectorType::get({2}, type), pair);
-  (void)e;
   vector::StoreOp::create(b, loc, pair, buf, at);
 }
 
@@ -563,13 +561,8 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
       next = 2;
       for (size_t j = 0; j < info.refine.getGains().size(); ++j) {
         Value pr = e.mul(in[next++], r);
-        Value d = pr;
-        if (info.refine.getActivation() == Activation::gelu) {
-          Value erf = math::ErfOp::create(
-              b, loc, e.mul(pr, e.splat(e.f32(M_SQRT1_2), vec)));
-          d = e.mul(e.mul(pr, e.splat(e.f32(0.5), vec)),
-                    e.add(e.splat(e.f32(1.0), vec), erf));
-        }
+        Value d =
+            info.refine.getActivation() == Activation::gelu ? e.gelu(pr) : pr;
         deltas.push_back(d);
         r = e.sub(r, d);
       }

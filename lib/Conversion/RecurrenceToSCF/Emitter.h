@@ -64,10 +64,16 @@ struct Emitter {
                                        mul(x, y), Value(),
                                        arith::FastMathFlags::reassoc);
   }
-  /// GELU, erf form: x/2 (1 + erf(x / sqrt 2)).
+  /// A constant shaped like `like` (a scalar or a vector of f32).
+  Value like(Value like, double v) {
+    if (auto vec = dyn_cast<VectorType>(like.getType()))
+      return splat(f32(v), vec.getNumElements());
+    return f32(v);
+  }
+  /// GELU, erf form: x/2 (1 + erf(x / sqrt 2)), on scalars or vectors.
   Value gelu(Value x) {
-    Value e = math::ErfOp::create(b, loc, mul(x, f32(M_SQRT1_2)));
-    return mul(mul(x, f32(0.5)), add(f32(1.0), e));
+    Value e = math::ErfOp::create(b, loc, mul(x, like(x, M_SQRT1_2)));
+    return mul(mul(x, like(x, 0.5)), add(like(x, 1.0), e));
   }
   /// SiLU: x / (1 + exp(-x)).
   Value silu(Value x) {
