@@ -11,6 +11,7 @@
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -23,6 +24,16 @@ void addText(OpPassManager &pm, StringRef text) {
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
     llvm::report_fatal_error(llvm::Twine("prism: bad built-in pipeline: ") +
                              text);
+}
+
+/// Shared memory is far smaller than 4 GiB: 32-bit shared-space pointers
+/// (NVPTX's `nvptx-short-ptr`) halve the address arithmetic of every
+/// shared-memory access of the chunked kernels.
+void useShortSharedPointers() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto it = options.find("nvptx-short-ptr");
+  if (it != options.end())
+    static_cast<llvm::cl::opt<bool> *>(it->second)->setValue(true);
 }
 } // namespace
 
@@ -78,11 +89,12 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     const char *home = std::getenv("CUDA_HOME");
     toolkit = home && *home ? home : "/usr/local/cuda";
   }
+  useShortSharedPointers();
   addText(pm, "nvvm-attach-target{chip=" + options.chip.getValue() +
                   " features=" + options.features.getValue() +
                   " O=" + std::to_string(options.optLevel) + "}");
   addText(pm, "gpu.module(lower-affine,convert-scf-to-cf,"
-              "convert-gpu-to-nvvm{index-bitwidth=64},"
+              "convert-nvgpu-to-nvvm,convert-gpu-to-nvvm{index-bitwidth=64},"
               "canonicalize,cse,reconcile-unrealized-casts)");
   // NVVM to PTX (libdevice linked from the toolkit), then to files.
   addText(pm, "gpu-module-to-binary{format=isa toolkit=" + toolkit + "}");

@@ -236,16 +236,31 @@ def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32
     layout, and the schedule's parameters (chunk 16..128, warps 1..8, V-tiles
     smaller than V)."""
     specs = []
-    for family in ("identity", "scalar", "diagonal"):
+    variants = [("identity", {}), ("scalar", {}), ("diagonal", {}),
+                ("delta", {}), ("delta", {"delta_gate": True})]
+    for family, extra in variants:
+        tag = family + ("_gated" if extra.get("delta_gate") else "")
         for rank in ranks:
             for dtype in dtypes:
                 for init in (False, True):
-                    name = f"chunked_{family}_L{rank}_{dtype}_{'init' if init else 'zero'}"
+                    name = f"chunked_{tag}_L{rank}_{dtype}_{'init' if init else 'zero'}"
                     specs.append(Spec(name=name, forget=family, rank=rank, dtype=dtype,
                                       key_dim=key_dim, value_dim=value_dim,
                                       initial_state=init, final_state=init,
-                                      inject_gates=rank > 1, schedule="chunked_fused"))
+                                      inject_gates=(family == "delta" or rank > 1),
+                                      schedule="chunked_fused", **extra))
     common = dict(key_dim=key_dim, value_dim=value_dim, schedule="chunked_fused")
+    # PRISM Eq. 18 (delta forget, gated, refinement write path) and DeltaNet
+    # with in-kernel normalisation of w and beta in (0, 2).
+    specs.append(Spec(name="chunked_prism_refine_gelu_L3", forget="delta", delta_gate=True,
+                      rank=3, refine="gelu", inject_gates=True, initial_state=True,
+                      final_state=True, **common))
+    specs.append(Spec(name="chunked_deltanet_normalized", forget="delta", rank=1,
+                      normalize=True, beta_max=2.0, inject_gates=True, dtype="f16",
+                      output_dtype="f32", **common))
+    specs.append(Spec(name="chunked_gdn_vk_state", forget="delta", delta_gate=True,
+                      inject_gates=True, initial_state=True, final_state=True, layout="vk",
+                      **common))
     specs.append(Spec(name="chunked_refine_gelu_L3", forget="scalar", rank=3, refine="gelu",
                       inject_gates=True, initial_state=True, final_state=True, **common))
     specs.append(Spec(name="chunked_conv_refine_L2", forget="diagonal", rank=2,
@@ -258,10 +273,16 @@ def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32
     # A lane holds v_tile * K / (32 * warps) floats of state (at most 128).
     for chunk, warps, v_tile in ((16, 1, 16), (32, 2, 32), (128, 4, 32), (64, 8, 0)):
         # f32 scratch for 128-token chunks exceeds a block's shared memory.
-        for family, dtype in (("scalar", "bf16"), ("diagonal", "f32" if chunk < 128 else "f16")):
+        # The delta forget's solve needs more scratch: 128-token chunks fit
+        # shared memory only for small K.
+        for family, dtype in (("scalar", "bf16"), ("diagonal", "f32" if chunk < 128 else "f16"),
+                              ("delta", "bf16")):
+            if family == "delta" and chunk == 128 and key_dim > 32:
+                continue
             specs.append(Spec(name=f"chunked_{family}_c{chunk}_w{warps}_{dtype}",
                               forget=family, dtype=dtype, initial_state=True,
-                              final_state=True,
+                              final_state=True, delta_gate=family == "delta",
+                              inject_gates=family == "delta",
                               schedule_params={"chunk": chunk, "warps": warps,
                                                **({"v_tile": v_tile} if v_tile else {})},
                               **common))

@@ -39,7 +39,7 @@ def bench_specs():
             Spec(name=f"{tag}_prism_eq18_l3", forget="delta", delta_gate=True, rank=3,
                  refine="gelu", inject_gates=True, **common),
         ]
-    # The chunked-fused schedule, defaults, for the families it lowers.
+    # The chunked-fused schedule, defaults, for every family.
     for tag, heads, dim in (("s12", 16, 128), ("s3", 32, 64)):
         common = dict(heads=heads, key_dim=dim, value_dim=dim, dtype="bf16",
                       schedule="chunked_fused")
@@ -48,6 +48,11 @@ def bench_specs():
             Spec(name=f"{tag}_simple_gla_chunked", forget="scalar", **common),
             Spec(name=f"{tag}_gla_chunked", forget="diagonal", **common),
             Spec(name=f"{tag}_prism_decay_l3_chunked", forget="scalar", rank=3,
+                 refine="gelu", inject_gates=True, **common),
+            Spec(name=f"{tag}_deltanet_chunked", forget="delta", inject_gates=True, **common),
+            Spec(name=f"{tag}_gated_deltanet_chunked", forget="delta", delta_gate=True,
+                 inject_gates=True, **common),
+            Spec(name=f"{tag}_prism_eq18_l3_chunked", forget="delta", delta_gate=True, rank=3,
                  refine="gelu", inject_gates=True, **common),
         ]
     # Its knobs on the S1/S2 head shape.
@@ -60,6 +65,11 @@ def bench_specs():
                         schedule_params=params, **common))
         out.append(Spec(name=f"s12_gla_chunked_{tag}", forget="diagonal",
                         schedule_params=params, **common))
+        if params.get("chunk") == 128:
+            continue  # the delta forget's scratch exceeds shared memory there
+        out.append(Spec(name=f"s12_gated_deltanet_chunked_{tag}", forget="delta",
+                        delta_gate=True, inject_gates=True, schedule_params=params,
+                        **common))
     # The sequential schedule's knobs, on the S1/S2 head shape.
     common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16")
     for stages in (1, 2, 3):

@@ -34,6 +34,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 
 #include <functional>
 
@@ -76,16 +77,44 @@ Type operandType(RecurrenceInfo &info) {
 /// on different banks and stay 16-byte aligned.
 int64_t padOf(Type elem) { return 16 / (elem.getIntOrFloatBitWidth() / 8); }
 
+/// How the state decays within a chunk: not at all, by a scalar per token
+/// (the scalar family and the gate of the delta forget), or per key channel.
+enum class Decay { none, scalar, diagonal };
+
+Decay decayOf(RecurrenceInfo &info) {
+  switch (info.family) {
+  case ForgetFamily::identity:
+    return Decay::none;
+  case ForgetFamily::scalar:
+    return Decay::scalar;
+  case ForgetFamily::diagonal:
+    return Decay::diagonal;
+  case ForgetFamily::delta:
+    return info.logDecay ? Decay::scalar : Decay::none;
+  }
+  llvm_unreachable("unknown forget family");
+}
+
+/// Injection slots of the kernel: the L injections, plus for the delta
+/// forget one virtual injection (key w_t, value x_t = -beta_t e_t, where
+/// e_t is the decayed S_{t-1} w_t that the triangular solve produces).
+int64_t slotsOf(RecurrenceInfo &info) {
+  return info.rank + (info.family == ForgetFamily::delta ? 1 : 0);
+}
+
 /// Byte layout of one program's scratch.
 struct ScratchLayout {
   int64_t q = 0, k = 0, d = 0, kT = 0, p = 0, sb = 0, g = 0;
+  // Delta forget only: W K_l^T and W W^T (strict, decayed), the blocks of
+  // the solve's right-hand side, the inverted diagonal blocks, and beta.
+  int64_t w = 0, y = 0, t = 0, beta = 0;
   int64_t bytes = 0;
 };
 
 ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
                             Type elem) {
   const int64_t c = params.chunk, k = info.keyDim, vt = params.vTile;
-  const int64_t l = info.rank;
+  const int64_t l = slotsOf(info);
   const int64_t eb = elem.getIntOrFloatBitWidth() / 8, pad = padOf(elem);
   ScratchLayout s;
   int64_t at = 0;
@@ -102,6 +131,12 @@ ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
   s.sb = take(vt * (k + pad) * eb);
   bool diagonal = info.family == ForgetFamily::diagonal;
   s.g = take(diagonal ? c * (k + 4) * 4 : c * 4);
+  if (info.family == ForgetFamily::delta) {
+    s.w = take(l * c * (c + pad) * eb);
+    s.y = take(vt * (16 + pad) * eb);
+    s.t = take(c * (16 + pad) * eb);
+    s.beta = take(c * 4);
+  }
   s.bytes = at;
   return s;
 }
@@ -135,7 +170,8 @@ public:
                bool gpu, const ChunkedParams &params)
       : info(info), memrefOf(memrefOf), gpu(gpu), c(params.chunk),
         k(info.keyDim), vt(params.vTile), nw(params.warps), nt(32 * nw),
-        rank(info.rank), family(info.family) {}
+        rank(info.rank), slots(slotsOf(info)),
+        delta(info.family == ForgetFamily::delta), decay(decayOf(info)) {}
 
   void emit(OpBuilder &b);
 
@@ -203,7 +239,15 @@ private:
   void storePair(OpBuilder &b, Value buf, ValueRange at, Value x, Value y,
                  Type elem);
   Value elementOf(OpBuilder &b, const Operand &op, Value row, Value col);
-  Value pairOf(OpBuilder &b, const Operand &op, Value row, Value col);
+  /// `pair` (elements (row, col), (row, col + 1)) times the operand's scale.
+  Value scalePair(OpBuilder &b, const Operand &op, Value pair, Value row,
+                  Value col);
+  /// A pair of 16-bit elements as mma.sync takes it.
+  Value mmaWord(OpBuilder &b, Value pair);
+  /// The lane's registers of an A (tiles = 4) or B (tiles = 2) fragment at
+  /// (row, col) of the operand, loaded by ldmatrix.
+  SmallVector<Value> fragment(OpBuilder &b, Lane l, const Operand &op,
+                              Value row, Value col, int64_t tiles);
   /// acc += A (16 x 16) * B (16 x 8), with the lane's fragment of the tile.
   Acc mma(OpBuilder &b, Lane l, const Operand &a, const Operand &bOp, Acc acc);
   /// The (row, column) of accumulator e of the tile at (row0, col0).
@@ -219,17 +263,30 @@ private:
   }
   /// Cumulative log decay at in-chunk row `row` (and key `key`, diagonal).
   Value cumDecay(OpBuilder &b, Value row, Value key) {
-    if (family == ForgetFamily::diagonal)
+    if (decay == Decay::diagonal)
       return memref::LoadOp::create(b, loc, gCum, ValueRange{row, key});
     return memref::LoadOp::create(b, loc, gCum, ValueRange{row});
   }
-  bool hasDecay() const {
-    return family == ForgetFamily::scalar || family == ForgetFamily::diagonal;
-  }
+  bool hasDecay() const { return decay != Decay::none; }
 
   void emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                  Value h, Value v0);
   void emitScores(OpBuilder &b, Lane l);
+  /// dst[j] = (left K_j^T) o e^{G_i - G_j}, masked to j <= i (or j < i).
+  void emitScoreTiles(OpBuilder &b, Lane l, Value left,
+                      SmallVector<Value, 1> leftLead, Value dst, int64_t j,
+                      bool strict);
+  /// Delta forget: w_t normalised in place (optional), the inverted 16 x 16
+  /// diagonal blocks of the solve, and the solve itself.
+  void emitNormalizeEraseKeys(OpBuilder &b, Lane l);
+  void emitBlockInverses(OpBuilder &b, Lane l);
+  void emitSolveBlock(OpBuilder &b, int64_t blk);
+  /// Runs `body` once per lane, then synchronises the warp only (the CPU:
+  /// like a phase).
+  void warpStep(OpBuilder &b, llvm::function_ref<void(OpBuilder &, Lane)> body);
+  /// `body(col0)` for the 8-column tiles of the V-tile this lane's warp owns.
+  void forWarpTiles(OpBuilder &b, Lane l,
+                    llvm::function_ref<void(OpBuilder &, Value)> body);
   void emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                    Value h, Value v0);
   void emitStateUpdate(OpBuilder &b, Lane l);
@@ -243,8 +300,11 @@ private:
   RecurrenceInfo &info;
   llvm::function_ref<Value(Value)> memrefOf;
   bool gpu;
-  const int64_t c, k, vt, nw, nt, rank;
-  ForgetFamily family;
+  /// c: chunk, k: key width, vt: V-tile, nw: warps, nt: lanes; rank: L;
+  /// slots: injection slots (L, plus the delta forget's virtual one).
+  const int64_t c, k, vt, nw, nt, rank, slots;
+  const bool delta;
+  const Decay decay;
   Location loc = UnknownLoc::get(info.scan.getContext());
   Type elem;
   bool tensorCores = false;
@@ -254,6 +314,7 @@ private:
   // Inside a program.
   Value regs, lane;
   Value qS, kS, dS, kTS, pS, sbS, gCum;
+  Value wS, yS, tS, betaS;
 };
 
 void ChunkedFused::phase(OpBuilder &b,
@@ -329,22 +390,20 @@ Value ChunkedFused::elementOf(OpBuilder &b, const Operand &op, Value row,
   return v;
 }
 
-Value ChunkedFused::pairOf(OpBuilder &b, const Operand &op, Value row,
-                           Value col) {
-  SmallVector<Value> at(op.lead.begin(), op.lead.end());
-  at.push_back(row);
-  at.push_back(col);
-  auto pairType = VectorType::get({2}, elem);
-  Value pair = vector::LoadOp::create(b, loc, pairType, op.buf, at);
-  if (op.scale) {
-    Emitter e{b, loc};
-    Value wide = e.toF32(pair);
-    Value factors = vector::FromElementsOp::create(
-        b, loc, VectorType::get({2}, b.getF32Type()),
-        ValueRange{op.scale(b, loc, row, col),
-                   op.scale(b, loc, row, add(b, col, 1))});
-    pair = arith::TruncFOp::create(b, loc, pairType, e.mul(wide, factors));
-  }
+Value ChunkedFused::scalePair(OpBuilder &b, const Operand &op, Value pair,
+                              Value row, Value col) {
+  if (!op.scale)
+    return pair;
+  Emitter e{b, loc};
+  Value wide = e.toF32(pair);
+  Value factors = vector::FromElementsOp::create(
+      b, loc, VectorType::get({2}, b.getF32Type()),
+      ValueRange{op.scale(b, loc, row, col),
+                 op.scale(b, loc, row, add(b, col, 1))});
+  return arith::TruncFOp::create(b, loc, pair.getType(), e.mul(wide, factors));
+}
+
+Value ChunkedFused::mmaWord(OpBuilder &b, Value pair) {
   if (elem.isF16())
     return pair;
   Value word = vector::BitCastOp::create(
@@ -352,17 +411,48 @@ Value ChunkedFused::pairOf(OpBuilder &b, const Operand &op, Value row,
   return vector::ExtractOp::create(b, loc, word, int64_t(0));
 }
 
+SmallVector<Value> ChunkedFused::fragment(OpBuilder &b, Lane l,
+                                          const Operand &op, Value row,
+                                          Value col, int64_t tiles) {
+  // ldmatrix: lane i gives the address of row i % 8 of 8 x 8 matrix i / 8;
+  // matrix m is rows (m % 2) * 8.., columns (m / 2) * 8.. (A, four), or
+  // columns m * 8.. (B, two), so that register m is the fragment's m-th.
+  Value lid = add(b, mul(b, l.grp, 4), l.tig);
+  Value r, c0;
+  if (tiles == 4) {
+    r = add(b, row, rem(b, lid, 16));
+    c0 = add(b, col, mul(b, div(b, lid, 16), 8));
+  } else {
+    r = add(b, row, rem(b, lid, 8));
+    c0 = add(b, col, mul(b, rem(b, div(b, lid, 8), 2), 8));
+  }
+  SmallVector<Value> at(op.lead.begin(), op.lead.end());
+  at.append({r, c0});
+  auto pairType = VectorType::get({2}, elem);
+  Value regs = nvgpu::LdMatrixOp::create(
+      b, loc, VectorType::get({tiles, 2}, elem), op.buf, at,
+      /*transpose=*/false, /*numTiles=*/tiles);
+  SmallVector<Value> words;
+  Value tig2 = mul(b, l.tig, 2);
+  for (int64_t m = 0; m < tiles; ++m) {
+    Value pair = vector::ExtractOp::create(b, loc, regs, m);
+    assert(pair.getType() == pairType);
+    if (op.scale) {
+      int64_t dr = tiles == 4 ? (m % 2) * 8 : 0;
+      int64_t dc = tiles == 4 ? (m / 2) * 8 : m * 8;
+      pair = scalePair(b, op, pair, add(b, add(b, row, l.grp), dr),
+                       add(b, add(b, col, tig2), dc));
+    }
+    words.push_back(mmaWord(b, pair));
+  }
+  return words;
+}
+
 Acc ChunkedFused::mma(OpBuilder &b, Lane l, const Operand &a,
                       const Operand &bOp, Acc acc) {
   if (tensorCores) {
-    Value tig2 = mul(b, l.tig, 2);
-    Value ra = add(b, a.row0, l.grp), ra8 = add(b, ra, 8);
-    Value ca = add(b, a.col0, tig2), ca8 = add(b, ca, 8);
-    Value nb = add(b, bOp.row0, l.grp);
-    Value cb = add(b, bOp.col0, tig2), cb8 = add(b, cb, 8);
-    SmallVector<Value> fa = {pairOf(b, a, ra, ca), pairOf(b, a, ra8, ca),
-                             pairOf(b, a, ra, ca8), pairOf(b, a, ra8, ca8)};
-    SmallVector<Value> fb = {pairOf(b, bOp, nb, cb), pairOf(b, bOp, nb, cb8)};
+    SmallVector<Value> fa = fragment(b, l, a, a.row0, a.col0, 4);
+    SmallVector<Value> fb = fragment(b, l, bOp, bOp.row0, bOp.col0, 2);
     Type f32 = b.getF32Type();
     auto resultType =
         LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
@@ -478,12 +568,14 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   loadRows(memrefOf(info.query), qS, {}, k, elem);
   for (int64_t j = 0; j < rank; ++j)
     loadRows(memrefOf(info.keys[j]), kS, {idx(b, j)}, k, elem);
+  if (delta)
+    loadRows(memrefOf(info.eraseKey), kS, {idx(b, rank)}, k, elem);
 
   // Cumulative log decays, summed in registers as they arrive: one row per
   // lane (scalar: G_i = sum_{j <= i} g_j over the whole chunk), or one key
   // channel per lane walking the rows (diagonal).
   Emitter e{b, loc};
-  if (family == ForgetFamily::scalar) {
+  if (decay == Decay::scalar) {
     Value g = memrefOf(info.logDecay);
     SmallVector<Value> gs;
     for (int64_t j = 0; j < c; ++j) {
@@ -500,7 +592,7 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
         memref::StoreOp::create(sb, loc, sum, gCum, ValueRange{item.i});
       });
     }
-  } else if (family == ForgetFamily::diagonal) {
+  } else if (decay == Decay::diagonal) {
     Value g = memrefOf(info.logDecay);
     for (Item item : itemsOf(b, k)) {
       SmallVector<Value> gs;
@@ -518,6 +610,21 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
         }
       });
     }
+  }
+
+  // The erase strengths beta_t of the delta forget.
+  if (delta) {
+    Value beta = memrefOf(info.eraseStrength);
+    SmallVector<Item> rows = itemsOf(b, c);
+    SmallVector<Value> betas;
+    for (Item item : rows) {
+      auto [t, valid] = rowAt(b, item.i);
+      betas.push_back(zeroIfNot(b, valid, loadF32(b, beta, {bi, t, h})));
+    }
+    for (auto [item, v] : llvm::zip(rows, betas))
+      storeIfLive(b, item.live, [&](OpBuilder &sb) {
+        memref::StoreOp::create(sb, loc, v, betaS, ValueRange{item.i});
+      });
   }
 
   // Injection values d_l = gate_l * delta_l (the refinement path fused),
@@ -592,7 +699,7 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
   // a 16-byte piece of a key row (neighbouring lanes: neighbouring rows, so
   // that the transposed stores are contiguous).
   const int64_t vec = padOf(elem);
-  for (int64_t j = 0; j < rank; ++j) {
+  for (int64_t j = 0; j < slots; ++j) {
     Value lj = idx(b, j);
     strided(b, l.lane, c * (k / vec), [&](OpBuilder &fb, Value i) {
       Value row = rem(fb, i, c), key0 = mul(fb, div(fb, i, c), vec);
@@ -600,11 +707,11 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
       Value keys =
           e.toF32(vector::LoadOp::create(fb, loc, VectorType::get({vec}, elem),
                                          kS, ValueRange{lj, row, key0}));
-      if (family == ForgetFamily::scalar) {
+      if (decay == Decay::scalar) {
         keys = e.mul(keys, e.splat(expDiff(fb, cumDecay(fb, last, {}),
                                            cumDecay(fb, row, {})),
                                    vec));
-      } else if (family == ForgetFamily::diagonal) {
+      } else if (decay == Decay::diagonal) {
         auto gType = VectorType::get({vec}, fb.getF32Type());
         Value gEnd = vector::LoadOp::create(fb, loc, gType, gCum,
                                             ValueRange{last, key0});
@@ -620,13 +727,25 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
     });
   }
 
-  // Scores P_l, causal and decayed: one 16 x 8 tile at a time, spread over
-  // the warps; tiles above the diagonal blocks are never read.
+  // Scores P_l = Q K_l^T (causal) and, for the delta forget, W K_l^T
+  // (strict), decayed: one 16 x 8 tile at a time, spread over the warps;
+  // tiles above the diagonal blocks are never read.
+  for (int64_t j = 0; j < slots; ++j)
+    emitScoreTiles(b, l, qS, {}, pS, j, /*strict=*/false);
+  if (delta)
+    for (int64_t j = 0; j < slots; ++j)
+      emitScoreTiles(b, l, kS, {idx(b, rank)}, wS, j, /*strict=*/true);
+}
+
+void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
+                                  SmallVector<Value, 1> leftLead, Value dst,
+                                  int64_t j, bool strict) {
   const int64_t rowTiles = c / 16, colTiles = c / 8;
   const int64_t total = rowTiles * colTiles;
   const int64_t perWarp = (total + nw - 1) / nw;
-  bool diagonal = family == ForgetFamily::diagonal;
-  for (int64_t j = 0; j < rank; ++j) {
+  bool diagonal = decay == Decay::diagonal;
+  assert(!(diagonal && strict) && "strict scores are the delta forget's");
+  {
     Value lj = idx(b, j);
     scf::ForOp::create(
         b, loc, idx(b, 0), idx(b, perWarp), idx(b, 1), ValueRange{},
@@ -648,15 +767,16 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
             return forAcc(pb, idx(pb, 0), idx(pb, k / 16), zero,
                           [&](OpBuilder &mb, Value x, Acc in) {
                             Value col = mul(mb, x, 16);
-                            return mma(mb, l, {qS, {}, row0, col, qScale},
+                            return mma(mb, l,
+                                       {left, leftLead, row0, col, qScale},
                                        {kS, {lj}, col0, col, kScale}, in);
                           });
           };
           auto storeTile = [&](OpBuilder &sb, Acc acc) {
             auto [r0, c0] = accAt(sb, l, row0, col0, 0);
             auto [r8, c8] = accAt(sb, l, row0, col0, 2);
-            storePair(sb, pS, {lj, r0, c0}, acc[0], acc[1], elem);
-            storePair(sb, pS, {lj, r8, c8}, acc[2], acc[3], elem);
+            storePair(sb, dst, {lj, r0, c0}, acc[0], acc[1], elem);
+            storePair(sb, dst, {lj, r8, c8}, acc[2], acc[3], elem);
           };
           if (!diagonal) {
             Acc acc = product(fb, nullptr, nullptr);
@@ -666,7 +786,8 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
                                                   cumDecay(fb, cc, {}))
                                         : e.f32(1.0);
               acc[x] = arith::SelectOp::create(
-                  fb, loc, le(fb, cc, r), e.mul(acc[x], factor), e.f32(0.0));
+                  fb, loc, strict ? lt(fb, cc, r) : le(fb, cc, r),
+                  e.mul(acc[x], factor), e.f32(0.0));
             }
             storeTile(fb, acc);
             return;
@@ -703,7 +824,9 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
                   ValueRange{e.f32(0)},
                   [&](OpBuilder &db, Location, Value key, ValueRange sum) {
                     Emitter d{db, loc};
-                    Value term = d.mul(d.mul(loadF32(db, qS, {r, key}),
+                    SmallVector<Value> at(leftLead.begin(), leftLead.end());
+                    at.append({r, key});
+                    Value term = d.mul(d.mul(loadF32(db, left, at),
                                              loadF32(db, kS, {lj, cc, key})),
                                        expDiff(db, cumDecay(db, r, key),
                                                cumDecay(db, cc, key)));
@@ -721,13 +844,169 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// The delta forget: the chunk's triangular solve
+//===----------------------------------------------------------------------===//
+//
+// With x_t = -beta_t e_t and e_t = e^{g_t} S_{t-1} w_t, the delta step is
+// S_t = e^{g_t} S_{t-1} + x_t w_t^T + sum_l d_t^l k_t^lT: a decay recurrence
+// with one more (virtual) injection, whose values solve, inside a chunk,
+//
+//   x_t = -beta_t (R_t + sum_{s<t} M_ts x_s),
+//   R_t = e^{G_t} S0 w_t + sum_l sum_{s<t} N^l_ts d_s^l,
+//   M_ts = (w_t . w_s) e^{G_t - G_s},  N^l_ts = (w_t . k_s^l) e^{G_t - G_s}.
+//
+// By blocks of 16 rows, in order: Y_i = R_i + sum_{j<i} M_ij X_j, then
+// X_i = T_i Y_i with T_i = -(I + diag(beta_i) M_ii)^{-1} diag(beta_i), the
+// inverted unit lower-triangular diagonal block. Each warp solves whole
+// columns (V) of X, so blocks follow each other with warp barriers only.
+
+void ChunkedFused::emitNormalizeEraseKeys(OpBuilder &b, Lane l) {
+  const int64_t vec = padOf(elem);
+  Value slot = idx(b, rank);
+  auto type = VectorType::get({vec}, elem);
+  strided(b, l.lane, c, [&](OpBuilder &fb, Value row) {
+    Emitter e{fb, loc};
+    SmallVector<Value> pieces;
+    Value sq = e.f32(0.0);
+    for (int64_t x = 0; x < k; x += vec) {
+      Value piece = e.toF32(vector::LoadOp::create(
+          fb, loc, type, kS, ValueRange{slot, row, idx(fb, x)}));
+      pieces.push_back(piece);
+      sq = e.add(sq, e.dot(piece, piece));
+    }
+    // As the sequential schedule: w / sqrt(|w|^2 + 1e-12).
+    Value inv = e.div(e.f32(1.0),
+                      math::SqrtOp::create(fb, loc, e.add(sq, e.f32(1e-12))));
+    for (auto [n, piece] : llvm::enumerate(pieces)) {
+      Value v = e.mul(piece, e.splat(inv, vec));
+      if (!elem.isF32())
+        v = arith::TruncFOp::create(fb, loc, type, v);
+      vector::StoreOp::create(fb, loc, v, kS,
+                              ValueRange{slot, row, idx(fb, n * vec)});
+    }
+  });
+}
+
+void ChunkedFused::emitBlockInverses(OpBuilder &b, Lane l) {
+  // One lane per column j of a diagonal block: forward substitution of
+  // (I + diag(beta) M) z = e_j, then column j of T is -beta_j z.
+  strided(b, l.lane, c, [&](OpBuilder &fb, Value i) {
+    Emitter e{fb, loc};
+    Value base = mul(fb, div(fb, i, 16), 16), j = rem(fb, i, 16);
+    Value slot = idx(fb, rank);
+    SmallVector<Value> z;
+    for (int64_t t = 0; t < 16; ++t) {
+      Value row = add(fb, base, t);
+      Value sum = e.f32(0.0);
+      for (int64_t s = 0; s < t; ++s)
+        sum = e.add(
+            sum, e.mul(loadF32(fb, wS, {slot, row, add(fb, base, s)}), z[s]));
+      Value unit = arith::SelectOp::create(
+          fb, loc,
+          arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq, j,
+                                idx(fb, t)),
+          e.f32(1.0), e.f32(0.0));
+      Value beta = memref::LoadOp::create(fb, loc, betaS, ValueRange{row});
+      z.push_back(e.sub(unit, e.mul(beta, sum)));
+    }
+    Value factor = arith::NegFOp::create(
+        fb, loc, memref::LoadOp::create(fb, loc, betaS, ValueRange{i}));
+    for (int64_t t = 0; t < 16; ++t)
+      memref::StoreOp::create(fb, loc, e.fromF32(e.mul(z[t], factor), elem), tS,
+                              ValueRange{add(fb, base, t), j});
+  });
+}
+
+void ChunkedFused::warpStep(OpBuilder &b,
+                            llvm::function_ref<void(OpBuilder &, Lane)> body) {
+  if (!gpu)
+    return phase(b, body);
+  body(b, laneOf(b, lane));
+  NVVM::SyncWarpOp::create(
+      b, loc,
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1)).getResult());
+}
+
+void ChunkedFused::forWarpTiles(
+    OpBuilder &b, Lane l, llvm::function_ref<void(OpBuilder &, Value)> body) {
+  const int64_t tiles = vt / 8, perWarp = (tiles + nw - 1) / nw;
+  scf::ForOp::create(
+      b, loc, idx(b, 0), idx(b, perWarp), idx(b, 1), ValueRange{},
+      [&](OpBuilder &fb, Location, Value s, ValueRange) {
+        Value tau = add(fb, mul(fb, s, nw), l.warp);
+        auto live =
+            scf::IfOp::create(fb, loc, lt(fb, tau, idx(fb, tiles)), false);
+        scf::YieldOp::create(fb, loc);
+        OpBuilder::InsertionGuard guard(fb);
+        fb.setInsertionPointToStart(live.thenBlock());
+        body(fb, mul(fb, tau, 8));
+      });
+}
+
+void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
+  Value slot = idx(b, rank);
+  // Y_i, stored transposed (V-major) as the right operand of T_i Y_i.
+  warpStep(b, [&](OpBuilder &pb, Lane l) {
+    forWarpTiles(pb, l, [&](OpBuilder &fb, Value col0) {
+      Emitter e{fb, loc};
+      Value row0 = idx(fb, blk * 16);
+      Acc acc = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
+      acc = forAcc(fb, idx(fb, 0), idx(fb, k / 16), acc,
+                   [&](OpBuilder &mb, Value x, Acc in) {
+                     Value col = mul(mb, x, 16);
+                     return mma(mb, l, {kS, {slot}, row0, col, nullptr},
+                                {sbS, {}, col0, col, nullptr}, in);
+                   });
+      if (decay == Decay::scalar)
+        for (int x = 0; x < 4; ++x)
+          acc[x] =
+              e.mul(acc[x],
+                    e.exp(cumDecay(fb, accAt(fb, l, row0, col0, x).first, {})));
+      for (int64_t j = 0; j < slots; ++j) {
+        // N^l up to the diagonal block; M only left of it (T_i has the rest).
+        int64_t blocks = j < rank ? blk + 1 : blk;
+        if (blocks == 0)
+          continue;
+        Value lj = idx(fb, j);
+        acc = forAcc(fb, idx(fb, 0), idx(fb, blocks), acc,
+                     [&](OpBuilder &mb, Value x, Acc in) {
+                       Value col = mul(mb, x, 16);
+                       return mma(mb, l, {wS, {lj}, row0, col, nullptr},
+                                  {dS, {lj}, col0, col, nullptr}, in);
+                     });
+      }
+      for (int x = 0; x < 4; ++x) {
+        auto [r, cc] = accAt(fb, l, row0, col0, x);
+        memref::StoreOp::create(fb, loc, e.fromF32(acc[x], elem), yS,
+                                ValueRange{cc, add(fb, r, -blk * 16)});
+      }
+    });
+  });
+  // X_i = T_i Y_i: the virtual injection's values, V-major like every D.
+  warpStep(b, [&](OpBuilder &pb, Lane l) {
+    forWarpTiles(pb, l, [&](OpBuilder &fb, Value col0) {
+      Emitter e{fb, loc};
+      Value row0 = idx(fb, blk * 16);
+      Acc acc = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
+      acc = mma(fb, l, {tS, {}, row0, idx(fb, 0), nullptr},
+                {yS, {}, col0, idx(fb, 0), nullptr}, acc);
+      for (int x = 0; x < 4; ++x) {
+        auto [r, cc] = accAt(fb, l, row0, col0, x);
+        memref::StoreOp::create(fb, loc, e.fromF32(acc[x], elem), dS,
+                                ValueRange{slot, cc, r});
+      }
+    });
+  });
+}
+
 void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
                                Value bi, Value h, Value v0) {
   Value out = memrefOf(info.scan.getOutput());
   Type outElem = cast<MemRefType>(out.getType()).getElementType();
   const int64_t colTiles = vt / 8, total = (c / 16) * colTiles;
   const int64_t perWarp = (total + nw - 1) / nw;
-  bool diagonal = family == ForgetFamily::diagonal;
+  bool diagonal = decay == Decay::diagonal;
   scf::ForOp::create(
       b, loc, idx(b, 0), idx(b, perWarp), idx(b, 1), ValueRange{},
       [&](OpBuilder &fb, Location, Value s, ValueRange) {
@@ -753,13 +1032,13 @@ void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
                            return mma(mb, l, {qS, {}, row0, col, qScale},
                                       {sbS, {}, col0, col, nullptr}, in);
                          });
-        if (family == ForgetFamily::scalar)
+        if (decay == Decay::scalar)
           for (int x = 0; x < 4; ++x)
             acc[x] = e.mul(
                 acc[x],
                 e.exp(cumDecay(fb, accAt(fb, l, row0, col0, x).first, {})));
         // Within the chunk: sum_l P_l D_l over key blocks up to the diagonal.
-        for (int64_t j = 0; j < rank; ++j) {
+        for (int64_t j = 0; j < slots; ++j) {
           Value lj = idx(fb, j);
           acc = forAcc(fb, idx(fb, 0), add(fb, a, 1), acc,
                        [&](OpBuilder &mb, Value blk, Acc in) {
@@ -800,14 +1079,14 @@ void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l) {
     Acc acc;
     for (int x = 0; x < 4; ++x) {
       acc[x] = regLoad(b, l, 4 * s + x);
-      if (family == ForgetFamily::scalar)
+      if (decay == Decay::scalar)
         acc[x] = e.mul(acc[x], e.exp(cumDecay(b, last, {})));
-      else if (family == ForgetFamily::diagonal)
+      else if (decay == Decay::diagonal)
         acc[x] =
             e.mul(acc[x],
                   e.exp(cumDecay(b, last, accAt(b, l, row0, col0, x).second)));
     }
-    for (int64_t j = 0; j < rank; ++j) {
+    for (int64_t j = 0; j < slots; ++j) {
       Value lj = idx(b, j);
       acc = forAcc(b, idx(b, 0), idx(b, c / 16), acc,
                    [&](OpBuilder &mb, Value x, Acc in) {
@@ -895,16 +1174,22 @@ void ChunkedFused::emit(OpBuilder &b) {
               .getResult();
         };
         qS = view(layout.q, {c, k + pad}, elem);
-        kS = view(layout.k, {rank, c, k + pad}, elem);
-        dS = view(layout.d, {rank, vt, c + pad}, elem);
-        kTS = view(layout.kT, {rank, k, c + pad}, elem);
-        pS = view(layout.p, {rank, c, c + pad}, elem);
+        kS = view(layout.k, {slots, c, k + pad}, elem);
+        dS = view(layout.d, {slots, vt, c + pad}, elem);
+        kTS = view(layout.kT, {slots, k, c + pad}, elem);
+        pS = view(layout.p, {slots, c, c + pad}, elem);
         sbS = view(layout.sb, {vt, k + pad}, elem);
         Type f32 = nb.getF32Type();
-        if (family == ForgetFamily::diagonal) {
+        if (decay == Decay::diagonal) {
           gCum = view(layout.g, {c, k + 4}, f32);
         } else {
           gCum = view(layout.g, {c}, f32);
+        }
+        if (delta) {
+          wS = view(layout.w, {slots, c, c + pad}, elem);
+          yS = view(layout.y, {vt, 16 + pad}, elem);
+          tS = view(layout.t, {c, 16 + pad}, elem);
+          betaS = view(layout.beta, {c}, f32);
         }
 
         // S_{-1}: the lane's state tiles, and their copy in scratch.
@@ -937,7 +1222,19 @@ void ChunkedFused::emit(OpBuilder &b) {
               phase(cb, [&](OpBuilder &pb, Lane l) {
                 emitLoads(pb, l, t0, numSteps, bi, h, v0);
               });
+              if (delta && info.normalizeEraseKey)
+                phase(cb, [&](OpBuilder &pb, Lane l) {
+                  emitNormalizeEraseKeys(pb, l);
+                });
               phase(cb, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
+              if (delta) {
+                phase(cb,
+                      [&](OpBuilder &pb, Lane l) { emitBlockInverses(pb, l); });
+                for (int64_t blk = 0; blk < c / 16; ++blk)
+                  emitSolveBlock(cb, blk);
+                if (gpu)
+                  gpu::BarrierOp::create(cb, loc);
+              }
               phase(cb, [&](OpBuilder &pb, Lane l) {
                 emitOutputs(pb, l, t0, numSteps, bi, h, v0);
               });
@@ -988,11 +1285,6 @@ LogicalResult prism::lowering::checkChunkedScan(RecurrenceInfo &info,
                                                 const ChunkedParams &params,
                                                 bool gpu) {
   ScanOp scan = info.scan;
-  if (info.family == ForgetFamily::delta)
-    return scan.emitOpError()
-           << "chunked schedules of the delta forget (the blocked triangular "
-              "solve) are not implemented yet; use "
-              "#recurrence.schedule<sequential>";
   if (params.chunk % 16 != 0 || params.chunk < 16 || params.chunk > 128)
     return scan.emitOpError() << "chunk must be a multiple of 16 in [16, 128], "
                                  "got "

@@ -28,6 +28,8 @@ func.func @simple_gla(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // GPU:           memref.view {{.*}} to memref<64x72xbf16, #gpu.address_space<workgroup>>
 // GPU:           gpu.barrier
 // GPU:           scf.for
+// GPU:             nvgpu.ldmatrix {{.*}}numTiles = 4 : i32, transpose = false{{.*}} -> vector<4x2xbf16>
+// GPU:             nvgpu.ldmatrix {{.*}}numTiles = 2 : i32, transpose = false{{.*}} -> vector<2x2xbf16>
 // GPU:             nvvm.mma.sync {{.*}}layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>
 // GPU-SAME:          multiplicandAPtxType = #nvvm.mma_type<bf16>
 // GPU:         prism.loop_roles = ["program", "program", "program", "lane"]
@@ -42,3 +44,41 @@ func.func @simple_gla(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CPU-NOT:       gpu.barrier
 // CPU:           memref.dealloc
 // CPU:         prism.loop_roles = ["program", "program", "program"]
+
+// Gated DeltaNet: the delta forget runs the decay kernel with one more,
+// virtual, injection whose values come from a blocked triangular solve per
+// chunk: the inverted 16 x 16 diagonal blocks in one phase, then per block of
+// 16 rows two steps that only synchronise the warp (each warp solves whole
+// columns). On the CPU the same steps are lane loops.
+
+func.func @gated_deltanet(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
+                          %v: tensor<?x?x4x64xbf16>, %beta: tensor<?x?x4xbf16>,
+                          %g: tensor<?x?x4xf32>) -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x4xf32>)
+      : tensor<?x?x4x64xbf16>, tensor<?x?x4xbf16>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      gates(%beta : tensor<?x?x4xbf16>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused, chunk = 32>}
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
+
+// GPU-LABEL: func.func @gated_deltanet(
+// GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_fused, chunk = 32, v_tile = 64, warps = 8, stages = 1>
+// Two injection slots (k and the virtual w), and the solve's buffers.
+// GPU:           memref.view {{.*}} to memref<2x32x72xbf16, #gpu.address_space<workgroup>>
+// GPU:           memref.view {{.*}} to memref<2x32x40xbf16, #gpu.address_space<workgroup>>
+// GPU:           memref.view {{.*}} to memref<64x24xbf16, #gpu.address_space<workgroup>>
+// GPU:           memref.view {{.*}} to memref<32x24xbf16, #gpu.address_space<workgroup>>
+// GPU:           scf.for
+// GPU:             nvvm.bar.warp.sync
+// GPU:             nvvm.bar.warp.sync
+// GPU:             nvvm.bar.warp.sync
+// GPU:             nvvm.bar.warp.sync
+// GPU-NOT:         nvvm.bar.warp.sync
+// GPU:             gpu.barrier
+
+// CPU-LABEL: func.func @gated_deltanet(
+// CPU-NOT:       nvvm.bar.warp.sync
+// CPU:           memref.dealloc

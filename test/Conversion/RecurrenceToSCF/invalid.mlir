@@ -12,20 +12,6 @@ func.func @two_pass_not_lowered(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf3
 
 // -----
 
-func.func @chunked_delta_not_lowered(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>,
-                                     %v: tensor<1x8x1x16xf32>, %beta: tensor<1x8x1xf32>)
-    -> tensor<1x8x1x16xf32> {
-  %a = recurrence.delta_forget %k, %beta : tensor<1x8x1x16xf32>, tensor<1x8x1xf32>
-  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>)
-      gates(%beta : tensor<1x8x1xf32>) -> !recurrence.injection<1>
-  // expected-error @+1 {{chunked schedules of the delta forget (the blocked triangular solve) are not implemented yet}}
-  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused>}
-      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
-  return %o : tensor<1x8x1x16xf32>
-}
-
-// -----
-
 func.func @chunked_too_many_warps(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
     -> tensor<1x8x1x16xf32> {
   %a = recurrence.identity_forget
