@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/Support/JSON.h"
@@ -25,6 +26,12 @@ using namespace mlir;
 namespace json = llvm::json;
 
 namespace {
+
+// sm_90: shared memory per SM (228 KiB), of which the driver reserves 1 KiB
+// per block, and registers per SM.
+constexpr int64_t kSharedMemoryPerSm = 233472;
+constexpr int64_t kSharedMemoryPerBlock = 1024;
+constexpr int64_t kRegistersPerSm = 65536;
 
 /// An expression that is a plain integer is written as a JSON integer.
 json::Value exprValue(const std::string &text) {
@@ -296,8 +303,26 @@ struct CollectLaunchesPass
         for (Value v : {block.x, block.y, block.z})
           if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
             bounds.push_back(static_cast<int32_t>(c.value()));
-        if (bounds.size() == 3)
+        if (bounds.size() == 3) {
           kernelFunc->setAttr("nvvm.maxntid", b.getDenseI32ArrayAttr(bounds));
+          // Blocks per SM that shared memory allows, as long as each thread
+          // keeps at least 128 registers: ptxas then budgets registers so
+          // that registers do not become the tighter limit.
+          int64_t threads = int64_t(bounds[0]) * bounds[1] * bounds[2];
+          IntegerAttr bytes;
+          if (Value dyn = launch.getDynamicSharedMemorySize())
+            matchPattern(dyn, m_Constant(&bytes));
+          if (bytes && bytes.getInt() > 0) {
+            int64_t bySharedMemory =
+                kSharedMemoryPerSm / (bytes.getInt() + kSharedMemoryPerBlock);
+            int64_t byRegisters = kRegistersPerSm / (threads * 128);
+            int64_t blocks = std::min(bySharedMemory, byRegisters);
+            if (blocks >= 2)
+              kernelFunc->setAttr(
+                  "nvvm.minctasm",
+                  b.getI32IntegerAttr(static_cast<int32_t>(blocks)));
+          }
+        }
         kernelFunc->moveBefore(kernels.getBody(), kernels.getBody()->end());
         useExternalSharedMemory(kernels, kernelFunc);
         source.erase();

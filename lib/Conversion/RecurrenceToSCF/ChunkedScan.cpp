@@ -125,15 +125,15 @@ ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
   };
   s.q = take(c * (k + pad) * eb);
   s.k = take(l * c * (k + pad) * eb);
-  s.d = take(l * vt * (c + pad) * eb);
-  s.kT = take(l * k * (c + pad) * eb);
+  s.d = take(l * c * (vt + pad) * eb);
+  s.kT = take(l * c * (k + pad) * eb);
   s.p = take(l * c * (c + pad) * eb);
   s.sb = take(vt * (k + pad) * eb);
   bool diagonal = info.family == ForgetFamily::diagonal;
   s.g = take(diagonal ? c * (k + 4) * 4 : c * 4);
   if (info.family == ForgetFamily::delta) {
     s.w = take(l * c * (c + pad) * eb);
-    s.y = take(vt * (16 + pad) * eb);
+    s.y = take(16 * (vt + pad) * eb);
     s.t = take(c * (16 + pad) * eb);
     s.beta = take(c * 4);
   }
@@ -143,7 +143,8 @@ ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
 
 /// A tile operand of an m16n8k16 product in scratch: element (r, x) of an A
 /// tile is buf[lead.., row0 + r, col0 + x]; element (x, n) of a B tile is
-/// buf[lead.., row0 + n, col0 + x]. The reduction index x is innermost.
+/// buf[lead.., row0 + n, col0 + x]: the reduction index x is innermost,
+/// unless the operand is `trans`.
 /// `scale`, when set, multiplies each element (an exponential of decays).
 using ScaleFn =
     std::function<Value(OpBuilder &, Location, Value row, Value col)>;
@@ -152,7 +153,15 @@ struct Operand {
   SmallVector<Value, 1> lead;
   Value row0, col0;
   ScaleFn scale;
+  /// The buffer holds the tile reduction-index first: element (r, x) is
+  /// buf[lead.., col0 + x, row0 + r] (loaded by ldmatrix .trans).
+  bool trans = false;
 };
+
+Operand transposed(Operand op) {
+  op.trans = true;
+  return op;
+}
 
 /// The four f32 accumulators a lane owns in a 16 x 8 tile: (grp, 2 tig),
 /// (grp, 2 tig + 1), (grp + 8, 2 tig), (grp + 8, 2 tig + 1).
@@ -250,6 +259,12 @@ private:
                               Value row, Value col, int64_t tiles);
   /// acc += A (16 x 16) * B (16 x 8), with the lane's fragment of the tile.
   Acc mma(OpBuilder &b, Lane l, const Operand &a, const Operand &bOp, Acc acc);
+  /// acc[s] += A * B[s] for tiles sharing their A operand (on the tensor
+  /// cores the A fragment is loaded once).
+  SmallVector<Acc> mmaRow(OpBuilder &b, Lane l, const Operand &a,
+                          ArrayRef<Operand> bs, ArrayRef<Acc> accs);
+  /// One mma.sync of loaded fragments.
+  Acc mmaSync(OpBuilder &b, ArrayRef<Value> fa, ArrayRef<Value> fb, Acc acc);
   /// The (row, column) of accumulator e of the tile at (row0, col0).
   std::pair<Value, Value> accAt(OpBuilder &b, Lane l, Value row0, Value col0,
                                 int e) {
@@ -287,6 +302,12 @@ private:
   /// `body(col0)` for the 8-column tiles of the V-tile this lane's warp owns.
   void forWarpTiles(OpBuilder &b, Lane l,
                     llvm::function_ref<void(OpBuilder &, Value)> body);
+  /// A column tile n of a warp, and whether it is real (null: always).
+  struct WarpTile {
+    Value n, live;
+  };
+  SmallVector<WarpTile> warpTiles(OpBuilder &b, Lane l, int64_t count,
+                                  Value first);
   void emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                    Value h, Value v0);
   void emitStateUpdate(OpBuilder &b, Lane l);
@@ -377,8 +398,8 @@ void ChunkedFused::storePair(OpBuilder &b, Value buf, ValueRange at, Value x,
 Value ChunkedFused::elementOf(OpBuilder &b, const Operand &op, Value row,
                               Value col) {
   SmallVector<Value> at(op.lead.begin(), op.lead.end());
-  at.push_back(row);
-  at.push_back(col);
+  at.push_back(op.trans ? col : row);
+  at.push_back(op.trans ? row : col);
   Value v = loadF32(b, op.buf, at);
   if (!op.scale)
     return v;
@@ -417,21 +438,38 @@ SmallVector<Value> ChunkedFused::fragment(OpBuilder &b, Lane l,
   // ldmatrix: lane i gives the address of row i % 8 of 8 x 8 matrix i / 8;
   // matrix m is rows (m % 2) * 8.., columns (m / 2) * 8.. (A, four), or
   // columns m * 8.. (B, two), so that register m is the fragment's m-th.
+  // Transposed, matrix m is read from rows (of the buffer) x.., each row
+  // giving 8 elements r..; .trans hands each lane the same fragment.
   Value lid = add(b, mul(b, l.grp, 4), l.tig);
   Value r, c0;
+  Value i = rem(b, lid, 8), m = div(b, lid, 8);
   if (tiles == 4) {
-    r = add(b, row, rem(b, lid, 16));
-    c0 = add(b, col, mul(b, div(b, lid, 16), 8));
+    // Matrix m: rows (m % 2) * 8 + i, columns (m / 2) * 8.
+    Value dr = mul(b, rem(b, m, 2), 8), dc = mul(b, div(b, m, 2), 8);
+    if (op.trans) {
+      r = add(b, col, add(b, dc, i));
+      c0 = add(b, row, dr);
+    } else {
+      r = add(b, row, add(b, dr, i));
+      c0 = add(b, col, dc);
+    }
   } else {
-    r = add(b, row, rem(b, lid, 8));
-    c0 = add(b, col, mul(b, rem(b, div(b, lid, 8), 2), 8));
+    // Matrix m (of two; lanes 16.. repeat 0..15): columns (m % 2) * 8.
+    Value dc = mul(b, rem(b, m, 2), 8);
+    if (op.trans) {
+      r = add(b, col, add(b, dc, i));
+      c0 = row;
+    } else {
+      r = add(b, row, i);
+      c0 = add(b, col, dc);
+    }
   }
   SmallVector<Value> at(op.lead.begin(), op.lead.end());
   at.append({r, c0});
   auto pairType = VectorType::get({2}, elem);
   Value regs = nvgpu::LdMatrixOp::create(
       b, loc, VectorType::get({tiles, 2}, elem), op.buf, at,
-      /*transpose=*/false, /*numTiles=*/tiles);
+      /*transpose=*/op.trans, /*numTiles=*/tiles);
   SmallVector<Value> words;
   Value tig2 = mul(b, l.tig, 2);
   for (int64_t m = 0; m < tiles; ++m) {
@@ -448,26 +486,45 @@ SmallVector<Value> ChunkedFused::fragment(OpBuilder &b, Lane l,
   return words;
 }
 
-Acc ChunkedFused::mma(OpBuilder &b, Lane l, const Operand &a,
-                      const Operand &bOp, Acc acc) {
-  if (tensorCores) {
-    SmallVector<Value> fa = fragment(b, l, a, a.row0, a.col0, 4);
-    SmallVector<Value> fb = fragment(b, l, bOp, bOp.row0, bOp.col0, 2);
-    Type f32 = b.getF32Type();
-    auto resultType =
-        LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-    NVVM::MMATypes type =
-        elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
-    Value d = NVVM::MmaOp::create(
-        b, loc, resultType, fa, fb, ValueRange(acc), {16, 8, 16}, std::nullopt,
-        std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
-        std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                       NVVM::MMALayout::col});
-    Acc out;
-    for (int e = 0; e < 4; ++e)
-      out[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
+Acc ChunkedFused::mmaSync(OpBuilder &b, ArrayRef<Value> fa, ArrayRef<Value> fb,
+                          Acc acc) {
+  Type f32 = b.getF32Type();
+  auto resultType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type =
+      elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
+  Value d = NVVM::MmaOp::create(
+      b, loc, resultType, fa, fb, ValueRange(acc), {16, 8, 16}, std::nullopt,
+      std::nullopt, std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  Acc out;
+  for (int e = 0; e < 4; ++e)
+    out[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
+  return out;
+}
+
+SmallVector<Acc> ChunkedFused::mmaRow(OpBuilder &b, Lane l, const Operand &a,
+                                      ArrayRef<Operand> bs,
+                                      ArrayRef<Acc> accs) {
+  SmallVector<Acc> out;
+  if (!tensorCores) {
+    for (auto [bOp, acc] : llvm::zip(bs, accs))
+      out.push_back(mma(b, l, a, bOp, acc));
     return out;
   }
+  SmallVector<Value> fa = fragment(b, l, a, a.row0, a.col0, 4);
+  for (auto [bOp, acc] : llvm::zip(bs, accs))
+    out.push_back(
+        mmaSync(b, fa, fragment(b, l, bOp, bOp.row0, bOp.col0, 2), acc));
+  return out;
+}
+
+Acc ChunkedFused::mma(OpBuilder &b, Lane l, const Operand &a,
+                      const Operand &bOp, Acc acc) {
+  if (tensorCores)
+    return mmaSync(b, fragment(b, l, a, a.row0, a.col0, 4),
+                   fragment(b, l, bOp, bOp.row0, bOp.col0, 2), acc);
   // The same fragment from scalar products, in order of the reduction.
   Value ra = add(b, a.row0, l.grp), ra8 = add(b, ra, 8);
   Value nb = add(b, bOp.row0, mul(b, l.tig, 2)), nb1 = add(b, nb, 1);
@@ -575,7 +632,60 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   // lane (scalar: G_i = sum_{j <= i} g_j over the whole chunk), or one key
   // channel per lane walking the rows (diagonal).
   Emitter e{b, loc};
-  if (decay == Decay::scalar) {
+  if (decay == Decay::scalar && gpu) {
+    // Warp 0 alone: rows lane + 32 m, an inclusive scan by shuffles per 32
+    // rows, carried from one 32 to the next.
+    Value g = memrefOf(info.logDecay);
+    Value lid = rem(b, l.lane, 32);
+    auto warp0 = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, l.warp,
+                              idx(b, 0)),
+        false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(warp0.thenBlock());
+    Emitter w{b, loc};
+    const int64_t parts = (c + 31) / 32;
+    SmallVector<Value> rows, xs;
+    for (int64_t m = 0; m < parts; ++m) {
+      Value row = add(b, lid, m * 32);
+      Value inChunk = lt(b, row, idx(b, c));
+      auto [t, valid] =
+          rowAt(b, arith::MinUIOp::create(b, loc, row, idx(b, c - 1)));
+      Value real = arith::AndIOp::create(b, loc, valid, inChunk);
+      rows.push_back(row);
+      xs.push_back(zeroIfNot(b, real, loadF32(b, g, {bi, t, h})));
+    }
+    Value width = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(32));
+    auto i32 = [&](int64_t v) {
+      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v))
+          .getResult();
+    };
+    Value carry = w.f32(0.0);
+    for (int64_t m = 0; m < parts; ++m) {
+      Value x = xs[m];
+      for (int64_t off = 1; off < 32; off *= 2) {
+        Value up = gpu::ShuffleOp::create(b, loc, x, i32(off), width,
+                                          gpu::ShuffleMode::UP)
+                       .getShuffleResult();
+        x = arith::SelectOp::create(b, loc, le(b, idx(b, off), lid),
+                                    w.add(x, up), x);
+      }
+      x = w.add(x, carry);
+      auto inChunk =
+          scf::IfOp::create(b, loc, lt(b, rows[m], idx(b, c)), false);
+      {
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(inChunk.thenBlock());
+        memref::StoreOp::create(b, loc, x, gCum, ValueRange{rows[m]});
+      }
+      if (m + 1 < parts)
+        carry = gpu::ShuffleOp::create(b, loc, x, i32(31), width,
+                                       gpu::ShuffleMode::IDX)
+                    .getShuffleResult();
+    }
+  } else if (decay == Decay::scalar) {
+    // The CPU: lanes run one after another, each sums its row's prefix.
     Value g = memrefOf(info.logDecay);
     SmallVector<Value> gs;
     for (int64_t j = 0; j < c; ++j) {
@@ -628,7 +738,7 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   }
 
   // Injection values d_l = gate_l * delta_l (the refinement path fused),
-  // stored transposed: D_l[v][j].
+  // stored by rows: D_l[j][v].
   Value firstValue = info.refine ? memrefOf(info.refine.getValue())
                                  : memrefOf(info.values.front());
   Type valueElem = cast<MemRefType>(firstValue.getType()).getElementType();
@@ -680,29 +790,28 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
     for (size_t j = 0; j < info.injectGates.size(); ++j)
       deltas[j] = e.mul(deltas[j], e.splat(in[next++], vec));
     storeIfLive(b, item.live, [&](OpBuilder &sb) {
-      Emitter se{sb, loc};
       Value row = div(sb, item.i, perRow);
       Value col = mul(sb, rem(sb, item.i, perRow), vec);
-      for (int64_t j = 0; j < rank; ++j)
-        for (int64_t x = 0; x < vec; ++x) {
-          Value d = vector::ExtractOp::create(sb, loc, deltas[j], x);
-          memref::StoreOp::create(sb, loc, se.fromF32(d, elem), dS,
-                                  ValueRange{idx(sb, j), add(sb, col, x), row});
-        }
+      for (int64_t j = 0; j < rank; ++j) {
+        Value d = deltas[j];
+        if (!elem.isF32())
+          d = arith::TruncFOp::create(sb, loc, VectorType::get({vec}, elem), d);
+        vector::StoreOp::create(sb, loc, d, dS,
+                                ValueRange{idx(sb, j), row, col});
+      }
     });
   }
 }
 
 void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
   Value last = idx(b, c - 1);
-  // Keys rescaled to the chunk end, transposed: KT_l[key][j]. A lane takes
-  // a 16-byte piece of a key row (neighbouring lanes: neighbouring rows, so
-  // that the transposed stores are contiguous).
+  // Keys rescaled to the chunk end, KT_l[j][key]. A lane takes a 16-byte
+  // piece of a key row.
   const int64_t vec = padOf(elem);
   for (int64_t j = 0; j < slots; ++j) {
     Value lj = idx(b, j);
     strided(b, l.lane, c * (k / vec), [&](OpBuilder &fb, Value i) {
-      Value row = rem(fb, i, c), key0 = mul(fb, div(fb, i, c), vec);
+      Value row = div(fb, i, k / vec), key0 = mul(fb, rem(fb, i, k / vec), vec);
       Emitter e{fb, loc};
       Value keys =
           e.toF32(vector::LoadOp::create(fb, loc, VectorType::get({vec}, elem),
@@ -719,11 +828,10 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
             vector::LoadOp::create(fb, loc, gType, gCum, ValueRange{row, key0});
         keys = e.mul(keys, e.exp(e.sub(gEnd, gRow)));
       }
-      for (int64_t x = 0; x < vec; ++x) {
-        Value v = vector::ExtractOp::create(fb, loc, keys, x);
-        memref::StoreOp::create(fb, loc, e.fromF32(v, elem), kTS,
-                                ValueRange{lj, add(fb, key0, x), row});
-      }
+      if (!elem.isF32())
+        keys = arith::TruncFOp::create(fb, loc, VectorType::get({vec}, elem),
+                                       keys);
+      vector::StoreOp::create(fb, loc, keys, kTS, ValueRange{lj, row, key0});
     });
   }
 
@@ -740,107 +848,125 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
 void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
                                   SmallVector<Value, 1> leftLead, Value dst,
                                   int64_t j, bool strict) {
-  const int64_t rowTiles = c / 16, colTiles = c / 8;
-  const int64_t total = rowTiles * colTiles;
-  const int64_t perWarp = (total + nw - 1) / nw;
   bool diagonal = decay == Decay::diagonal;
   assert(!(diagonal && strict) && "strict scores are the delta forget's");
-  {
-    Value lj = idx(b, j);
-    scf::ForOp::create(
-        b, loc, idx(b, 0), idx(b, perWarp), idx(b, 1), ValueRange{},
-        [&](OpBuilder &fb, Location, Value s, ValueRange) {
-          Value tau = add(fb, mul(fb, s, nw), l.warp);
-          Value a = div(fb, tau, colTiles), n = rem(fb, tau, colTiles);
-          Value live =
-              arith::AndIOp::create(fb, loc, lt(fb, tau, idx(fb, total)),
-                                    le(fb, n, add(fb, mul(fb, a, 2), 1)));
-          auto ifLive = scf::IfOp::create(fb, loc, live, false);
-          scf::YieldOp::create(fb, loc);
-          OpBuilder::InsertionGuard guard(fb);
-          fb.setInsertionPointToStart(ifLive.thenBlock());
-          Value row0 = mul(fb, a, 16), col0 = mul(fb, n, 8);
-          Emitter e{fb, loc};
-          Acc zero = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
-          auto product = [&](OpBuilder &pb, ScaleFn qScale,
-                             ScaleFn kScale) -> Acc {
-            return forAcc(pb, idx(pb, 0), idx(pb, k / 16), zero,
-                          [&](OpBuilder &mb, Value x, Acc in) {
-                            Value col = mul(mb, x, 16);
-                            return mma(mb, l,
-                                       {left, leftLead, row0, col, qScale},
-                                       {kS, {lj}, col0, col, kScale}, in);
-                          });
-          };
-          auto storeTile = [&](OpBuilder &sb, Acc acc) {
-            auto [r0, c0] = accAt(sb, l, row0, col0, 0);
-            auto [r8, c8] = accAt(sb, l, row0, col0, 2);
-            storePair(sb, dst, {lj, r0, c0}, acc[0], acc[1], elem);
-            storePair(sb, dst, {lj, r8, c8}, acc[2], acc[3], elem);
-          };
-          if (!diagonal) {
-            Acc acc = product(fb, nullptr, nullptr);
-            for (int x = 0; x < 4; ++x) {
-              auto [r, cc] = accAt(fb, l, row0, col0, x);
-              Value factor = hasDecay() ? expDiff(fb, cumDecay(fb, r, {}),
-                                                  cumDecay(fb, cc, {}))
-                                        : e.f32(1.0);
-              acc[x] = arith::SelectOp::create(
-                  fb, loc, strict ? lt(fb, cc, r) : le(fb, cc, r),
-                  e.mul(acc[x], factor), e.f32(0.0));
-            }
-            storeTile(fb, acc);
-            return;
-          }
-          // Diagonal decay. Blocks left of the diagonal: both operands
-          // rescaled to the last row of the key block, exponents <= 0.
-          Value offDiag = lt(fb, n, mul(fb, a, 2));
-          auto split = scf::IfOp::create(fb, loc, offDiag, true);
-          fb.setInsertionPointToStart(split.thenBlock());
-          {
-            Value ref = add(fb, mul(fb, div(fb, n, 2), 16), 15);
-            ScaleFn qScale = [&, ref](OpBuilder &sb, Location, Value r,
-                                      Value key) {
-              return expDiff(sb, cumDecay(sb, r, key), cumDecay(sb, ref, key));
-            };
-            ScaleFn kScale = [&, ref](OpBuilder &sb, Location, Value r,
-                                      Value key) {
-              return expDiff(sb, cumDecay(sb, ref, key), cumDecay(sb, r, key));
-            };
-            storeTile(fb, product(fb, qScale, kScale));
-          }
-          // Diagonal blocks: sum_k q_ik k_jk e^{G_ik - G_jk} for j <= i.
-          fb.setInsertionPointToStart(split.elseBlock());
-          {
-            Acc acc;
-            for (int x = 0; x < 4; ++x) {
-              auto [r, cc] = accAt(fb, l, row0, col0, x);
-              auto causal = scf::IfOp::create(
-                  fb, loc, TypeRange{fb.getF32Type()}, le(fb, cc, r), true);
-              OpBuilder::InsertionGuard g2(fb);
-              fb.setInsertionPointToStart(causal.thenBlock());
-              auto dot = scf::ForOp::create(
-                  fb, loc, idx(fb, 0), idx(fb, k), idx(fb, 1),
-                  ValueRange{e.f32(0)},
-                  [&](OpBuilder &db, Location, Value key, ValueRange sum) {
-                    Emitter d{db, loc};
-                    SmallVector<Value> at(leftLead.begin(), leftLead.end());
-                    at.append({r, key});
-                    Value term = d.mul(d.mul(loadF32(db, left, at),
-                                             loadF32(db, kS, {lj, cc, key})),
-                                       expDiff(db, cumDecay(db, r, key),
-                                               cumDecay(db, cc, key)));
-                    scf::YieldOp::create(db, loc,
-                                         ValueRange{d.add(sum[0], term)});
-                  });
-              scf::YieldOp::create(fb, loc, dot.getResult(0));
-              fb.setInsertionPointToStart(causal.elseBlock());
-              scf::YieldOp::create(fb, loc, ValueRange{e.f32(0.0)});
-              acc[x] = causal.getResult(0);
-            }
-            storeTile(fb, acc);
-          }
-        });
+  Value lj = idx(b, j);
+  Emitter e{b, loc};
+  Acc zero = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
+  auto storeTile = [&](OpBuilder &sb, Value row0, Value col0, Acc acc,
+                       Value live) {
+    OpBuilder::InsertionGuard g(sb);
+    if (live) {
+      auto guard = scf::IfOp::create(sb, loc, live, false);
+      sb.setInsertionPointToStart(guard.thenBlock());
+    }
+    auto [r0, c0] = accAt(sb, l, row0, col0, 0);
+    auto [r8, c8] = accAt(sb, l, row0, col0, 2);
+    storePair(sb, dst, {lj, r0, c0}, acc[0], acc[1], elem);
+    storePair(sb, dst, {lj, r8, c8}, acc[2], acc[3], elem);
+  };
+  // Row block a (static) has 2a + 2 column tiles up to its diagonal block;
+  // the tiles of all row blocks go round the warps in turn.
+  int64_t dealt = 0;
+  for (int64_t a = 0; a < c / 16; ++a) {
+    const int64_t count = 2 * a + 2;
+    Value first = rem(b, add(b, l.warp, nw - dealt % nw), nw);
+    dealt += count;
+    SmallVector<WarpTile> tiles = warpTiles(b, l, count, first);
+    Value row0 = idx(b, a * 16);
+    if (!diagonal) {
+      // One A fragment of `left` per reduction step for all the warp's tiles.
+      SmallVector<Acc> accs(tiles.size(), zero);
+      for (int64_t x = 0; x < k / 16; ++x) {
+        SmallVector<Operand> rights;
+        for (WarpTile t : tiles)
+          rights.push_back({kS, {lj}, mul(b, t.n, 8), idx(b, x * 16), nullptr});
+        accs = mmaRow(b, l, {left, leftLead, row0, idx(b, x * 16), nullptr},
+                      rights, accs);
+      }
+      for (auto [t, acc] : llvm::zip(tiles, accs)) {
+        Value col0 = mul(b, t.n, 8);
+        for (int x = 0; x < 4; ++x) {
+          auto [r, cc] = accAt(b, l, row0, col0, x);
+          Value factor =
+              hasDecay() ? expDiff(b, cumDecay(b, r, {}), cumDecay(b, cc, {}))
+                         : e.f32(1.0);
+          acc[x] = arith::SelectOp::create(b, loc,
+                                           strict ? lt(b, cc, r) : le(b, cc, r),
+                                           e.mul(acc[x], factor), e.f32(0.0));
+        }
+        storeTile(b, row0, col0, acc, t.live);
+      }
+      continue;
+    }
+    for (WarpTile t : tiles) {
+      OpBuilder::InsertionGuard guard(b);
+      if (t.live) {
+        auto ifLive = scf::IfOp::create(b, loc, t.live, false);
+        b.setInsertionPointToStart(ifLive.thenBlock());
+      }
+      Value n = t.n, col0 = mul(b, n, 8);
+      // Diagonal decay. Blocks left of the diagonal: both operands rescaled
+      // to the last row of the key block, exponents <= 0.
+      auto split = scf::IfOp::create(b, loc, lt(b, n, idx(b, 2 * a)), true);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(split.thenBlock());
+        Value ref = add(b, mul(b, div(b, n, 2), 16), 15);
+        ScaleFn qScale = [&, ref](OpBuilder &sb, Location, Value r, Value key) {
+          return expDiff(sb, cumDecay(sb, r, key), cumDecay(sb, ref, key));
+        };
+        ScaleFn kScale = [&, ref](OpBuilder &sb, Location, Value r, Value key) {
+          return expDiff(sb, cumDecay(sb, ref, key), cumDecay(sb, r, key));
+        };
+        Acc acc = zero;
+        for (int64_t x = 0; x < k / 16; ++x)
+          acc = mma(b, l, {left, leftLead, row0, idx(b, x * 16), qScale},
+                    {kS, {lj}, col0, idx(b, x * 16), kScale}, acc);
+        storeTile(b, row0, col0, acc, {});
+      }
+      // Diagonal blocks: sum_k q_ik k_jk e^{G_ik - G_jk} for j <= i.
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(split.elseBlock());
+      Acc acc;
+      for (int x = 0; x < 4; ++x) {
+        auto [r, cc] = accAt(b, l, row0, col0, x);
+        auto causal = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()},
+                                        le(b, cc, r), true);
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(causal.thenBlock());
+        // Eight keys a step: 16-byte loads of q and k, 32-byte ones of G.
+        const int64_t vec = 8;
+        auto wide = VectorType::get({vec}, b.getF32Type());
+        auto dot = scf::ForOp::create(
+            b, loc, idx(b, 0), idx(b, k), idx(b, vec),
+            ValueRange{e.splat(e.f32(0), vec)},
+            [&](OpBuilder &db, Location, Value key, ValueRange sum) {
+              Emitter d{db, loc};
+              auto narrow = VectorType::get({vec}, elem);
+              SmallVector<Value> at(leftLead.begin(), leftLead.end());
+              at.append({r, key});
+              Value qv =
+                  d.toF32(vector::LoadOp::create(db, loc, narrow, left, at));
+              Value kv = d.toF32(vector::LoadOp::create(
+                  db, loc, narrow, kS, ValueRange{lj, cc, key}));
+              Value gi = vector::LoadOp::create(db, loc, wide, gCum,
+                                                ValueRange{r, key});
+              Value gj = vector::LoadOp::create(db, loc, wide, gCum,
+                                                ValueRange{cc, key});
+              Value term = d.mul(d.mul(qv, kv), d.exp(d.sub(gi, gj)));
+              scf::YieldOp::create(db, loc, ValueRange{d.add(sum[0], term)});
+            });
+        scf::YieldOp::create(
+            b, loc,
+            ValueRange{vector::ReductionOp::create(
+                b, loc, vector::CombiningKind::ADD, dot.getResult(0))});
+        b.setInsertionPointToStart(causal.elseBlock());
+        scf::YieldOp::create(b, loc, ValueRange{e.f32(0.0)});
+        acc[x] = causal.getResult(0);
+      }
+      storeTile(b, row0, col0, acc, {});
+    }
   }
 }
 
@@ -946,7 +1072,7 @@ void ChunkedFused::forWarpTiles(
 
 void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
   Value slot = idx(b, rank);
-  // Y_i, stored transposed (V-major) as the right operand of T_i Y_i.
+  // Y_i, by rows: the right operand of T_i Y_i (read transposed).
   warpStep(b, [&](OpBuilder &pb, Lane l) {
     forWarpTiles(pb, l, [&](OpBuilder &fb, Value col0) {
       Emitter e{fb, loc};
@@ -969,98 +1095,118 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
         if (blocks == 0)
           continue;
         Value lj = idx(fb, j);
-        acc = forAcc(fb, idx(fb, 0), idx(fb, blocks), acc,
-                     [&](OpBuilder &mb, Value x, Acc in) {
-                       Value col = mul(mb, x, 16);
-                       return mma(mb, l, {wS, {lj}, row0, col, nullptr},
-                                  {dS, {lj}, col0, col, nullptr}, in);
-                     });
+        acc =
+            forAcc(fb, idx(fb, 0), idx(fb, blocks), acc,
+                   [&](OpBuilder &mb, Value x, Acc in) {
+                     Value col = mul(mb, x, 16);
+                     return mma(mb, l, {wS, {lj}, row0, col, nullptr},
+                                transposed({dS, {lj}, col0, col, nullptr}), in);
+                   });
       }
-      for (int x = 0; x < 4; ++x) {
-        auto [r, cc] = accAt(fb, l, row0, col0, x);
-        memref::StoreOp::create(fb, loc, e.fromF32(acc[x], elem), yS,
-                                ValueRange{cc, add(fb, r, -blk * 16)});
+      for (int half = 0; half < 2; ++half) {
+        auto [r, cc] = accAt(fb, l, row0, col0, 2 * half);
+        storePair(fb, yS, {add(fb, r, -blk * 16), cc}, acc[2 * half],
+                  acc[2 * half + 1], elem);
       }
     });
   });
-  // X_i = T_i Y_i: the virtual injection's values, V-major like every D.
+  // X_i = T_i Y_i: the virtual injection's values, stored like every D.
   warpStep(b, [&](OpBuilder &pb, Lane l) {
     forWarpTiles(pb, l, [&](OpBuilder &fb, Value col0) {
       Emitter e{fb, loc};
       Value row0 = idx(fb, blk * 16);
       Acc acc = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
       acc = mma(fb, l, {tS, {}, row0, idx(fb, 0), nullptr},
-                {yS, {}, col0, idx(fb, 0), nullptr}, acc);
-      for (int x = 0; x < 4; ++x) {
-        auto [r, cc] = accAt(fb, l, row0, col0, x);
-        memref::StoreOp::create(fb, loc, e.fromF32(acc[x], elem), dS,
-                                ValueRange{slot, cc, r});
+                transposed({yS, {}, col0, idx(fb, 0), nullptr}), acc);
+      for (int half = 0; half < 2; ++half) {
+        auto [r, cc] = accAt(fb, l, row0, col0, 2 * half);
+        storePair(fb, dS, {slot, r, cc}, acc[2 * half], acc[2 * half + 1],
+                  elem);
       }
     });
   });
+}
+
+/// Column tiles (8 wide) of `count` for this lane's warp: n = first + NW s.
+/// Past `count` the tile is clamped to the last one (computed again, so that
+/// the code stays straight) and flagged as not to be stored.
+SmallVector<ChunkedFused::WarpTile>
+ChunkedFused::warpTiles(OpBuilder &b, Lane l, int64_t count, Value first) {
+  SmallVector<WarpTile> tiles;
+  for (int64_t s = 0; s < (count + nw - 1) / nw; ++s) {
+    Value n = add(b, first, s * nw);
+    Value live;
+    if ((s + 1) * nw > count) {
+      live = lt(b, n, idx(b, count));
+      n = arith::MinUIOp::create(b, loc, n, idx(b, count - 1));
+    }
+    tiles.push_back({n, live});
+  }
+  return tiles;
 }
 
 void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
                                Value bi, Value h, Value v0) {
   Value out = memrefOf(info.scan.getOutput());
   Type outElem = cast<MemRefType>(out.getType()).getElementType();
-  const int64_t colTiles = vt / 8, total = (c / 16) * colTiles;
-  const int64_t perWarp = (total + nw - 1) / nw;
   bool diagonal = decay == Decay::diagonal;
-  scf::ForOp::create(
-      b, loc, idx(b, 0), idx(b, perWarp), idx(b, 1), ValueRange{},
-      [&](OpBuilder &fb, Location, Value s, ValueRange) {
-        Value tau = add(fb, mul(fb, s, nw), l.warp);
-        auto ifLive =
-            scf::IfOp::create(fb, loc, lt(fb, tau, idx(fb, total)), false);
-        scf::YieldOp::create(fb, loc);
-        OpBuilder::InsertionGuard guard(fb);
-        fb.setInsertionPointToStart(ifLive.thenBlock());
-        Value a = div(fb, tau, colTiles), n = rem(fb, tau, colTiles);
-        Value row0 = mul(fb, a, 16), col0 = mul(fb, n, 8);
-        Emitter e{fb, loc};
-        Acc zero = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
-        // From the chunk-start state: (Q o e^{G_i}) S^T.
-        ScaleFn qScale;
-        if (diagonal)
-          qScale = [&](OpBuilder &sb, Location, Value r, Value key) {
-            return Emitter{sb, loc}.exp(cumDecay(sb, r, key));
-          };
-        Acc acc = forAcc(fb, idx(fb, 0), idx(fb, k / 16), zero,
-                         [&](OpBuilder &mb, Value x, Acc in) {
-                           Value col = mul(mb, x, 16);
-                           return mma(mb, l, {qS, {}, row0, col, qScale},
-                                      {sbS, {}, col0, col, nullptr}, in);
-                         });
-        if (decay == Decay::scalar)
-          for (int x = 0; x < 4; ++x)
-            acc[x] = e.mul(
-                acc[x],
-                e.exp(cumDecay(fb, accAt(fb, l, row0, col0, x).first, {})));
-        // Within the chunk: sum_l P_l D_l over key blocks up to the diagonal.
-        for (int64_t j = 0; j < slots; ++j) {
-          Value lj = idx(fb, j);
-          acc = forAcc(fb, idx(fb, 0), add(fb, a, 1), acc,
-                       [&](OpBuilder &mb, Value blk, Acc in) {
-                         Value col = mul(mb, blk, 16);
-                         return mma(mb, l, {pS, {lj}, row0, col, nullptr},
-                                    {dS, {lj}, col0, col, nullptr}, in);
-                       });
-        }
-        // o = scale * acc, rows within T.
-        Value scale = e.f32(info.scale);
-        for (int half = 0; half < 2; ++half) {
-          auto [r, cc] = accAt(fb, l, row0, col0, 2 * half);
-          Value t = add(fb, t0, r);
-          auto inRange = scf::IfOp::create(fb, loc, lt(fb, t, numSteps), false);
-          OpBuilder::InsertionGuard g2(fb);
-          fb.setInsertionPointToStart(inRange.thenBlock());
-          Emitter w{fb, loc};
-          storePair(fb, out, {bi, t, h, add(fb, v0, cc)},
-                    w.mul(acc[2 * half], scale),
-                    w.mul(acc[2 * half + 1], scale), outElem);
-        }
-      });
+  Emitter e{b, loc};
+  Acc zero = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
+  ScaleFn qScale;
+  if (diagonal)
+    qScale = [&](OpBuilder &sb, Location, Value r, Value key) {
+      return Emitter{sb, loc}.exp(cumDecay(sb, r, key));
+    };
+  // Row block by row block (static), each warp its column tiles of it.
+  SmallVector<WarpTile> tiles = warpTiles(b, l, vt / 8, l.warp);
+  for (int64_t a = 0; a < c / 16; ++a) {
+    Value row0 = idx(b, a * 16);
+    auto rightOf = [&](Value buf, Value lead, int64_t col, bool trans) {
+      SmallVector<Operand> ops;
+      for (WarpTile t : tiles) {
+        Operand op{buf, {}, mul(b, t.n, 8), idx(b, col), nullptr, trans};
+        if (lead)
+          op.lead.push_back(lead);
+        ops.push_back(op);
+      }
+      return ops;
+    };
+    SmallVector<Acc> accs(tiles.size(), zero);
+    // From the chunk-start state: (Q o e^{G_i}) S^T.
+    for (int64_t x = 0; x < k / 16; ++x)
+      accs = mmaRow(b, l, {qS, {}, row0, idx(b, x * 16), qScale},
+                    rightOf(sbS, {}, x * 16, false), accs);
+    if (decay == Decay::scalar)
+      for (auto [t, acc] : llvm::zip(tiles, accs))
+        for (int x = 0; x < 4; ++x)
+          acc[x] = e.mul(
+              acc[x], e.exp(cumDecay(
+                          b, accAt(b, l, row0, mul(b, t.n, 8), x).first, {})));
+    // Within the chunk: sum_l P_l D_l over key blocks up to the diagonal.
+    for (int64_t j = 0; j < slots; ++j)
+      for (int64_t blk = 0; blk <= a; ++blk)
+        accs = mmaRow(b, l, {pS, {idx(b, j)}, row0, idx(b, blk * 16), nullptr},
+                      rightOf(dS, idx(b, j), blk * 16, true), accs);
+    // o = scale * acc, rows within T.
+    Value scale = e.f32(info.scale);
+    for (auto [t, acc] : llvm::zip(tiles, accs)) {
+      Value col0 = mul(b, t.n, 8);
+      for (int half = 0; half < 2; ++half) {
+        auto [r, cc] = accAt(b, l, row0, col0, 2 * half);
+        Value time = add(b, t0, r);
+        Value store = lt(b, time, numSteps);
+        if (t.live)
+          store = arith::AndIOp::create(b, loc, store, t.live);
+        auto inRange = scf::IfOp::create(b, loc, store, false);
+        OpBuilder::InsertionGuard g2(b);
+        b.setInsertionPointToStart(inRange.thenBlock());
+        Emitter w{b, loc};
+        storePair(b, out, {bi, time, h, add(b, v0, cc)},
+                  w.mul(acc[2 * half], scale), w.mul(acc[2 * half + 1], scale),
+                  outElem);
+      }
+    }
+  }
 }
 
 void ChunkedFused::writeStateCopy(OpBuilder &b, Lane l, int64_t s, Acc acc) {
@@ -1073,31 +1219,49 @@ void ChunkedFused::writeStateCopy(OpBuilder &b, Lane l, int64_t s, Acc acc) {
 
 void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l) {
   Value last = idx(b, c - 1);
-  for (int64_t s = 0; s < stateSlots; ++s) {
-    auto [row0, col0] = stateTile(b, l, s);
-    Emitter e{b, loc};
-    Acc acc;
-    for (int x = 0; x < 4; ++x) {
-      acc[x] = regLoad(b, l, 4 * s + x);
-      if (decay == Decay::scalar)
-        acc[x] = e.mul(acc[x], e.exp(cumDecay(b, last, {})));
-      else if (decay == Decay::diagonal)
-        acc[x] =
-            e.mul(acc[x],
-                  e.exp(cumDecay(b, last, accAt(b, l, row0, col0, x).second)));
+  // Consecutive state tiles of a warp that share their 16 rows (of V) share
+  // the A fragments (D^T) of every reduction step.
+  const int64_t perRow = k / 8;
+  const int64_t group = stateSlots % perRow == 0 || perRow % stateSlots == 0
+                            ? std::min(stateSlots, perRow)
+                            : 1;
+  Emitter e{b, loc};
+  for (int64_t s0 = 0; s0 < stateSlots; s0 += group) {
+    Value row0 = stateTile(b, l, s0).first;
+    SmallVector<Value> col0s;
+    SmallVector<Acc> accs;
+    for (int64_t s = s0; s < s0 + group; ++s) {
+      Value col0 = stateTile(b, l, s).second;
+      col0s.push_back(col0);
+      Acc acc;
+      for (int x = 0; x < 4; ++x) {
+        acc[x] = regLoad(b, l, 4 * s + x);
+        if (decay == Decay::scalar)
+          acc[x] = e.mul(acc[x], e.exp(cumDecay(b, last, {})));
+        else if (decay == Decay::diagonal)
+          acc[x] = e.mul(
+              acc[x],
+              e.exp(cumDecay(b, last, accAt(b, l, row0, col0, x).second)));
+      }
+      accs.push_back(acc);
     }
     for (int64_t j = 0; j < slots; ++j) {
       Value lj = idx(b, j);
-      acc = forAcc(b, idx(b, 0), idx(b, c / 16), acc,
-                   [&](OpBuilder &mb, Value x, Acc in) {
-                     Value col = mul(mb, x, 16);
-                     return mma(mb, l, {dS, {lj}, row0, col, nullptr},
-                                {kTS, {lj}, col0, col, nullptr}, in);
-                   });
+      for (int64_t blk = 0; blk < c / 16; ++blk) {
+        SmallVector<Operand> rights;
+        for (Value col0 : col0s)
+          rights.push_back(
+              transposed({kTS, {lj}, col0, idx(b, blk * 16), nullptr}));
+        accs = mmaRow(b, l,
+                      transposed({dS, {lj}, row0, idx(b, blk * 16), nullptr}),
+                      rights, accs);
+      }
     }
-    for (int x = 0; x < 4; ++x)
-      regStore(b, l, 4 * s + x, acc[x]);
-    writeStateCopy(b, l, s, acc);
+    for (int64_t s = s0; s < s0 + group; ++s) {
+      for (int x = 0; x < 4; ++x)
+        regStore(b, l, 4 * s + x, accs[s - s0][x]);
+      writeStateCopy(b, l, s, accs[s - s0]);
+    }
   }
 }
 
@@ -1175,8 +1339,8 @@ void ChunkedFused::emit(OpBuilder &b) {
         };
         qS = view(layout.q, {c, k + pad}, elem);
         kS = view(layout.k, {slots, c, k + pad}, elem);
-        dS = view(layout.d, {slots, vt, c + pad}, elem);
-        kTS = view(layout.kT, {slots, k, c + pad}, elem);
+        dS = view(layout.d, {slots, c, vt + pad}, elem);
+        kTS = view(layout.kT, {slots, c, k + pad}, elem);
         pS = view(layout.p, {slots, c, c + pad}, elem);
         sbS = view(layout.sb, {vt, k + pad}, elem);
         Type f32 = nb.getF32Type();
@@ -1187,7 +1351,7 @@ void ChunkedFused::emit(OpBuilder &b) {
         }
         if (delta) {
           wS = view(layout.w, {slots, c, c + pad}, elem);
-          yS = view(layout.y, {vt, 16 + pad}, elem);
+          yS = view(layout.y, {16, vt + pad}, elem);
           tS = view(layout.t, {c, 16 + pad}, elem);
           betaS = view(layout.beta, {c}, f32);
         }

@@ -69,7 +69,7 @@ func.func @gated_deltanet(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // Two injection slots (k and the virtual w), and the solve's buffers.
 // GPU:           memref.view {{.*}} to memref<2x32x72xbf16, #gpu.address_space<workgroup>>
 // GPU:           memref.view {{.*}} to memref<2x32x40xbf16, #gpu.address_space<workgroup>>
-// GPU:           memref.view {{.*}} to memref<64x24xbf16, #gpu.address_space<workgroup>>
+// GPU:           memref.view {{.*}} to memref<16x72xbf16, #gpu.address_space<workgroup>>
 // GPU:           memref.view {{.*}} to memref<32x24xbf16, #gpu.address_space<workgroup>>
 // GPU:           scf.for
 // GPU:             nvvm.bar.warp.sync
