@@ -24,8 +24,10 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     build. The default kind is `sequential`; for it `v_tile` (state rows per
     program) is the value width V up to 128, `k_split` gives each lane about
     32 entries of its state row (K = 128: 4 lanes a row), and `warps` follows
-    from both. For the chunked kinds (`chunked_fused` is lowered today),
-    `v_tile` is 64 (or V), `warps` the largest power of two up to 8 that
+    from both. For the chunked kinds (`chunked_fused` is lowered today, for every
+    forget family),
+    `v_tile` is 64 (or V; 128 for the delta forget when V allows it and the
+    scratch fits), `warps` the largest power of two up to 8 that
     leaves each warp at least four 16 x 8 tiles of the state block, `stages`
     1, and `chunk` the largest of 64, 32, 16 whose per-program scratch fits
     an sm_90 block's 227 KiB of shared memory.
@@ -60,6 +62,15 @@ def ConvertRecurrenceToSCF
     state row reduce their partial dot products with warp shuffles; on `cpu`
     lanes are loop iterations, so a row is never split (k_split = 1) and the
     algebra is otherwise identical.
+
+    `chunked_fused` is one program per (head, batch, V-tile) walking chunks
+    with barrier-separated phases of m16n8k16 tiles (ldmatrix and mma.sync on
+    `gpu` for 16-bit inputs; the same fragments as scalar products on `cpu`).
+    The delta forget runs as a decay recurrence with one more, virtual,
+    injection (key w_t, value -beta_t e_t), whose values come from a blocked
+    triangular solve per chunk: inverted 16 x 16 diagonal blocks, then block
+    by block, each warp solving whole columns. `chunked_two_pass` and `tree`
+    are rejected with a diagnostic.
   }];
   let options = [
     Option<"target", "target", "std::string", "\"cpu\"",

@@ -74,38 +74,49 @@ struct SelectSchedulePass
         if (!stages)
           stages = 2;
       } else {
+        auto func = scan->getParentOfType<func::FuncOp>();
+        // A specification the analysis rejects is reported by the lowering;
+        // here it only keeps the defaults.
+        ScopedDiagnosticHandler quiet(scan.getContext(),
+                                      [](Diagnostic &) { return success(); });
+        FailureOr<RecurrenceInfo> info =
+            func ? analyzeRecurrence(func) : FailureOr<RecurrenceInfo>();
+        auto warpsFor = [&](int64_t vt) {
+          // 8 warps: more warps to issue from while others wait at barriers
+          // (measured on the H200, docs/performance.md), and 32 floats of
+          // state per lane at v_tile 64, K 128.
+          int64_t tiles = (vt / 16) * (k / 8);
+          int64_t w = 1;
+          while (w < 8 && tiles % (2 * w) == 0 && tiles / (2 * w) >= 4)
+            w *= 2;
+          return w;
+        };
+        auto fits = [&](int64_t c, int64_t vt, int64_t w) {
+          return succeeded(info) &&
+                 lowering::chunkedScratchBytes(*info, {c, vt, w, 1}) <=
+                     lowering::kMaxSharedBytesSm90;
+        };
         // Chunks of 64 tokens, 16 x 16 blocks inside; a V-tile of 64 keeps
         // the program's state block (64 x K floats) in registers and gives
-        // B * H * V / 64 programs.
-        if (!vTile)
+        // B * H * V / 64 programs. The delta forget takes V-tiles of 128
+        // where they fit: its per-chunk solve and the products on W are
+        // done once per V-tile, so fewer, wider tiles (measured on S1:
+        // 1.16 ms against 1.67 ms, docs/performance.md).
+        if (!vTile) {
           vTile = v % 64 == 0 ? 64 : v;
-        // 8 warps: more warps to issue from while others wait at barriers
-        // (measured on the H200, docs/performance.md), and 32 floats of
-        // state per lane at v_tile 64, K 128.
-        if (!warps) {
-          int64_t tiles = (vTile / 16) * (k / 8);
-          warps = 1;
-          while (warps < 8 && tiles % (2 * warps) == 0 &&
-                 tiles / (2 * warps) >= 4)
-            warps *= 2;
+          if (succeeded(info) && info->family == ForgetFamily::delta &&
+              v % 128 == 0 && fits(chunk ? chunk : 64, 128, warpsFor(128)))
+            vTile = 128;
         }
+        if (!warps)
+          warps = warpsFor(vTile);
         if (!stages)
           stages = 1;
         // The largest chunk (up to 64) whose scratch fits a block's shared
         // memory on the GPU (f32 operands and high ranks need smaller ones).
         if (!chunk) {
           chunk = 64;
-          auto func = scan->getParentOfType<func::FuncOp>();
-          // A specification the analysis rejects is reported by the
-          // lowering; here it only keeps the default.
-          ScopedDiagnosticHandler quiet(scan.getContext(),
-                                        [](Diagnostic &) { return success(); });
-          FailureOr<RecurrenceInfo> info =
-              func ? analyzeRecurrence(func) : FailureOr<RecurrenceInfo>();
-          while (succeeded(info) && chunk > 16 &&
-                 lowering::chunkedScratchBytes(*info,
-                                               {chunk, vTile, warps, stages}) >
-                     lowering::kMaxSharedBytesSm90)
+          while (succeeded(info) && chunk > 16 && !fits(chunk, vTile, warps))
             chunk /= 2;
         }
       }

@@ -865,12 +865,16 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
     storePair(sb, dst, {lj, r0, c0}, acc[0], acc[1], elem);
     storePair(sb, dst, {lj, r8, c8}, acc[2], acc[3], elem);
   };
-  // Row block a (static) has 2a + 2 column tiles up to its diagonal block;
-  // the tiles of all row blocks go round the warps in turn.
+  // Row block a (static) has 2a + 2 column tiles up to its diagonal block.
+  // Decay by scalars: the tiles of all row blocks go round the warps in turn.
+  // Diagonal decay: warp w takes tile w (+ NW s) of every row block, so that
+  // the two costly diagonal-block tiles of successive row blocks go to
+  // different warps.
   int64_t dealt = 0;
   for (int64_t a = 0; a < c / 16; ++a) {
     const int64_t count = 2 * a + 2;
-    Value first = rem(b, add(b, l.warp, nw - dealt % nw), nw);
+    Value first =
+        diagonal ? l.warp : rem(b, add(b, l.warp, nw - dealt % nw), nw);
     dealt += count;
     SmallVector<WarpTile> tiles = warpTiles(b, l, count, first);
     Value row0 = idx(b, a * 16);

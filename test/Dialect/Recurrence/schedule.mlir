@@ -67,6 +67,42 @@ func.func @default_k128_v128(%q: tensor<2x16x4x128xf32>, %k: tensor<2x16x4x128xf
 
 // -----
 
+// The delta forget takes chunked V-tiles of 128 where its scratch fits (bf16
+// operands), and 64 otherwise (f32 operands, below).
+// FUSED-LABEL: func.func @gated_deltanet_bf16(
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 128, warps = 8, stages = 1>}
+func.func @gated_deltanet_bf16(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>,
+                               %v: tensor<?x?x16x128xbf16>, %beta: tensor<?x?x16xbf16>,
+                               %g: tensor<?x?x16xf32>) -> tensor<?x?x16x128xbf16> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x16xf32>)
+      : tensor<?x?x16x128xbf16>, tensor<?x?x16xbf16>
+  %b = recurrence.inject keys(%k : tensor<?x?x16x128xbf16>) values(%v : tensor<?x?x16x128xbf16>)
+      gates(%beta : tensor<?x?x16xbf16>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x16x128xbf16>
+      -> tensor<?x?x16x128xbf16>
+  return %o : tensor<?x?x16x128xbf16>
+}
+
+// -----
+
+// FUSED-LABEL: func.func @gated_deltanet_f32(
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 32, v_tile = 64, warps = 8, stages = 1>}
+func.func @gated_deltanet_f32(%q: tensor<?x?x16x128xf32>, %k: tensor<?x?x16x128xf32>,
+                              %v: tensor<?x?x16x128xf32>, %beta: tensor<?x?x16xf32>,
+                              %g: tensor<?x?x16xf32>) -> tensor<?x?x16x128xf32> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x16xf32>)
+      : tensor<?x?x16x128xf32>, tensor<?x?x16xf32>
+  %b = recurrence.inject keys(%k : tensor<?x?x16x128xf32>) values(%v : tensor<?x?x16x128xf32>)
+      gates(%beta : tensor<?x?x16xf32>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x16x128xf32>
+      -> tensor<?x?x16x128xf32>
+  return %o : tensor<?x?x16x128xf32>
+}
+
+// -----
+
 // A value wider than 128 is split over programs of 128 state rows (64 for the
 // chunked kinds).
 // CHECK-LABEL: func.func @default_wide_v(
