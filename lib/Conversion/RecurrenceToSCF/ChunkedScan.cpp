@@ -308,6 +308,13 @@ private:
   };
   SmallVector<WarpTile> warpTiles(OpBuilder &b, Lane l, int64_t count,
                                   Value first);
+  /// first + stride s for s < ceil(count / stride), each clamped below
+  /// `count` and flagged (live) when the clamp may apply.
+  struct Spread {
+    Value i, live;
+  };
+  SmallVector<Spread> spread(OpBuilder &b, Value first, int64_t stride,
+                             int64_t count);
   void emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                    Value h, Value v0);
   void emitStateUpdate(OpBuilder &b, Lane l);
@@ -570,15 +577,8 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   };
   auto itemsOf = [&](OpBuilder &fb, int64_t count) {
     SmallVector<Item> items;
-    for (int64_t it = 0; it < (count + nt - 1) / nt; ++it) {
-      Value i = add(fb, l.lane, it * nt);
-      Value live;
-      if ((it + 1) * nt > count) {
-        live = lt(fb, i, idx(fb, count));
-        i = arith::MinUIOp::create(fb, loc, i, idx(fb, count - 1));
-      }
-      items.push_back({i, live});
-    }
+    for (Spread item : spread(fb, l.lane, nt, count))
+      items.push_back({item.i, item.live});
     return items;
   };
   auto storeIfLive = [&](OpBuilder &fb, Value live,
@@ -1137,16 +1137,24 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
 SmallVector<ChunkedFused::WarpTile>
 ChunkedFused::warpTiles(OpBuilder &b, Lane l, int64_t count, Value first) {
   SmallVector<WarpTile> tiles;
-  for (int64_t s = 0; s < (count + nw - 1) / nw; ++s) {
-    Value n = add(b, first, s * nw);
-    Value live;
-    if ((s + 1) * nw > count) {
-      live = lt(b, n, idx(b, count));
-      n = arith::MinUIOp::create(b, loc, n, idx(b, count - 1));
-    }
-    tiles.push_back({n, live});
-  }
+  for (Spread tile : spread(b, first, nw, count))
+    tiles.push_back({tile.i, tile.live});
   return tiles;
+}
+
+SmallVector<ChunkedFused::Spread>
+ChunkedFused::spread(OpBuilder &b, Value first, int64_t stride, int64_t count) {
+  SmallVector<Spread> out;
+  for (int64_t s = 0; s < (count + stride - 1) / stride; ++s) {
+    Value i = add(b, first, s * stride);
+    Value live;
+    if ((s + 1) * stride > count) {
+      live = lt(b, i, idx(b, count));
+      i = arith::MinUIOp::create(b, loc, i, idx(b, count - 1));
+    }
+    out.push_back({i, live});
+  }
+  return out;
 }
 
 void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
