@@ -473,7 +473,6 @@ SmallVector<Value> ChunkedFused::fragment(OpBuilder &b, Lane l,
   }
   SmallVector<Value> at(op.lead.begin(), op.lead.end());
   at.append({r, c0});
-  auto pairType = VectorType::get({2}, elem);
   Value regs = nvgpu::LdMatrixOp::create(
       b, loc, VectorType::get({tiles, 2}, elem), op.buf, at,
       /*transpose=*/op.trans, /*numTiles=*/tiles);
@@ -481,7 +480,6 @@ SmallVector<Value> ChunkedFused::fragment(OpBuilder &b, Lane l,
   Value tig2 = mul(b, l.tig, 2);
   for (int64_t m = 0; m < tiles; ++m) {
     Value pair = vector::ExtractOp::create(b, loc, regs, m);
-    assert(pair.getType() == pairType);
     if (op.scale) {
       int64_t dr = tiles == 4 ? (m % 2) * 8 : 0;
       int64_t dc = tiles == 4 ? (m / 2) * 8 : m * 8;
