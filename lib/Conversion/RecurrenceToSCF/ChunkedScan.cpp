@@ -890,11 +890,16 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
         Value col0 = mul(b, t.n, 8);
         for (int x = 0; x < 4; ++x) {
           auto [r, cc] = accAt(b, l, row0, col0, x);
+          Value causal = strict ? lt(b, cc, r) : le(b, cc, r);
+          // The exponent is masked before the exp: above the diagonal it
+          // would be positive (and may overflow).
           Value factor =
-              hasDecay() ? expDiff(b, cumDecay(b, r, {}), cumDecay(b, cc, {}))
+              hasDecay() ? e.exp(arith::SelectOp::create(
+                               b, loc, causal,
+                               e.sub(cumDecay(b, r, {}), cumDecay(b, cc, {})),
+                               e.f32(0.0)))
                          : e.f32(1.0);
-          acc[x] = arith::SelectOp::create(b, loc,
-                                           strict ? lt(b, cc, r) : le(b, cc, r),
+          acc[x] = arith::SelectOp::create(b, loc, causal,
                                            e.mul(acc[x], factor), e.f32(0.0));
         }
         storeTile(b, row0, col0, acc, t.live);
