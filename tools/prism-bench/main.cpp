@@ -56,7 +56,8 @@ const char *kUsage =
     "and B=2,T=16384). --warmup (default 10) launches before timing, --iters\n"
     "(default 50) timed launches. --check compares one run with the float64\n"
     "oracle first (slow at large shapes). --markdown prints a markdown "
-    "table.\n";
+    "table,\n"
+    "a row as each case ends.\n";
 
 struct Options {
   int warmup = 10;
@@ -344,7 +345,7 @@ std::vector<std::string> cells(const Row &row, const Options &options) {
   return result;
 }
 
-void printReport(const std::vector<Row> &rows, const Options &options) {
+std::vector<std::string> headerOf(const Options &options) {
   std::vector<std::string> header;
   if (!options.label.empty())
     header.push_back("label");
@@ -352,28 +353,35 @@ void printReport(const std::vector<Row> &rows, const Options &options) {
        {"function", "shape", "dtypes", "schedule", "median ms", "min ms",
         "Mtok/s", "MB moved", "GB/s", "of 4.25 TB/s", "sets", "check"})
     header.push_back(name);
+  return header;
+}
+
+void printMarkdownLine(const std::vector<std::string> &cells) {
+  std::string line = "|";
+  for (const std::string &cell : cells)
+    line += " " + cell + " |";
+  std::printf("%s\n", line.c_str());
+}
+
+/// The markdown table's header; its rows follow as the cases end, so that a
+/// run stopped at a time limit still leaves a table of what it measured.
+void printMarkdownHeader(const Options &options) {
+  std::vector<std::string> header = headerOf(options);
+  printMarkdownLine(header);
+  // Right-align the numbers: from "median ms" to "sets".
+  size_t firstNumber = options.label.empty() ? 4 : 5;
+  std::string line = "|";
+  for (size_t c = 0; c < header.size(); ++c)
+    line += c >= firstNumber && c + 1 < header.size() ? " ---: |" : " --- |";
+  std::printf("%s\n", line.c_str());
+}
+
+/// The plain table, columns aligned, once every case has ended.
+void printReport(const std::vector<Row> &rows, const Options &options) {
+  std::vector<std::string> header = headerOf(options);
   std::vector<std::vector<std::string>> table = {header};
   for (const Row &row : rows)
     table.push_back(cells(row, options));
-
-  if (options.markdown) {
-    for (size_t r = 0; r < table.size(); ++r) {
-      std::string line = "|";
-      for (const std::string &cell : table[r])
-        line += " " + cell + " |";
-      std::printf("%s\n", line.c_str());
-      if (r == 0) {
-        // Right-align the numbers: from "median ms" to "sets".
-        size_t firstNumber = options.label.empty() ? 4 : 5;
-        line = "|";
-        for (size_t c = 0; c < header.size(); ++c)
-          line +=
-              c >= firstNumber && c + 1 < header.size() ? " ---: |" : " --- |";
-        std::printf("%s\n", line.c_str());
-      }
-    }
-    return;
-  }
   std::vector<size_t> widths(header.size(), 0);
   for (const auto &line : table)
     for (size_t c = 0; c < line.size(); ++c)
@@ -423,8 +431,10 @@ int main(int argc, char **argv) {
               options.markdown ? ">" : "#", ctx.deviceName().c_str(), date,
               options.warmup, options.iters, options.seed,
               options.markdown ? ">" : "#", command.c_str());
-  if (options.markdown)
+  if (options.markdown) {
     std::printf("\n");
+    printMarkdownHeader(options);
+  }
 
   std::vector<Row> rows;
   bool ok = true;
@@ -454,16 +464,21 @@ int main(int argc, char **argv) {
       }
       Row row;
       if (benchCase(ctx, program, options, bindings, row)) {
-        // Progress as each case finishes; the table follows at the end.
-        std::fprintf(stderr, "# %s %s: median %.4f ms\n", row.function.c_str(),
-                     row.shape.c_str(), row.medianMs);
+        // Progress as each case finishes: the markdown row itself, or a line
+        // before the aligned table that follows at the end.
+        if (options.markdown)
+          printMarkdownLine(cells(row, options));
+        else
+          std::fprintf(stderr, "# %s %s: median %.4f ms\n",
+                       row.function.c_str(), row.shape.c_str(), row.medianMs);
         rows.push_back(row);
       } else {
         ok = false;
       }
     }
   }
-  printReport(rows, options);
+  if (!options.markdown)
+    printReport(rows, options);
   bool allChecksPass = std::all_of(rows.begin(), rows.end(), [](const Row &r) {
     return r.check == "-" || r.check.rfind("PASS", 0) == 0;
   });
