@@ -183,11 +183,9 @@ class Spec:
         return "\n".join(lines) + "\n"
 
 
-def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
-    """The correctness matrix of the sequential schedule: every forget family
-    (delta with and without gate) x L x dtype x with/without initial state,
-    plus the refinement write path with and without the short convolution,
-    and the vk state layout."""
+def _family_grid(prefix, dtypes, ranks, key_dim, value_dim, **common):
+    """Every forget family (delta with and without its gate) x L x dtype x
+    with/without initial (and final) state."""
     specs = []
     variants = [("identity", {}), ("scalar", {}), ("diagonal", {}),
                 ("delta", {}), ("delta", {"delta_gate": True})]
@@ -196,12 +194,21 @@ def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
         for rank in ranks:
             for dtype in dtypes:
                 for init in (False, True):
-                    name = f"{tag}_L{rank}_{dtype}_{'init' if init else 'zero'}"
+                    name = f"{prefix}{tag}_L{rank}_{dtype}_{'init' if init else 'zero'}"
                     specs.append(Spec(name=name, forget=family, rank=rank, dtype=dtype,
                                       key_dim=key_dim, value_dim=value_dim,
                                       initial_state=init, final_state=init,
                                       inject_gates=(family == "delta" or rank > 1),
-                                      **extra))
+                                      **common, **extra))
+    return specs
+
+
+def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
+    """The correctness matrix of the sequential schedule: every forget family
+    (delta with and without gate) x L x dtype x with/without initial state,
+    plus the refinement write path with and without the short convolution,
+    and the vk state layout."""
+    specs = _family_grid("", dtypes, ranks, key_dim, value_dim)
     specs.append(Spec(name="prism_refine_gelu_L3", forget="delta", delta_gate=True, rank=3,
                       refine="gelu", inject_gates=True, initial_state=True, final_state=True,
                       key_dim=key_dim, value_dim=value_dim))
@@ -235,20 +242,8 @@ def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32
     state, plus the refinement write path, the short convolution, the vk
     layout, and the schedule's parameters (chunk 16..128, warps 1..8, V-tiles
     smaller than V)."""
-    specs = []
-    variants = [("identity", {}), ("scalar", {}), ("diagonal", {}),
-                ("delta", {}), ("delta", {"delta_gate": True})]
-    for family, extra in variants:
-        tag = family + ("_gated" if extra.get("delta_gate") else "")
-        for rank in ranks:
-            for dtype in dtypes:
-                for init in (False, True):
-                    name = f"chunked_{tag}_L{rank}_{dtype}_{'init' if init else 'zero'}"
-                    specs.append(Spec(name=name, forget=family, rank=rank, dtype=dtype,
-                                      key_dim=key_dim, value_dim=value_dim,
-                                      initial_state=init, final_state=init,
-                                      inject_gates=(family == "delta" or rank > 1),
-                                      schedule="chunked_fused", **extra))
+    specs = _family_grid("chunked_", dtypes, ranks, key_dim, value_dim,
+                         schedule="chunked_fused")
     common = dict(key_dim=key_dim, value_dim=value_dim, schedule="chunked_fused")
     # PRISM Eq. 18 (delta forget, gated, refinement write path) and DeltaNet
     # with in-kernel normalisation of w and beta in (0, 2).
