@@ -15,16 +15,22 @@
 // off-diagonal 16 x 16 blocks of P are products of operands rescaled to the
 // end of the key block, and the diagonal blocks are summed directly.
 //
+// The delta forget (optionally gated) becomes the same computation with one
+// more, virtual, injection: key w_t and value x_t = -beta_t e^{g_t} S_{t-1}
+// w_t, whose values a blocked triangular solve produces per chunk (see "The
+// delta forget" below).
+//
 // The kernel is written once as a block of `warps` x 32 lanes running phases
 // separated by barriers. Operands of the matrix products live in a shared
 // scratch buffer, accumulators in per-lane register files, and each product
 // is a sequence of m16n8k16 tiles with the fragment ownership of mma.sync.
 // On the GPU the lanes are the threads of a block, a phase ends with a
-// barrier, the scratch is dynamic shared memory and 16-bit tiles go to
-// nvvm.mma.sync. On the CPU the lanes of a phase are a loop and each tile is
-// the same fragment computed with scalar fused multiply-adds (its operands
-// rounded exactly as the tensor cores see them), so CPU tests check the very
-// index algebra the GPU runs.
+// barrier, the scratch is dynamic shared memory and 16-bit tiles are loaded
+// by ldmatrix (.trans for operands stored reduction index first) and
+// multiplied by nvvm.mma.sync. On the CPU the lanes of a phase are a loop
+// and each tile is the same fragment computed with scalar fused
+// multiply-adds (its operands rounded exactly as the tensor cores see them),
+// so CPU tests check the very index algebra the GPU runs.
 //
 //===----------------------------------------------------------------------===//
 
