@@ -8,15 +8,20 @@ programs of shared/targets.md (S1/S2 at H=16, K=V=128; S3 at H=32, K=V=64)
 go through prism-opt --prism-gpu-pipeline. The MLIR-free programs
 prism-gpu-test and prism-bench are copied next to them, with tools/gpu/run.sh.
 
-usage: tools/gpu/make-kit.py [--chunked-only] BUILD_DIR KIT_DIR
+usage: tools/gpu/make-kit.py [--chunked-only] [--archive FILE] BUILD_DIR KIT_DIR
 
 --chunked-only: only the chunked schedules' tests and benchmarks.
+--archive FILE: also pack the kit into FILE (.tar.xz, about a sixth of the
+  kit's size: the PTX of the full kit exceeds what the device tool carries).
+  On the GPU machine: `tar xJf FILE && KIT_DIR/run.sh`, with FILE's folder
+  carried and KIT_DIR relative to the repository root (e.g. `.gpu`).
 """
 
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -99,8 +104,16 @@ def compile_spec(opt, path, outdir):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    chunked_only = "--chunked-only" in sys.argv[1:]
+    argv = sys.argv[1:]
+    archive = None
+    if "--archive" in argv:
+        at = argv.index("--archive")
+        if at + 1 >= len(argv):
+            sys.exit(__doc__)
+        archive = os.path.abspath(argv[at + 1])
+        del argv[at:at + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    chunked_only = "--chunked-only" in argv
     if len(args) != 2:
         sys.exit(__doc__)
     build, kit = (os.path.abspath(a) for a in args)
@@ -150,6 +163,14 @@ def main():
     count = len([n for n in os.listdir(os.path.join(kit, "test")) if n.endswith(".ptx")])
     print(f"kit: {kit}: {count} test programs, "
           f"{len(os.listdir(os.path.join(kit, 'bench'))) // 2} benchmark programs")
+    if archive:
+        os.makedirs(os.path.dirname(archive), exist_ok=True)
+        name = os.path.relpath(kit, ROOT)
+        if name.startswith(".."):
+            name = os.path.basename(kit)
+        with tarfile.open(archive, "w:xz") as tar:
+            tar.add(kit, arcname=name)
+        print(f"archive: {archive} ({os.path.getsize(archive) / 2**20:.1f} MiB)")
 
 
 if __name__ == "__main__":
