@@ -21,6 +21,30 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 from prism.spec import chunked_matrix, matrix  # noqa: E402
 
 
+def run_all(runs, jobs, timeout=300):
+    """Runs every (name, prism-run command) of `runs`, `jobs` at a time. A
+    run passes when prism-run exits 0 and every check line it prints is a
+    PASS. Prints one line per failing run, then `N passed, N failed`;
+    returns the exit status."""
+    def run(item):
+        name, cmd = item
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        checks = [l for l in proc.stdout.splitlines() if l.startswith(("PASS", "FAIL"))]
+        ok = proc.returncode == 0 and checks and all(l.startswith("PASS") for l in checks)
+        return name, cmd, ok, proc.stdout + proc.stderr
+
+    passed = failed = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for name, cmd, ok, output in pool.map(run, runs):
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+                print(f"FAIL {name}: {' '.join(cmd)}\n{output}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prism-run", default="prism-run")
@@ -43,24 +67,7 @@ def main():
             runs.append((spec.name, [args.prism_run, path, "--bind", f"B=2,T={steps}",
                                      "--seed", str(seed)]))
 
-    def run(item):
-        name, cmd = item
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-        checks = [l for l in proc.stdout.splitlines() if l.startswith(("PASS", "FAIL"))]
-        ok = proc.returncode == 0 and checks and all(l.startswith("PASS") for l in checks)
-        return name, cmd, ok, proc.stdout + proc.stderr
-
-    passed = failed = 0
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for name, cmd, ok, output in pool.map(run, runs):
-            if ok:
-                passed += 1
-            else:
-                failed += 1
-                print(f"FAIL {name}: {' '.join(cmd)}\n{output}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+    return run_all(runs, args.jobs)
 
 if __name__ == "__main__":
     sys.exit(main())

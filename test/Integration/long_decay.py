@@ -14,13 +14,13 @@ import math
 import os
 import random
 import struct
-import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from prism.spec import Spec  # noqa: E402
+from cpu_matrix import run_all  # noqa: E402  (this script's folder)
 
 
 def write_npy(path, shape, values):
@@ -63,7 +63,7 @@ def main():
              dtype="f32", **common),
     ]
     rng = random.Random(1)
-    passed = failed = 0
+    runs = []
     for spec in specs:
         path = os.path.join(work, spec.name + ".mlir")
         with open(path, "w") as f:
@@ -72,18 +72,9 @@ def main():
         shape = [1, args.steps, 1] + ([width] if width else [])
         gates = os.path.join(work, spec.name + "_g.npy")
         write_npy(gates, shape, strong_gates(rng, args.steps * (width or 1)))
-        cmd = [args.prism_run, path, "--bind", f"B=1,T={args.steps}", "--input",
-               f"g={gates}"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-        checks = [l for l in proc.stdout.splitlines() if l.startswith(("PASS", "FAIL"))]
-        if proc.returncode == 0 and checks and all(l.startswith("PASS") for l in checks):
-            passed += 1
-        else:
-            failed += 1
-            print(f"FAIL {spec.name}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+        runs.append((spec.name, [args.prism_run, path, "--bind", f"B=1,T={args.steps}",
+                                 "--input", f"g={gates}"]))
+    return run_all(runs, jobs=1, timeout=1200)
 
 if __name__ == "__main__":
     sys.exit(main())
