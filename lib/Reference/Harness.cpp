@@ -353,6 +353,18 @@ bool prism::ref::makeCase(const Manifest &manifest,
     for (const runtime::Dim &dim : buffer.shape) {
       if (dim.isStatic())
         continue;
+      if (dim.isExpr) {
+        int64_t size;
+        std::string why;
+        if (!runtime::evaluate(runtime::Expr{dim.symbol}, bindings, size,
+                               why) ||
+            size < 0) {
+          error = "buffer '" + buffer.name +
+                  "': " + (why.empty() ? "negative size " + dim.symbol : why);
+          return false;
+        }
+        continue;
+      }
       auto it = bindings.find(dim.symbol);
       if (it == bindings.end()) {
         error = "buffer '" + buffer.name + "': symbol '" + dim.symbol +

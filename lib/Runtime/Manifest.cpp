@@ -404,10 +404,19 @@ bool parseBuffer(Reader &r, const Value &value, const std::string &path,
       dim.value = entry.asInteger();
     } else if (entry.isString()) {
       dim.symbol = entry.asString();
-      if (std::find(symbols.begin(), symbols.end(), dim.symbol) ==
-          symbols.end())
+      bool known = std::find(symbols.begin(), symbols.end(), dim.symbol) !=
+                   symbols.end();
+      // A workspace's size may be computed from the symbols (its dimensions
+      // never bind one); any other buffer names symbols only.
+      if (!known && buffer.role == Role::Workspace) {
+        std::string why;
+        if (!checkExpr(Expr{dim.symbol}, symbols, why))
+          return r.fail(dimPath, why);
+        dim.isExpr = true;
+      } else if (!known) {
         return r.fail(dimPath, "unknown symbol " + quoted(dim.symbol) +
                                    " (not in 'symbols')");
+      }
     } else {
       return r.fail(dimPath, std::string("expected integer or symbol, found ") +
                                  Value::kindName(entry.kind()));
@@ -806,6 +815,8 @@ bool bindShapes(const Manifest &manifest,
         }
         continue;
       }
+      if (dim.isExpr)
+        continue; // Checked once every symbol is bound.
       auto [it, inserted] = bindings.emplace(dim.symbol, shape[d]);
       if (inserted) {
         origin[dim.symbol] = where;
@@ -823,6 +834,29 @@ bool bindShapes(const Manifest &manifest,
       return false;
     }
   }
+  // A workspace given with its shape must have the computed sizes.
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const Buffer &buffer = manifest.buffers[i];
+    for (size_t d = 0; d < shapes[i].size(); ++d) {
+      const Dim &dim = buffer.shape[d];
+      if (!dim.isExpr)
+        continue;
+      int64_t want;
+      std::string why;
+      std::string where =
+          "buffer " + quoted(buffer.name) + " dimension " + std::to_string(d);
+      if (!evaluate(Expr{dim.symbol}, bindings, want, why)) {
+        error = where + ": " + why;
+        return false;
+      }
+      if (shapes[i][d] != want) {
+        error = where + ": size " + std::to_string(shapes[i][d]) +
+                " given, the manifest computes " + std::to_string(want) + " " +
+                formatShape(buffer);
+        return false;
+      }
+    }
+  }
   return true;
 }
 
@@ -834,6 +868,14 @@ std::vector<int64_t> concreteShape(const Manifest &manifest, int index,
   for (const Dim &dim : manifest.buffers[index].shape) {
     if (dim.isStatic()) {
       shape.push_back(dim.value);
+      continue;
+    }
+    if (dim.isExpr) {
+      int64_t value;
+      std::string why;
+      shape.push_back(
+          evaluate(Expr{dim.symbol}, bindings, value, why) && value >= 0 ? value
+                                                                         : -1);
       continue;
     }
     auto it = bindings.find(dim.symbol);

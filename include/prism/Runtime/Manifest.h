@@ -50,10 +50,12 @@ bool checkExpr(const Expr &expr, const std::vector<std::string> &symbols,
 bool parseBindings(const std::string &text, Bindings &bindings,
                    std::string &error);
 
-/// One dimension of a buffer shape: either static or a symbol name.
+/// One dimension of a buffer shape: static, a symbol name, or (workspaces
+/// only) an expression over the symbols, e.g. "ceildiv(T, 64)".
 struct Dim {
-  int64_t value = -1; ///< Static size, or -1 when symbolic.
-  std::string symbol; ///< Symbol name when value == -1.
+  int64_t value = -1;  ///< Static size, or -1 when symbolic.
+  std::string symbol;  ///< Symbol name, or expression text, when value == -1.
+  bool isExpr = false; ///< `symbol` is an expression, not a name.
   bool isStatic() const { return value >= 0; }
 };
 
@@ -147,7 +149,7 @@ bool bindShapes(const Manifest &manifest,
                 Bindings &bindings, std::string &error);
 
 /// The concrete shape of buffer `index` under `bindings` (-1 for a symbol
-/// that `bindings` lacks).
+/// that `bindings` lacks, or an expression that cannot be evaluated).
 std::vector<int64_t> concreteShape(const Manifest &manifest, int index,
                                    const Bindings &bindings);
 

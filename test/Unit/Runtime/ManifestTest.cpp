@@ -13,6 +13,7 @@
 using namespace prism::runtime;
 using prism::test::gatedDeltaNetManifest;
 using prism::test::gatedDeltaNetWith;
+using prism::test::replaced;
 
 namespace {
 
@@ -352,6 +353,45 @@ TEST(BindShapes, WorkspaceShapeIsCheckedWhenGiven) {
   EXPECT_FALSE(bindShapes(m, shapes, bindings, error));
   EXPECT_EQ(error, "symbol 'T' is 77 from buffer 'q' dimension 1 but 78 from "
                    "buffer 'gcum' dimension 1");
+}
+
+/// The gcum workspace sized by expressions: one row per 16-step chunk.
+std::string chunkedWorkspace() {
+  return gatedDeltaNetWith(
+      "\"workspace\", \"dtype\": \"f32\",\n     \"shape\": [\"B\", \"T\", 4]",
+      "\"workspace\", \"dtype\": \"f32\",\n     \"shape\": [\"B\", "
+      "\"ceildiv(T, 16)\", 4]");
+}
+
+TEST(BindShapes, WorkspaceDimensionsMayBeExpressions) {
+  Manifest m = parseOk(chunkedWorkspace());
+  ASSERT_EQ(m.buffers[5].shape.size(), 3u);
+  EXPECT_TRUE(m.buffers[5].shape[1].isExpr);
+  EXPECT_EQ(formatShape(m.buffers[5]), "[B, ceildiv(T, 16), 4]");
+  Bindings bindings;
+  std::string error;
+  ASSERT_TRUE(bindShapes(m, shapesFor(2, 77), bindings, error)) << error;
+  EXPECT_EQ(bindings, (Bindings{{"B", 2}, {"T", 77}}));
+  EXPECT_EQ(concreteShape(m, 5, bindings), (std::vector<int64_t>{2, 5, 4}));
+  // Given, a workspace's shape must match what the expressions compute.
+  auto shapes = shapesFor(2, 77);
+  shapes[5] = {2, 5, 4};
+  EXPECT_TRUE(bindShapes(m, shapes, bindings, error)) << error;
+  shapes[5] = {2, 6, 4};
+  EXPECT_FALSE(bindShapes(m, shapes, bindings, error));
+  EXPECT_EQ(error, "buffer 'gcum' dimension 1: size 6 given, the manifest "
+                   "computes 5 [B, ceildiv(T, 16), 4]");
+}
+
+TEST(Manifest, OnlyWorkspacesHaveExpressionDimensions) {
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"shape\": [\"B\", 4, 64, 64]",
+                                         "\"shape\": [\"B\", 4, \"T + 1\", "
+                                         "64]")),
+            "buffers[7].shape[2]: unknown symbol 'T + 1' (not in 'symbols')");
+  EXPECT_EQ(
+      parseError(
+          replaced(chunkedWorkspace(), "ceildiv(T, 16)", "ceildiv(N, 16)")),
+      "buffers[5].shape[1]: unknown symbol 'N' in expression 'ceildiv(N, 16)'");
 }
 
 TEST(BindShapes, InconsistentSymbolNamesBothBuffers) {
