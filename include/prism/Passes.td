@@ -69,8 +69,16 @@ def ConvertRecurrenceToSCF
     The delta forget runs as a decay recurrence with one more, virtual,
     injection (key w_t, value -beta_t e_t), whose values come from a blocked
     triangular solve per chunk: inverted 16 x 16 diagonal blocks, then block
-    by block, each warp solving whole columns. `chunked_two_pass` and `tree`
-    are rejected with a diagnostic.
+    by block, each warp solving whole columns.
+
+    `chunked_two_pass` is two kernels over the same phases: a walk per
+    (head, batch, V-tile) that carries the state through the chunks and
+    stores each chunk's start state (operand precision) in the workspace
+    `chunk_states` [B, H, ceil(T / chunk), V, K] (for the delta forget also
+    the solved values x_t in `chunk_values` [B, T, H, V]), then one program
+    per (head, batch, chunk x V-tile) that computes the chunk's outputs from
+    its start state, its V-tile all of V up to 128 where the scratch fits.
+    `tree` is rejected with a diagnostic.
   }];
   let options = [
     Option<"target", "target", "std::string", "\"cpu\"",

@@ -98,13 +98,17 @@ struct SelectSchedulePass
         };
         // Chunks of 64 tokens, 16 x 16 blocks inside; a V-tile of 64 keeps
         // the program's state block (64 x K floats) in registers and gives
-        // B * H * V / 64 programs. The delta forget takes V-tiles of 128
-        // where they fit: its per-chunk solve and the products on W are
-        // done once per V-tile, so fewer, wider tiles (measured on S1:
-        // 1.16 ms against 1.67 ms, docs/performance.md).
+        // B * H * V / 64 programs. The delta forget and the diagonal decay
+        // take V-tiles of 128 where they fit: their per-chunk work on keys
+        // (the solve and the products on W; the diagonal decay's scores)
+        // is done once per V-tile, so fewer, wider tiles (measured on S1:
+        // Gated DeltaNet 1.16 ms against 1.67, GLA 1.43 against 2.42,
+        // docs/performance.md).
         if (!vTile) {
           vTile = v % 64 == 0 ? 64 : v;
-          if (succeeded(info) && info->family == ForgetFamily::delta &&
+          if (succeeded(info) &&
+              (info->family == ForgetFamily::delta ||
+               info->family == ForgetFamily::diagonal) &&
               v % 128 == 0 && fits(chunk ? chunk : 64, 128, warpsFor(128)))
             vTile = 128;
         }

@@ -236,34 +236,36 @@ def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
     return specs
 
 
-def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32, value_dim=32):
-    """The correctness matrix of the chunked-fused schedule: every forget
-    family it lowers x L in 1..4 x dtype x with/without initial (and final)
-    state, plus the refinement write path, the short convolution, the vk
-    layout, and the schedule's parameters (chunk 16..128, warps 1..8, V-tiles
-    smaller than V)."""
-    specs = _family_grid("chunked_", dtypes, ranks, key_dim, value_dim,
-                         schedule="chunked_fused")
-    common = dict(key_dim=key_dim, value_dim=value_dim, schedule="chunked_fused")
+def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32, value_dim=32,
+                   schedule="chunked_fused"):
+    """The correctness matrix of a chunked schedule (chunked_fused, names
+    chunked_*; chunked_two_pass, names two_pass_*): every forget family x L
+    in 1..4 x dtype x with/without initial (and final) state, plus the
+    refinement write path, the short convolution, the vk layout, and the
+    schedule's parameters (chunk 16..128, warps 1..8, V-tiles smaller than
+    V)."""
+    prefix = "chunked_" if schedule == "chunked_fused" else "two_pass_"
+    specs = _family_grid(prefix, dtypes, ranks, key_dim, value_dim, schedule=schedule)
+    common = dict(key_dim=key_dim, value_dim=value_dim, schedule=schedule)
     # PRISM Eq. 18 (delta forget, gated, refinement write path) and DeltaNet
     # with in-kernel normalisation of w and beta in (0, 2).
-    specs.append(Spec(name="chunked_prism_refine_gelu_L3", forget="delta", delta_gate=True,
+    specs.append(Spec(name=f"{prefix}prism_refine_gelu_L3", forget="delta", delta_gate=True,
                       rank=3, refine="gelu", inject_gates=True, initial_state=True,
                       final_state=True, **common))
-    specs.append(Spec(name="chunked_deltanet_normalized", forget="delta", rank=1,
+    specs.append(Spec(name=f"{prefix}deltanet_normalized", forget="delta", rank=1,
                       normalize=True, beta_max=2.0, inject_gates=True, dtype="f16",
                       output_dtype="f32", **common))
-    specs.append(Spec(name="chunked_gdn_vk_state", forget="delta", delta_gate=True,
+    specs.append(Spec(name=f"{prefix}gdn_vk_state", forget="delta", delta_gate=True,
                       inject_gates=True, initial_state=True, final_state=True, layout="vk",
                       **common))
-    specs.append(Spec(name="chunked_refine_gelu_L3", forget="scalar", rank=3, refine="gelu",
+    specs.append(Spec(name=f"{prefix}refine_gelu_L3", forget="scalar", rank=3, refine="gelu",
                       inject_gates=True, initial_state=True, final_state=True, **common))
-    specs.append(Spec(name="chunked_conv_refine_L2", forget="diagonal", rank=2,
+    specs.append(Spec(name=f"{prefix}conv_refine_L2", forget="diagonal", rank=2,
                       refine="identity", conv_window=4, inject_gates=True, dtype="f32",
                       **common))
-    specs.append(Spec(name="chunked_gla_vk_state", forget="diagonal", initial_state=True,
+    specs.append(Spec(name=f"{prefix}gla_vk_state", forget="diagonal", initial_state=True,
                       final_state=True, layout="vk", **common))
-    specs.append(Spec(name="chunked_f16_out_f32", forget="scalar", dtype="f16",
+    specs.append(Spec(name=f"{prefix}f16_out_f32", forget="scalar", dtype="f16",
                       output_dtype="f32", **common))
     # A lane holds v_tile * K / (32 * warps) floats of state (at most 128).
     for chunk, warps, v_tile in ((16, 1, 16), (32, 2, 32), (128, 4, 32), (64, 8, 0)):
@@ -274,14 +276,14 @@ def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32
                               ("delta", "bf16")):
             if family == "delta" and chunk == 128 and key_dim > 32:
                 continue
-            specs.append(Spec(name=f"chunked_{family}_c{chunk}_w{warps}_{dtype}",
+            specs.append(Spec(name=f"{prefix}{family}_c{chunk}_w{warps}_{dtype}",
                               forget=family, dtype=dtype, initial_state=True,
                               final_state=True, delta_gate=family == "delta",
                               inject_gates=family == "delta",
                               schedule_params={"chunk": chunk, "warps": warps,
                                                **({"v_tile": v_tile} if v_tile else {})},
                               **common))
-    specs.append(Spec(name="chunked_vtile16", forget="diagonal", rank=2, inject_gates=True,
+    specs.append(Spec(name=f"{prefix}vtile16", forget="diagonal", rank=2, inject_gates=True,
                       schedule_params={"v_tile": 16}, initial_state=True, final_state=True,
                       **common))
     return specs

@@ -51,14 +51,19 @@ def main():
     parser.add_argument("--steps", default="77,130")
     parser.add_argument("--key-dim", type=int, default=32)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--schedule", choices=("sequential", "chunked"), default="sequential",
-                        help="which schedule's matrix to run")
+    parser.add_argument("--schedule", choices=("sequential", "chunked", "two_pass"),
+                        default="sequential", help="which schedule's matrix to run "
+                        "(chunked: chunked_fused, two_pass: chunked_two_pass)")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="prism-matrix-")
     runs = []
-    specs = (matrix if args.schedule == "sequential" else chunked_matrix)(
-        key_dim=args.key_dim, value_dim=args.key_dim)
+    if args.schedule == "sequential":
+        specs = matrix(key_dim=args.key_dim, value_dim=args.key_dim)
+    else:
+        specs = chunked_matrix(key_dim=args.key_dim, value_dim=args.key_dim,
+                               schedule="chunked_fused" if args.schedule == "chunked"
+                               else "chunked_two_pass")
     for seed, spec in enumerate(specs, 1):
         path = os.path.join(work, spec.name + ".mlir")
         with open(path, "w") as f:

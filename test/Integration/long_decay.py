@@ -59,6 +59,12 @@ def main():
              schedule="chunked_fused", **common),
         Spec(name="long_gdn_chunked", forget="delta", delta_gate=True, inject_gates=True,
              dtype="bf16", schedule="chunked_fused", **common),
+        Spec(name="long_scalar_two_pass", forget="scalar", dtype="bf16",
+             schedule="chunked_two_pass", **common),
+        Spec(name="long_diagonal_two_pass", forget="diagonal", dtype="f32",
+             schedule="chunked_two_pass", **common),
+        Spec(name="long_gdn_two_pass", forget="delta", delta_gate=True, inject_gates=True,
+             dtype="bf16", schedule="chunked_two_pass", **common),
         Spec(name="long_gdn_sequential", forget="delta", delta_gate=True, inject_gates=True,
              dtype="f32", **common),
     ]

@@ -24,6 +24,6 @@ func.func @gla(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>,
 // PTX: bar.sync 0;
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
-// MANIFEST: "block":[256,1,1],"grid":[16,"B",2]
-// MANIFEST-SAME: "schedule":"chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1"
+// MANIFEST: "block":[256,1,1],"grid":[16,"B",1]
+// MANIFEST-SAME: "schedule":"chunked_fused, chunk = 64, v_tile = 128, warps = 8, stages = 1"
 // MANIFEST-SAME: "shared_memory_bytes":{{[0-9]+}}

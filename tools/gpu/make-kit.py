@@ -2,15 +2,19 @@
 """Builds the GPU kit: everything the H200 run needs, compiled here.
 
 libMLIR does not travel, so PTX is compiled on this machine: every example
-in docs/examples, the sequential correctness matrix (every forget family x L
-x dtype x initial state, at K = V = 32, 64 and 128) and the benchmark
+in docs/examples, the correctness matrices of the sequential, chunked-fused
+and chunked-two-pass schedules (every forget family x L x dtype x initial
+state and more, at K = V = 32, 64 and 128) and the benchmark
 programs of shared/targets.md (S1/S2 at H=16, K=V=128; S3 at H=32, K=V=64)
 go through prism-opt --prism-gpu-pipeline. The MLIR-free programs
 prism-gpu-test and prism-bench are copied next to them, with tools/gpu/run.sh.
 
-usage: tools/gpu/make-kit.py [--chunked-only] [--archive FILE] BUILD_DIR KIT_DIR
+usage: tools/gpu/make-kit.py [--chunked-only | --bench-only] [--archive FILE]
+                             BUILD_DIR KIT_DIR
 
---chunked-only: only the chunked schedules' tests and benchmarks.
+--chunked-only: only the chunked schedules' (fused and two-pass) tests and
+  benchmarks.
+--bench-only: only the benchmark programs (no tests, no Python programs).
 --archive FILE: also pack the kit into FILE (.tar.xz, about a sixth of the
   kit's size: the PTX of the full kit exceeds what the device tool carries).
   On the GPU machine: `tar xJf FILE && KIT_DIR/run.sh`, with FILE's folder
@@ -27,6 +31,10 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from prism.spec import Spec, chunked_matrix, matrix  # noqa: E402
+
+
+def two_pass_matrix(**kwargs):
+    return chunked_matrix(schedule="chunked_two_pass", **kwargs)
 
 
 def bench_specs():
@@ -60,7 +68,33 @@ def bench_specs():
             Spec(name=f"{tag}_prism_eq18_l3_chunked", forget="delta", delta_gate=True, rank=3,
                  refine="gelu", inject_gates=True, **common),
         ]
-    # Its knobs on the S1/S2 head shape.
+    # The chunked-two-pass schedule, defaults, for every family.
+    for tag, heads, dim in (("s12", 16, 128), ("s3", 32, 64)):
+        common = dict(heads=heads, key_dim=dim, value_dim=dim, dtype="bf16",
+                      schedule="chunked_two_pass")
+        out += [
+            Spec(name=f"{tag}_linear_attention_2pass", forget="identity", **common),
+            Spec(name=f"{tag}_simple_gla_2pass", forget="scalar", **common),
+            Spec(name=f"{tag}_gla_2pass", forget="diagonal", **common),
+            Spec(name=f"{tag}_deltanet_2pass", forget="delta", inject_gates=True, **common),
+            Spec(name=f"{tag}_gated_deltanet_2pass", forget="delta", delta_gate=True,
+                 inject_gates=True, **common),
+            Spec(name=f"{tag}_prism_eq18_l3_2pass", forget="delta", delta_gate=True, rank=3,
+                 refine="gelu", inject_gates=True, **common),
+        ]
+    # Its knobs on the S1/S2 head shape (v_tile: the state walk's).
+    common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16",
+                  schedule="chunked_two_pass")
+    for params in ({"v_tile": 32}, {"v_tile": 128}, {"chunk": 32}, {"warps": 4}):
+        tag = "_".join(f"{k[0]}{v}" for k, v in params.items())
+        out.append(Spec(name=f"s12_simple_gla_2pass_{tag}", forget="scalar",
+                        schedule_params=params, **common))
+        out.append(Spec(name=f"s12_gla_2pass_{tag}", forget="diagonal",
+                        schedule_params=params, **common))
+        out.append(Spec(name=f"s12_gated_deltanet_2pass_{tag}", forget="delta",
+                        delta_gate=True, inject_gates=True, schedule_params=params,
+                        **common))
+    # The fused schedule's knobs on the S1/S2 head shape.
     common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16", schedule="chunked_fused")
     for params in ({"chunk": 32}, {"chunk": 32, "v_tile": 128}, {"chunk": 128, "v_tile": 32},
                    {"v_tile": 32},
@@ -114,6 +148,7 @@ def main():
         del argv[at:at + 2]
     args = [a for a in argv if not a.startswith("--")]
     chunked_only = "--chunked-only" in argv
+    bench_only = "--bench-only" in argv
     if len(args) != 2:
         sys.exit(__doc__)
     build, kit = (os.path.abspath(a) for a in args)
@@ -123,8 +158,10 @@ def main():
         os.makedirs(os.path.join(kit, sub))
 
     tests = []
-    for dim in (32, 64, 128):
-        suites = [chunked_matrix] if chunked_only else [matrix, chunked_matrix]
+    for dim in (32, 64, 128) if not bench_only else ():
+        suites = [chunked_matrix, two_pass_matrix]
+        if not chunked_only:
+            suites.insert(0, matrix)
         for suite in suites:
             for s in suite(key_dim=dim, value_dim=dim):
                 s.name = f"{s.name}_k{dim}"
@@ -136,11 +173,11 @@ def main():
             f.write(s.mlir())
         jobs.append((path, os.path.join(kit, "test")))
     examples = os.path.join(ROOT, "docs", "examples")
-    for name in sorted(os.listdir(examples)) if not chunked_only else []:
+    for name in sorted(os.listdir(examples)) if not (chunked_only or bench_only) else []:
         if name.endswith(".mlir"):
             jobs.append((os.path.join(examples, name), os.path.join(kit, "test")))
     for s in bench_specs():
-        if chunked_only and s.schedule != "chunked_fused":
+        if chunked_only and not s.schedule.startswith("chunked_"):
             continue
         path = os.path.join(kit, "specs", s.name + ".mlir")
         with open(path, "w") as f:
@@ -156,9 +193,10 @@ def main():
                  os.path.join(kit, "bin", "libprism_runtime.so"))
     shutil.copytree(os.path.join(ROOT, "python"), os.path.join(kit, "python"),
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    subprocess.run([sys.executable, os.path.join(ROOT, "python", "tests", "test_gpu.py"),
-                    os.path.join(kit, "pyprograms")], check=True,
-                   env=dict(os.environ, PRISM_OPT=opt))
+    if not bench_only:
+        subprocess.run([sys.executable, os.path.join(ROOT, "python", "tests", "test_gpu.py"),
+                        os.path.join(kit, "pyprograms")], check=True,
+                       env=dict(os.environ, PRISM_OPT=opt))
     shutil.copy2(os.path.join(ROOT, "tools", "gpu", "run.sh"), os.path.join(kit, "run.sh"))
     count = len([n for n in os.listdir(os.path.join(kit, "test")) if n.endswith(".ptx")])
     print(f"kit: {kit}: {count} test programs, "

@@ -24,6 +24,27 @@ struct ChunkedParams {
   int64_t vTile = 64;
   int64_t warps = 4;
   int64_t stages = 1;
+  /// chunked_two_pass: a kernel that walks the chunks and writes each
+  /// chunk's start state, then one that computes every chunk's outputs in
+  /// parallel. Otherwise chunked_fused: one kernel does both per chunk.
+  bool twoPass = false;
+};
+
+/// Element type of the chunked schedules' matrix-product operands (and of
+/// the two-pass workspaces): the inputs' 16-bit type when they all share it,
+/// else f32.
+mlir::Type chunkedOperandType(RecurrenceInfo &info);
+
+/// The V-tile of the two-pass schedule's output kernel: all of V up to 128
+/// when its scratch fits (the chunk's scores are then computed once), else
+/// `params.vTile`.
+int64_t chunkedOutputVTile(RecurrenceInfo &info, const ChunkedParams &params);
+
+/// The workspaces of the two-pass schedule, in the operand type: the state
+/// at the start of every chunk, [B, H, ceil(T / chunk), V, K], and for the
+/// delta forget the solved values x_t of its virtual injection, [B, T, H, V].
+struct ChunkedWorkspaces {
+  mlir::Value states, values;
 };
 
 /// Checks that the chunked-fused schedule `params` can be built for `info`;
@@ -32,15 +53,19 @@ struct ChunkedParams {
 mlir::LogicalResult checkChunkedScan(RecurrenceInfo &info,
                                      const ChunkedParams &params, bool gpu);
 
-/// Bytes of shared memory (the scratch of one program) the schedule uses.
+/// Bytes of shared memory (the scratch of one program) the schedule uses;
+/// for the two-pass schedule, the larger of its two kernels'.
 int64_t chunkedScratchBytes(RecurrenceInfo &info, const ChunkedParams &params);
 
-/// Emits the chunked-fused scan at `b`: one scf.parallel over programs
-/// (head, batch, V-tile); on the GPU with one more "lane" dimension for the
-/// threads of a block, on the CPU with the lanes as loops per phase.
+/// Emits the chunked scan at `b`: per kernel one scf.parallel over programs
+/// (head, batch, V-tile; the two-pass output kernel: head, batch, chunk x
+/// V-tile); on the GPU with one more "lane" dimension for the threads of a
+/// block, on the CPU with the lanes as loops per phase. `workspaces` are
+/// the two-pass schedule's (unused by chunked_fused).
 void emitChunkedScan(mlir::OpBuilder &b, RecurrenceInfo &info,
                      llvm::function_ref<mlir::Value(mlir::Value)> memrefOf,
-                     bool gpu, const ChunkedParams &params);
+                     bool gpu, const ChunkedParams &params,
+                     ChunkedWorkspaces workspaces = {});
 
 /// Name of the module-level workgroup buffer the GPU kernels carve their
 /// scratch from (dynamic shared memory).

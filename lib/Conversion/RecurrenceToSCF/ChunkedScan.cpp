@@ -108,17 +108,36 @@ int64_t slotsOf(RecurrenceInfo &info) {
   return info.rank + (info.family == ForgetFamily::delta ? 1 : 0);
 }
 
-/// Byte layout of one program's scratch.
+/// Which kernel a ChunkedFused object builds: the fused walk (outputs and
+/// state update per chunk), or one of the two-pass schedule's kernels: the
+/// walk that only carries the state (and writes each chunk's start state),
+/// or the outputs of one chunk from its start state.
+enum class Pass { fused, states, outputs };
+
+/// Byte layout of one program's scratch (a buffer a pass does not use takes
+/// no bytes).
 struct ScratchLayout {
   int64_t q = 0, k = 0, d = 0, kT = 0, p = 0, sb = 0, g = 0;
+  // Diagonal decay with rescaled operands: Q rescaled to the start of its
+  // row block (scores) and to the chunk start (outputs), and per row block a
+  // the keys before it rescaled to its start.
+  bool rescaled = false;
+  int64_t qt = 0, qh = 0, ka = 0;
   // Delta forget only: W K_l^T and W W^T (strict, decayed), the blocks of
   // the solve's right-hand side, the inverted diagonal blocks, and beta.
   int64_t w = 0, y = 0, t = 0, beta = 0;
   int64_t bytes = 0;
 };
 
-ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
-                            Type elem) {
+/// Rows of the keys rescaled per row block: row block a (of 16 rows) needs
+/// the 16 a key rows before it.
+int64_t rescaledKeyRows(int64_t chunk) {
+  int64_t m = chunk / 16;
+  return 8 * m * (m - 1);
+}
+
+ScratchLayout layoutScratchAs(RecurrenceInfo &info, const ChunkedParams &params,
+                              Type elem, Pass pass, bool rescaled) {
   const int64_t c = params.chunk, k = info.keyDim, vt = params.vTile;
   const int64_t l = slotsOf(info);
   const int64_t eb = elem.getIntOrFloatBitWidth() / 8, pad = padOf(elem);
@@ -129,22 +148,42 @@ ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
     at += (bytes + 127) / 128 * 128;
     return start;
   };
-  s.q = take(c * (k + pad) * eb);
+  const bool outputs = pass != Pass::states, states = pass != Pass::outputs;
+  s.q = take(outputs ? c * (k + pad) * eb : 0);
   s.k = take(l * c * (k + pad) * eb);
   s.d = take(l * c * (vt + pad) * eb);
-  s.kT = take(l * c * (k + pad) * eb);
-  s.p = take(l * c * (c + pad) * eb);
+  s.kT = take(states ? l * c * (k + pad) * eb : 0);
+  s.p = take(outputs ? l * c * (c + pad) * eb : 0);
   s.sb = take(vt * (k + pad) * eb);
   bool diagonal = info.family == ForgetFamily::diagonal;
   s.g = take(diagonal ? c * (k + 4) * 4 : c * 4);
-  if (info.family == ForgetFamily::delta) {
+  if (info.family == ForgetFamily::delta && states) {
     s.w = take(l * c * (c + pad) * eb);
     s.y = take(16 * (vt + pad) * eb);
     s.t = take(c * (16 + pad) * eb);
     s.beta = take(c * 4);
   }
+  if (rescaled) {
+    s.rescaled = true;
+    s.qt = take(c * (k + pad) * eb);
+    s.qh = take(c * (k + pad) * eb);
+    s.ka = take(std::max<int64_t>(1, l * rescaledKeyRows(c)) * (k + pad) * eb);
+  }
   s.bytes = at;
   return s;
+}
+
+/// The layout of a pass. The diagonal family's scores and outputs take
+/// rescaled operands (plain tensor-core tiles instead of tiles whose every
+/// element is rescaled as it is loaded) wherever their scratch fits.
+ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
+                            Type elem, Pass pass) {
+  if (info.family == ForgetFamily::diagonal && pass != Pass::states) {
+    ScratchLayout s = layoutScratchAs(info, params, elem, pass, true);
+    if (s.bytes <= kMaxSharedBytes)
+      return s;
+  }
+  return layoutScratchAs(info, params, elem, pass, false);
 }
 
 /// A tile operand of an m16n8k16 product in scratch: element (r, x) of an A
@@ -182,11 +221,13 @@ struct Lane {
 class ChunkedFused {
 public:
   ChunkedFused(RecurrenceInfo &info, llvm::function_ref<Value(Value)> memrefOf,
-               bool gpu, const ChunkedParams &params)
+               bool gpu, const ChunkedParams &params, Pass pass = Pass::fused,
+               ChunkedWorkspaces workspaces = {})
       : info(info), memrefOf(memrefOf), gpu(gpu), c(params.chunk),
         k(info.keyDim), vt(params.vTile), nw(params.warps), nt(32 * nw),
         rank(info.rank), slots(slotsOf(info)),
-        delta(info.family == ForgetFamily::delta), decay(decayOf(info)) {}
+        delta(info.family == ForgetFamily::delta), decay(decayOf(info)),
+        pass(pass), workspaces(workspaces) {}
 
   void emit(OpBuilder &b);
 
@@ -278,9 +319,22 @@ private:
             add(b, add(b, col0, mul(b, l.tig, 2)), e % 2)};
   }
 
-  Value expDiff(OpBuilder &b, Value x, Value y) {
+  /// e^x (x a scalar or vector of f32). Every exponent of the chunked
+  /// algebra is a difference of cumulative log decays that is never
+  /// positive, so on the GPU it is one ex2.approx of x log2(e) (relative
+  /// error about 2^-22, results below 2^-126 flushed to zero) instead of
+  /// libdevice's range-reduced expf; on the CPU it is libm's.
+  Value exp(OpBuilder &b, Value x) {
     Emitter e{b, loc};
-    return e.exp(e.sub(x, y));
+    if (!gpu)
+      return e.exp(x);
+    Value log2e = e.f32(1.4426950408889634);
+    if (auto type = dyn_cast<VectorType>(x.getType()))
+      log2e = e.splat(log2e, type.getNumElements());
+    return math::Exp2Op::create(b, loc, e.mul(x, log2e));
+  }
+  Value expDiff(OpBuilder &b, Value x, Value y) {
+    return exp(b, Emitter{b, loc}.sub(x, y));
   }
   /// Cumulative log decay at in-chunk row `row` (and key `key`, diagonal).
   Value cumDecay(OpBuilder &b, Value row, Value key) {
@@ -293,6 +347,8 @@ private:
   void emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                  Value h, Value v0);
   void emitScores(OpBuilder &b, Lane l);
+  /// Diagonal decay: the rescaled operands of the scores and outputs.
+  void emitRescales(OpBuilder &b, Lane l);
   /// dst[j] = (left K_j^T) o e^{G_i - G_j}, masked to j <= i (or j < i).
   void emitScoreTiles(OpBuilder &b, Lane l, Value left,
                       SmallVector<Value, 1> leftLead, Value dst, int64_t j,
@@ -323,6 +379,21 @@ private:
                              int64_t count);
   void emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                    Value h, Value v0);
+  /// Two-pass: the scratch copy of the state (V-tile x K) to the chunk-start
+  /// workspace (`out`), or from it.
+  void emitStateCopy(OpBuilder &b, Lane l, Value bi, Value h, Value ci,
+                     Value v0, bool out);
+  /// Two-pass, delta forget: the solved values x_t to their workspace.
+  void emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                           Value bi, Value h, Value v0);
+  /// The program of the fused walk or of the two-pass state walk, and the
+  /// two-pass output program.
+  void emitWalk(OpBuilder &b, const ScratchLayout &layout, Attribute space);
+  void emitChunkOutputs(OpBuilder &b, const ScratchLayout &layout,
+                        Attribute space);
+  /// The scratch of a program (dynamic shared memory on the GPU) and its
+  /// views; the CPU's allocation is returned for deallocation.
+  Value makeScratch(OpBuilder &b, const ScratchLayout &layout, Attribute space);
   void emitStateUpdate(OpBuilder &b, Lane l);
   /// The state tile of register slot `s`: (row of V, column of K) origins.
   std::pair<Value, Value> stateTile(OpBuilder &b, Lane l, int64_t s) {
@@ -339,6 +410,8 @@ private:
   const int64_t c, k, vt, nw, nt, rank, slots;
   const bool delta;
   const Decay decay;
+  const Pass pass;
+  const ChunkedWorkspaces workspaces;
   Location loc = UnknownLoc::get(info.scan.getContext());
   Type elem;
   bool tensorCores = false;
@@ -348,6 +421,9 @@ private:
   // Inside a program.
   Value regs, lane;
   Value qS, kS, dS, kTS, pS, sbS, gCum;
+  /// Diagonal decay, rescaled operands (ScratchLayout::rescaled).
+  bool rescaled = false;
+  Value qtS, qhS, kaS;
   Value wS, yS, tS, betaS;
 };
 
@@ -595,9 +671,10 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
     store(fb);
   };
 
-  // Rows of a [B, T, H, D] sequence into scratch rows, converted to `elem`.
+  // Rows of a [B, T, H, D] sequence (columns from `col0` on) into scratch
+  // rows, converted to `elem`.
   auto loadRows = [&](Value src, Value dst, SmallVector<Value, 1> lead,
-                      int64_t width, Type dstElem) {
+                      int64_t width, Type dstElem, Value col0 = {}) {
     Type srcElem = cast<MemRefType>(src.getType()).getElementType();
     const int64_t vec = 16 / (srcElem.getIntOrFloatBitWidth() / 8);
     const int64_t perRow = width / vec;
@@ -608,6 +685,8 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
     for (Item item : items) {
       auto [t, valid] = rowAt(b, div(b, item.i, perRow));
       Value col = mul(b, rem(b, item.i, perRow), vec);
+      if (col0)
+        col = add(b, col0, col);
       Value raw = e.loadRawVector(src, {bi, t, h, col}, vec);
       values.push_back(zeroIfNot(b, valid, raw));
     }
@@ -626,11 +705,16 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
       });
     }
   };
-  loadRows(memrefOf(info.query), qS, {}, k, elem);
+  if (pass != Pass::states)
+    loadRows(memrefOf(info.query), qS, {}, k, elem);
   for (int64_t j = 0; j < rank; ++j)
     loadRows(memrefOf(info.keys[j]), kS, {idx(b, j)}, k, elem);
   if (delta)
     loadRows(memrefOf(info.eraseKey), kS, {idx(b, rank)}, k, elem);
+  // The two-pass outputs of the delta forget: the values x_t the state walk
+  // solved for.
+  if (delta && pass == Pass::outputs)
+    loadRows(workspaces.values, dS, {idx(b, rank)}, vt, elem, v0);
 
   // Cumulative log decays, summed in registers as they arrive: one row per
   // lane (scalar: G_i = sum_{j <= i} g_j over the whole chunk), or one key
@@ -726,8 +810,8 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
     }
   }
 
-  // The erase strengths beta_t of the delta forget.
-  if (delta) {
+  // The erase strengths beta_t of the delta forget (for its solve).
+  if (delta && pass != Pass::outputs) {
     Value beta = memrefOf(info.eraseStrength);
     SmallVector<Item> rows = itemsOf(b, c);
     SmallVector<Value> betas;
@@ -812,7 +896,7 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
   // Keys rescaled to the chunk end, KT_l[j][key]. A lane takes a 16-byte
   // piece of a key row.
   const int64_t vec = padOf(elem);
-  for (int64_t j = 0; j < slots; ++j) {
+  for (int64_t j = 0; j < slots && pass != Pass::outputs; ++j) {
     Value lj = idx(b, j);
     strided(b, l.lane, c * (k / vec), [&](OpBuilder &fb, Value i) {
       Value row = div(fb, i, k / vec), key0 = mul(fb, rem(fb, i, k / vec), vec);
@@ -830,7 +914,7 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
                                             ValueRange{last, key0});
         Value gRow =
             vector::LoadOp::create(fb, loc, gType, gCum, ValueRange{row, key0});
-        keys = e.mul(keys, e.exp(e.sub(gEnd, gRow)));
+        keys = e.mul(keys, exp(fb, e.sub(gEnd, gRow)));
       }
       if (!elem.isF32())
         keys = arith::TruncFOp::create(fb, loc, VectorType::get({vec}, elem),
@@ -842,11 +926,67 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
   // Scores P_l = Q K_l^T (causal) and, for the delta forget, W K_l^T
   // (strict), decayed: one 16 x 8 tile at a time, spread over the warps;
   // tiles above the diagonal blocks are never read.
-  for (int64_t j = 0; j < slots; ++j)
+  for (int64_t j = 0; j < slots && pass != Pass::states; ++j)
     emitScoreTiles(b, l, qS, {}, pS, j, /*strict=*/false);
-  if (delta)
+  if (delta && pass != Pass::outputs)
     for (int64_t j = 0; j < slots; ++j)
       emitScoreTiles(b, l, kS, {idx(b, rank)}, wS, j, /*strict=*/true);
+}
+
+void ChunkedFused::emitRescales(OpBuilder &b, Lane l) {
+  // 16-byte pieces of rows; every exponent is a cumulative log decay minus
+  // an earlier one (or the chunk start's zero), never positive.
+  const int64_t vec = padOf(elem), perRow = k / vec;
+  auto narrow = VectorType::get({vec}, elem);
+  auto wide = VectorType::get({vec}, b.getF32Type());
+  auto store = [&](OpBuilder &fb, Value v, Value buf, ValueRange at) {
+    if (!elem.isF32())
+      v = arith::TruncFOp::create(fb, loc, narrow, v);
+    vector::StoreOp::create(fb, loc, v, buf, at);
+  };
+  // Q~ = Q o e^{G_i - G_n} (n: the first row of i's block), Q^ = Q o e^{G_i}.
+  strided(b, l.lane, c * perRow, [&](OpBuilder &fb, Value i) {
+    Emitter e{fb, loc};
+    Value row = div(fb, i, perRow), key0 = mul(fb, rem(fb, i, perRow), vec);
+    Value ref = mul(fb, div(fb, row, 16), 16);
+    Value q = e.toF32(
+        vector::LoadOp::create(fb, loc, narrow, qS, ValueRange{row, key0}));
+    Value g =
+        vector::LoadOp::create(fb, loc, wide, gCum, ValueRange{row, key0});
+    Value gRef =
+        vector::LoadOp::create(fb, loc, wide, gCum, ValueRange{ref, key0});
+    store(fb, e.mul(q, exp(fb, e.sub(g, gRef))), qtS, {row, key0});
+    store(fb, e.mul(q, exp(fb, g)), qhS, {row, key0});
+  });
+  // K~(a) = K_j o e^{G_n - G_j} for the rows j < n = 16 a, row block a >= 1
+  // at rows 8 a (a - 1).. of kaS.
+  const int64_t m = c / 16, rows = rescaledKeyRows(c);
+  for (int64_t j = 0; j < slots && rows > 0; ++j) {
+    Value lj = idx(b, j);
+    strided(b, l.lane, rows * perRow, [&](OpBuilder &fb, Value i) {
+      Emitter e{fb, loc};
+      Value r = div(fb, i, perRow), key0 = mul(fb, rem(fb, i, perRow), vec);
+      // a = 1 + #{a' in [2, m) : r >= 8 a' (a' - 1)}.
+      Value a = idx(fb, 1);
+      for (int64_t a2 = 2; a2 < m; ++a2)
+        a = arith::SelectOp::create(
+            fb, loc, le(fb, idx(fb, 8 * a2 * (a2 - 1)), r), idx(fb, a2), a);
+      Value first = arith::MulIOp::create(
+          fb, loc,
+          arith::MulIOp::create(fb, loc, a,
+                                arith::SubIOp::create(fb, loc, a, idx(fb, 1))),
+          idx(fb, 8));
+      Value key = arith::SubIOp::create(fb, loc, r, first);
+      Value n = mul(fb, a, 16);
+      Value kv = e.toF32(vector::LoadOp::create(fb, loc, narrow, kS,
+                                                ValueRange{lj, key, key0}));
+      Value gj =
+          vector::LoadOp::create(fb, loc, wide, gCum, ValueRange{key, key0});
+      Value gn =
+          vector::LoadOp::create(fb, loc, wide, gCum, ValueRange{n, key0});
+      store(fb, e.mul(kv, exp(fb, e.sub(gn, gj))), kaS, {lj, r, key0});
+    });
+  }
 }
 
 void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
@@ -900,11 +1040,12 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
           // The exponent is masked before the exp: above the diagonal it
           // would be positive (and may overflow).
           Value factor =
-              hasDecay() ? e.exp(arith::SelectOp::create(
+              hasDecay()
+                  ? exp(b, arith::SelectOp::create(
                                b, loc, causal,
                                e.sub(cumDecay(b, r, {}), cumDecay(b, cc, {})),
                                e.f32(0.0)))
-                         : e.f32(1.0);
+                  : e.f32(1.0);
           acc[x] = arith::SelectOp::create(b, loc, causal,
                                            e.mul(acc[x], factor), e.f32(0.0));
         }
@@ -922,7 +1063,17 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
       // Diagonal decay. Blocks left of the diagonal: both operands rescaled
       // to the last row of the key block, exponents <= 0.
       auto split = scf::IfOp::create(b, loc, lt(b, n, idx(b, 2 * a)), true);
-      {
+      if (rescaled) {
+        // Q~ of the row block times K~(a): plain tiles.
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(split.thenBlock());
+        Value keyRow0 = add(b, col0, 8 * a * (a - 1));
+        Acc acc = zero;
+        for (int64_t x = 0; x < k / 16; ++x)
+          acc = mma(b, l, {qtS, {}, row0, idx(b, x * 16), nullptr},
+                    {kaS, {lj}, keyRow0, idx(b, x * 16), nullptr}, acc);
+        storeTile(b, row0, col0, acc, {});
+      } else {
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(split.thenBlock());
         Value ref = add(b, mul(b, div(b, n, 2), 16), 15);
@@ -941,12 +1092,53 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
       // Diagonal blocks: sum_k q_ik k_jk e^{G_ik - G_jk} for j <= i.
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(split.elseBlock());
+      // Its lower-left 8 x 8 quadrant (rows 16a + 8.., keys 16a..16a + 7)
+      // is a tile of operands rescaled to the middle row m = 16a + 8: q_i
+      // e^{G_i - G_m} and k_j e^{G_m - G_j}, both exponents <= 0 there. The
+      // tile's upper rows (i < m) are computed with the exponent clamped to
+      // 0 and discarded. The two 8 x 8 triangles are summed directly.
+      Value quadrant = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                             n, idx(b, 2 * a));
+      Acc quad = zero;
+      {
+        SmallVector<Type> types(4, b.getF32Type());
+        auto ifQuad = scf::IfOp::create(b, loc, types, quadrant, true);
+        OpBuilder::InsertionGuard gq(b);
+        b.setInsertionPointToStart(ifQuad.thenBlock());
+        Value mid = idx(b, a * 16 + 8);
+        ScaleFn qScale = [&, mid](OpBuilder &sb, Location, Value r, Value key) {
+          Emitter se{sb, loc};
+          Value x = se.sub(cumDecay(sb, r, key), cumDecay(sb, mid, key));
+          return exp(sb, arith::MinimumFOp::create(sb, loc, x, se.f32(0.0)));
+        };
+        ScaleFn kScale = [&, mid](OpBuilder &sb, Location, Value r, Value key) {
+          return expDiff(sb, cumDecay(sb, mid, key), cumDecay(sb, r, key));
+        };
+        Acc qacc = zero;
+        for (int64_t x = 0; x < k / 16; ++x)
+          qacc = mma(b, l, {left, leftLead, row0, idx(b, x * 16), qScale},
+                     {kS, {lj}, col0, idx(b, x * 16), kScale}, qacc);
+        scf::YieldOp::create(b, loc, ValueRange(qacc));
+        b.setInsertionPointToStart(ifQuad.elseBlock());
+        scf::YieldOp::create(b, loc, ValueRange(zero));
+        for (int x = 0; x < 4; ++x)
+          quad[x] = ifQuad.getResult(x);
+      }
       Acc acc;
       for (int x = 0; x < 4; ++x) {
         auto [r, cc] = accAt(b, l, row0, col0, x);
+        OpBuilder::InsertionGuard gx(b);
+        // Rows 16a + 8.. of the quadrant's tile come from its product.
+        scf::IfOp fromQuad;
+        if (x >= 2) {
+          fromQuad = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()},
+                                       quadrant, true);
+          b.setInsertionPointToStart(fromQuad.thenBlock());
+          scf::YieldOp::create(b, loc, ValueRange{quad[x]});
+          b.setInsertionPointToStart(fromQuad.elseBlock());
+        }
         auto causal = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()},
                                         le(b, cc, r), true);
-        OpBuilder::InsertionGuard g2(b);
         b.setInsertionPointToStart(causal.thenBlock());
         // Eight keys a step: 16-byte loads of q and k, 32-byte ones of G.
         const int64_t vec = 8;
@@ -967,7 +1159,7 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
                                                 ValueRange{r, key});
               Value gj = vector::LoadOp::create(db, loc, wide, gCum,
                                                 ValueRange{cc, key});
-              Value term = d.mul(d.mul(qv, kv), d.exp(d.sub(gi, gj)));
+              Value term = d.mul(d.mul(qv, kv), exp(db, d.sub(gi, gj)));
               scf::YieldOp::create(db, loc, ValueRange{d.add(sum[0], term)});
             });
         scf::YieldOp::create(
@@ -976,7 +1168,13 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
                 b, loc, vector::CombiningKind::ADD, dot.getResult(0))});
         b.setInsertionPointToStart(causal.elseBlock());
         scf::YieldOp::create(b, loc, ValueRange{e.f32(0.0)});
-        acc[x] = causal.getResult(0);
+        if (fromQuad) {
+          b.setInsertionPointAfter(causal);
+          scf::YieldOp::create(b, loc, causal.getResult(0));
+          acc[x] = fromQuad.getResult(0);
+        } else {
+          acc[x] = causal.getResult(0);
+        }
       }
       storeTile(b, row0, col0, acc, {});
     }
@@ -1099,9 +1297,9 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
                    });
       if (decay == Decay::scalar)
         for (int x = 0; x < 4; ++x)
-          acc[x] =
-              e.mul(acc[x],
-                    e.exp(cumDecay(fb, accAt(fb, l, row0, col0, x).first, {})));
+          acc[x] = e.mul(
+              acc[x],
+              exp(fb, cumDecay(fb, accAt(fb, l, row0, col0, x).first, {})));
       for (int64_t j = 0; j < slots; ++j) {
         // N^l up to the diagonal block; M only left of it (T_i has the rest).
         int64_t blocks = j < rank ? blk + 1 : blk;
@@ -1176,7 +1374,7 @@ void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
   ScaleFn qScale;
   if (diagonal)
     qScale = [&](OpBuilder &sb, Location, Value r, Value key) {
-      return Emitter{sb, loc}.exp(cumDecay(sb, r, key));
+      return exp(sb, cumDecay(sb, r, key));
     };
   // Row block by row block (static), each warp its column tiles of it.
   SmallVector<WarpTile> tiles = warpTiles(b, l, vt / 8, l.warp);
@@ -1195,14 +1393,17 @@ void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
     SmallVector<Acc> accs(tiles.size(), zero);
     // From the chunk-start state: (Q o e^{G_i}) S^T.
     for (int64_t x = 0; x < k / 16; ++x)
-      accs = mmaRow(b, l, {qS, {}, row0, idx(b, x * 16), qScale},
+      accs = mmaRow(b, l,
+                    rescaled ? Operand{qhS, {}, row0, idx(b, x * 16), nullptr}
+                             : Operand{qS, {}, row0, idx(b, x * 16), qScale},
                     rightOf(sbS, {}, x * 16, false), accs);
     if (decay == Decay::scalar)
       for (auto [t, acc] : llvm::zip(tiles, accs))
         for (int x = 0; x < 4; ++x)
           acc[x] = e.mul(
-              acc[x], e.exp(cumDecay(
-                          b, accAt(b, l, row0, mul(b, t.n, 8), x).first, {})));
+              acc[x],
+              exp(b,
+                  cumDecay(b, accAt(b, l, row0, mul(b, t.n, 8), x).first, {})));
     // Within the chunk: sum_l P_l D_l over key blocks up to the diagonal.
     for (int64_t j = 0; j < slots; ++j)
       for (int64_t blk = 0; blk <= a; ++blk)
@@ -1227,6 +1428,70 @@ void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
                   outElem);
       }
     }
+  }
+}
+
+void ChunkedFused::emitStateCopy(OpBuilder &b, Lane l, Value bi, Value h,
+                                 Value ci, Value v0, bool out) {
+  // 16-byte pieces of the V-tile's rows (K wide), every load issued first.
+  const int64_t vec = padOf(elem), perRow = k / vec;
+  auto type = VectorType::get({vec}, elem);
+  Value states = workspaces.states;
+  SmallVector<Spread> items = spread(b, l.lane, nt, vt * perRow);
+  SmallVector<std::pair<Value, Value>> at;
+  SmallVector<Value> values;
+  for (Spread item : items) {
+    Value row = div(b, item.i, perRow),
+          col = mul(b, rem(b, item.i, perRow), vec);
+    at.push_back({row, col});
+    values.push_back(
+        out ? vector::LoadOp::create(b, loc, type, sbS, ValueRange{row, col})
+                  .getResult()
+            : vector::LoadOp::create(
+                  b, loc, type, states,
+                  ValueRange{bi, h, ci, add(b, v0, row), col})
+                  .getResult());
+  }
+  for (auto [item, where, value] : llvm::zip(items, at, values)) {
+    OpBuilder::InsertionGuard guard(b);
+    if (item.live) {
+      auto ifLive = scf::IfOp::create(b, loc, item.live, false);
+      b.setInsertionPointToStart(ifLive.thenBlock());
+    }
+    auto [row, col] = where;
+    if (out)
+      vector::StoreOp::create(b, loc, value, states,
+                              ValueRange{bi, h, ci, add(b, v0, row), col});
+    else
+      vector::StoreOp::create(b, loc, value, sbS, ValueRange{row, col});
+  }
+}
+
+void ChunkedFused::emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0,
+                                       Value numSteps, Value bi, Value h,
+                                       Value v0) {
+  const int64_t vec = padOf(elem), perRow = vt / vec;
+  auto type = VectorType::get({vec}, elem);
+  Value slot = idx(b, rank);
+  SmallVector<Spread> items = spread(b, l.lane, nt, c * perRow);
+  SmallVector<Value> values;
+  for (Spread item : items)
+    values.push_back(vector::LoadOp::create(
+        b, loc, type, dS,
+        ValueRange{slot, div(b, item.i, perRow),
+                   mul(b, rem(b, item.i, perRow), vec)}));
+  for (auto [item, value] : llvm::zip(items, values)) {
+    Value row = div(b, item.i, perRow),
+          col = mul(b, rem(b, item.i, perRow), vec);
+    Value time = add(b, t0, row);
+    Value store = lt(b, time, numSteps);
+    if (item.live)
+      store = arith::AndIOp::create(b, loc, store, item.live);
+    auto inRange = scf::IfOp::create(b, loc, store, false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(inRange.thenBlock());
+    vector::StoreOp::create(b, loc, value, workspaces.values,
+                            ValueRange{bi, time, h, add(b, v0, col)});
   }
 }
 
@@ -1258,11 +1523,11 @@ void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l) {
       for (int x = 0; x < 4; ++x) {
         acc[x] = regLoad(b, l, 4 * s + x);
         if (decay == Decay::scalar)
-          acc[x] = e.mul(acc[x], e.exp(cumDecay(b, last, {})));
+          acc[x] = e.mul(acc[x], exp(b, cumDecay(b, last, {})));
         else if (decay == Decay::diagonal)
           acc[x] = e.mul(
               acc[x],
-              e.exp(cumDecay(b, last, accAt(b, l, row0, col0, x).second)));
+              exp(b, cumDecay(b, last, accAt(b, l, row0, col0, x).second)));
       }
       accs.push_back(acc);
     }
@@ -1295,15 +1560,8 @@ void ChunkedFused::emit(OpBuilder &b) {
   elem = operandType(info);
   tensorCores = gpu && !elem.isF32();
   stateSlots = (vt / 16) * (k / 8) / nw;
-  ScratchLayout layout = layoutScratch(info, {c, vt, nw, /*stages=*/1}, elem);
+  ScratchLayout layout = layoutScratch(info, {c, vt, nw, 1}, elem, pass);
   MLIRContext *ctx = b.getContext();
-  const int64_t pad = padOf(elem);
-
-  Value q = memrefOf(info.query);
-  Value init = info.initialState ? memrefOf(info.initialState) : Value();
-  Value fin =
-      info.scan.getFinalState() ? memrefOf(info.scan.getFinalState()) : Value();
-  bool kv = info.layout == StateLayout::kv;
 
   // The GPU scratch: one dynamic shared buffer per module.
   Attribute space;
@@ -1320,6 +1578,70 @@ void ChunkedFused::emit(OpBuilder &b) {
           /*constant=*/false, mb.getI64IntegerAttr(16));
     }
   }
+  if (pass == Pass::outputs)
+    emitChunkOutputs(b, layout, space);
+  else
+    emitWalk(b, layout, space);
+}
+
+Value ChunkedFused::makeScratch(OpBuilder &nb, const ScratchLayout &layout,
+                                Attribute space) {
+  const int64_t pad = padOf(elem);
+  Value base, owned;
+  if (gpu) {
+    auto global = memref::GetGlobalOp::create(
+        nb, loc, MemRefType::get({0}, nb.getI8Type(), AffineMap(), space),
+        kSharedScratchName);
+    global->setAttr(kSharedBytesAttr, nb.getI64IntegerAttr(layout.bytes));
+    base = global;
+  } else {
+    base = owned = memref::AllocOp::create(
+        nb, loc, MemRefType::get({layout.bytes}, nb.getI8Type()));
+  }
+  auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type type) {
+    return memref::ViewOp::create(
+               nb, loc, MemRefType::get(shape, type, AffineMap(), space), base,
+               idx(nb, offset), ValueRange{})
+        .getResult();
+  };
+  if (pass != Pass::states) {
+    qS = view(layout.q, {c, k + pad}, elem);
+    pS = view(layout.p, {slots, c, c + pad}, elem);
+  }
+  kS = view(layout.k, {slots, c, k + pad}, elem);
+  dS = view(layout.d, {slots, c, vt + pad}, elem);
+  if (pass != Pass::outputs)
+    kTS = view(layout.kT, {slots, c, k + pad}, elem);
+  sbS = view(layout.sb, {vt, k + pad}, elem);
+  Type f32 = nb.getF32Type();
+  if (decay == Decay::diagonal)
+    gCum = view(layout.g, {c, k + 4}, f32);
+  else
+    gCum = view(layout.g, {c}, f32);
+  if (delta && pass != Pass::outputs) {
+    wS = view(layout.w, {slots, c, c + pad}, elem);
+    yS = view(layout.y, {16, vt + pad}, elem);
+    tS = view(layout.t, {c, 16 + pad}, elem);
+    betaS = view(layout.beta, {c}, f32);
+  }
+  rescaled = layout.rescaled;
+  if (rescaled) {
+    qtS = view(layout.qt, {c, k + pad}, elem);
+    qhS = view(layout.qh, {c, k + pad}, elem);
+    kaS =
+        view(layout.ka,
+             {slots, std::max<int64_t>(1, rescaledKeyRows(c)), k + pad}, elem);
+  }
+  return owned;
+}
+
+void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
+                            Attribute space) {
+  Value q = memrefOf(info.query);
+  Value init = info.initialState ? memrefOf(info.initialState) : Value();
+  Value fin =
+      info.scan.getFinalState() ? memrefOf(info.scan.getFinalState()) : Value();
+  bool kv = info.layout == StateLayout::kv;
 
   SmallVector<Value> ubs = {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0),
                             idx(b, info.valueDim / vt)};
@@ -1337,45 +1659,13 @@ void ChunkedFused::emit(OpBuilder &b) {
 
         // Register file and scratch.
         const int64_t numRegs = 4 * stateSlots;
-        Value base;
-        if (gpu) {
+        if (gpu)
           regs = memref::AllocaOp::create(
               nb, loc, MemRefType::get({numRegs}, nb.getF32Type()));
-          auto global = memref::GetGlobalOp::create(
-              nb, loc, MemRefType::get({0}, nb.getI8Type(), AffineMap(), space),
-              kSharedScratchName);
-          global->setAttr(kSharedBytesAttr, nb.getI64IntegerAttr(layout.bytes));
-          base = global;
-        } else {
+        else
           regs = memref::AllocOp::create(
               nb, loc, MemRefType::get({nt, numRegs}, nb.getF32Type()));
-          base = memref::AllocOp::create(
-              nb, loc, MemRefType::get({layout.bytes}, nb.getI8Type()));
-        }
-        auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type type) {
-          return memref::ViewOp::create(
-                     nb, loc, MemRefType::get(shape, type, AffineMap(), space),
-                     base, idx(nb, offset), ValueRange{})
-              .getResult();
-        };
-        qS = view(layout.q, {c, k + pad}, elem);
-        kS = view(layout.k, {slots, c, k + pad}, elem);
-        dS = view(layout.d, {slots, c, vt + pad}, elem);
-        kTS = view(layout.kT, {slots, c, k + pad}, elem);
-        pS = view(layout.p, {slots, c, c + pad}, elem);
-        sbS = view(layout.sb, {vt, k + pad}, elem);
-        Type f32 = nb.getF32Type();
-        if (decay == Decay::diagonal) {
-          gCum = view(layout.g, {c, k + 4}, f32);
-        } else {
-          gCum = view(layout.g, {c}, f32);
-        }
-        if (delta) {
-          wS = view(layout.w, {slots, c, c + pad}, elem);
-          yS = view(layout.y, {16, vt + pad}, elem);
-          tS = view(layout.t, {c, 16 + pad}, elem);
-          betaS = view(layout.beta, {c}, f32);
-        }
+        Value owned = makeScratch(nb, layout, space);
 
         // S_{-1}: the lane's state tiles, and their copy in scratch.
         phase(nb, [&](OpBuilder &pb, Lane l) {
@@ -1406,11 +1696,16 @@ void ChunkedFused::emit(OpBuilder &b) {
               Value t0 = mul(cb, ci, c);
               phase(cb, [&](OpBuilder &pb, Lane l) {
                 emitLoads(pb, l, t0, numSteps, bi, h, v0);
+                // Two-pass: the chunk's start state for the output kernel.
+                if (pass == Pass::states)
+                  emitStateCopy(pb, l, bi, h, ci, v0, /*out=*/true);
               });
               if (delta && info.normalizeEraseKey)
                 phase(cb, [&](OpBuilder &pb, Lane l) {
                   emitNormalizeEraseKeys(pb, l);
                 });
+              if (rescaled)
+                phase(cb, [&](OpBuilder &pb, Lane l) { emitRescales(pb, l); });
               phase(cb, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
               if (delta) {
                 phase(cb,
@@ -1420,10 +1715,15 @@ void ChunkedFused::emit(OpBuilder &b) {
                 if (gpu)
                   gpu::BarrierOp::create(cb, loc);
               }
+              if (pass == Pass::fused)
+                phase(cb, [&](OpBuilder &pb, Lane l) {
+                  emitOutputs(pb, l, t0, numSteps, bi, h, v0);
+                });
               phase(cb, [&](OpBuilder &pb, Lane l) {
-                emitOutputs(pb, l, t0, numSteps, bi, h, v0);
+                emitStateUpdate(pb, l);
+                if (delta && pass == Pass::states)
+                  emitSolvedValuesOut(pb, l, t0, numSteps, bi, h, v0);
               });
-              phase(cb, [&](OpBuilder &pb, Lane l) { emitStateUpdate(pb, l); });
               scf::YieldOp::create(cb, loc);
             });
 
@@ -1448,9 +1748,51 @@ void ChunkedFused::emit(OpBuilder &b) {
           });
         }
         if (!gpu) {
-          memref::DeallocOp::create(nb, loc, base);
+          memref::DeallocOp::create(nb, loc, owned);
           memref::DeallocOp::create(nb, loc, regs);
         }
+      });
+  setLoopRoles(loop, roles);
+}
+
+void ChunkedFused::emitChunkOutputs(OpBuilder &b, const ScratchLayout &layout,
+                                    Attribute space) {
+  Value q = memrefOf(info.query);
+  const int64_t tiles = info.valueDim / vt;
+  Value numSteps = dimOf(b, loc, q, 1);
+  Value chunks = arith::CeilDivUIOp::create(b, loc, numSteps, idx(b, c));
+  // Programs: head, batch, and (chunk, V-tile) in one grid dimension.
+  SmallVector<Value> ubs = {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0),
+                            mul(b, chunks, tiles)};
+  SmallVector<StringRef> roles = {"program", "program", "program"};
+  if (gpu) {
+    ubs.push_back(idx(b, nt));
+    roles.push_back("lane");
+  }
+  SmallVector<Value> lbs(ubs.size(), idx(b, 0)), steps(ubs.size(), idx(b, 1));
+  auto loop = scf::ParallelOp::create(
+      b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location, ValueRange iv) {
+        Value h = iv[0], bi = iv[1];
+        Value ci = div(nb, iv[2], tiles);
+        Value v0 = mul(nb, rem(nb, iv[2], tiles), vt);
+        lane = gpu ? iv[3] : Value();
+        Value owned = makeScratch(nb, layout, space);
+        Value t0 = mul(nb, ci, c);
+        phase(nb, [&](OpBuilder &pb, Lane l) {
+          emitLoads(pb, l, t0, numSteps, bi, h, v0);
+          emitStateCopy(pb, l, bi, h, ci, v0, /*out=*/false);
+        });
+        if (delta && info.normalizeEraseKey)
+          phase(nb,
+                [&](OpBuilder &pb, Lane l) { emitNormalizeEraseKeys(pb, l); });
+        if (rescaled)
+          phase(nb, [&](OpBuilder &pb, Lane l) { emitRescales(pb, l); });
+        phase(nb, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
+        phase(nb, [&](OpBuilder &pb, Lane l) {
+          emitOutputs(pb, l, t0, numSteps, bi, h, v0);
+        });
+        if (!gpu)
+          memref::DeallocOp::create(nb, loc, owned);
       });
   setLoopRoles(loop, roles);
 }
@@ -1461,9 +1803,30 @@ void ChunkedFused::emit(OpBuilder &b) {
 // Entry points
 //===----------------------------------------------------------------------===//
 
+Type prism::lowering::chunkedOperandType(RecurrenceInfo &info) {
+  return operandType(info);
+}
+
+int64_t prism::lowering::chunkedOutputVTile(RecurrenceInfo &info,
+                                            const ChunkedParams &params) {
+  ChunkedParams wide = params;
+  wide.vTile = info.valueDim;
+  if (info.valueDim <= 128 &&
+      layoutScratch(info, wide, operandType(info), Pass::outputs).bytes <=
+          kMaxSharedBytes)
+    return info.valueDim;
+  return params.vTile;
+}
+
 int64_t prism::lowering::chunkedScratchBytes(RecurrenceInfo &info,
                                              const ChunkedParams &params) {
-  return layoutScratch(info, params, operandType(info)).bytes;
+  Type elem = operandType(info);
+  if (!params.twoPass)
+    return layoutScratch(info, params, elem, Pass::fused).bytes;
+  ChunkedParams out = params;
+  out.vTile = chunkedOutputVTile(info, params);
+  return std::max(layoutScratch(info, params, elem, Pass::states).bytes,
+                  layoutScratch(info, out, elem, Pass::outputs).bytes);
 }
 
 LogicalResult prism::lowering::checkChunkedScan(RecurrenceInfo &info,
@@ -1516,6 +1879,17 @@ LogicalResult prism::lowering::checkChunkedScan(RecurrenceInfo &info,
 
 void prism::lowering::emitChunkedScan(OpBuilder &b, RecurrenceInfo &info,
                                       llvm::function_ref<Value(Value)> memrefOf,
-                                      bool gpu, const ChunkedParams &params) {
-  ChunkedFused(info, memrefOf, gpu, params).emit(b);
+                                      bool gpu, const ChunkedParams &params,
+                                      ChunkedWorkspaces workspaces) {
+  if (!params.twoPass) {
+    ChunkedFused(info, memrefOf, gpu, params).emit(b);
+    return;
+  }
+  assert(workspaces.states &&
+         (workspaces.values || info.family != ForgetFamily::delta) &&
+         "the two-pass schedule needs its workspaces");
+  ChunkedFused(info, memrefOf, gpu, params, Pass::states, workspaces).emit(b);
+  ChunkedParams out = params;
+  out.vTile = chunkedOutputVTile(info, params);
+  ChunkedFused(info, memrefOf, gpu, out, Pass::outputs, workspaces).emit(b);
 }

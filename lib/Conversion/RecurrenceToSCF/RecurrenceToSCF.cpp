@@ -61,8 +61,10 @@ struct BufferDesc {
   std::string role; // input | output | workspace
   std::string access;
   MemRefType type;
-  /// Symbol names of the dimensions ("" for static ones).
+  /// Symbol names of the dimensions ("" for static ones); a workspace's may
+  /// be expressions over them (`dimIsExpr`).
   SmallVector<std::string> dimNames;
+  SmallVector<bool> dimIsExpr;
 };
 
 const char *dtypeName(Type type) {
@@ -90,6 +92,8 @@ private:
   LogicalResult checkSchedule();
   void collectBuffers();
   void nameBuffers();
+  /// The two-pass schedule's workspaces (after the named buffers).
+  void addScanWorkspaces();
   std::string manifestText();
   void emitConv(OpBuilder &b, ShortConvOp conv);
   void emitSequentialScan(OpBuilder &b);
@@ -115,6 +119,8 @@ private:
   SmallVector<BufferDesc> buffers;
   DenseMap<Value, int> bufferIndex;
   DenseMap<Value, Value> memrefs;
+  /// Indices in `buffers` of the two-pass workspaces (-1: none).
+  int statesWorkspace = -1, valuesWorkspace = -1;
   func::FuncOp newFunc;
 };
 
@@ -124,7 +130,9 @@ LogicalResult SpecLowering::checkSchedule() {
   if (!schedule)
     schedule = ScheduleAttr::get(scan.getContext(), ScheduleKind::sequential, 0,
                                  0, 0, 0, 0, 0);
-  if (schedule.getKind() == ScheduleKind::chunked_fused) {
+  if (schedule.getKind() == ScheduleKind::chunked_fused ||
+      schedule.getKind() == ScheduleKind::chunked_two_pass) {
+    chunked.twoPass = schedule.getKind() == ScheduleKind::chunked_two_pass;
     chunked.chunk = schedule.getChunk() ? schedule.getChunk() : 64;
     chunked.vTile = schedule.getVTile() ? schedule.getVTile()
                                         : std::min<int64_t>(info.valueDim, 64);
@@ -137,8 +145,8 @@ LogicalResult SpecLowering::checkSchedule() {
   if (schedule.getKind() != ScheduleKind::sequential)
     return scan.emitOpError()
            << "schedule '" << stringifyScheduleKind(schedule.getKind())
-           << "' has no lowering yet; use #recurrence.schedule<sequential> or "
-              "#recurrence.schedule<chunked_fused>";
+           << "' has no lowering yet; use #recurrence.schedule<sequential>, "
+              "<chunked_fused> or <chunked_two_pass>";
   // A lane holds its state row (K floats) and the step's K-vectors in
   // registers.
   if (info.keyDim > 256)
@@ -257,6 +265,7 @@ void SpecLowering::nameBuffers() {
     const char *const state[] = {"B", "H"};
     for (int64_t d = 0; d < type.getRank(); ++d) {
       std::string name;
+      buffers[i].dimIsExpr.push_back(false);
       if (type.isDynamicDim(d)) {
         if (caches.contains(tensor))
           name = d == 0 ? "B" : "";
@@ -272,6 +281,73 @@ void SpecLowering::nameBuffers() {
   }
 }
 
+void SpecLowering::addScanWorkspaces() {
+  if (!chunked.twoPass)
+    return;
+  // Sizes from the query's [B, T, H, K]: static where it is, else its
+  // symbols (the chunk count as an expression of T).
+  const BufferDesc query = buffers[bufferIndexOf(info.query)];
+  MemRefType qType = query.type;
+  Type elem = chunkedOperandType(info);
+  auto dimOfQuery = [&](int64_t d, BufferDesc &desc) {
+    desc.dimNames.push_back(qType.isDynamicDim(d) ? query.dimNames[d] : "");
+    desc.dimIsExpr.push_back(false);
+    return qType.getDimSize(d);
+  };
+  llvm::StringSet<> taken;
+  for (const BufferDesc &desc : buffers)
+    taken.insert(desc.name);
+  auto unique = [&](std::string name) {
+    std::string out = name;
+    for (int n = 1; taken.contains(out); ++n)
+      out = name + "_" + std::to_string(n);
+    taken.insert(out);
+    return out;
+  };
+
+  BufferDesc states;
+  states.name = unique("chunk_states");
+  states.role = "workspace";
+  states.access = "readwrite";
+  SmallVector<int64_t> shape;
+  shape.push_back(dimOfQuery(0, states));
+  shape.push_back(dimOfQuery(2, states));
+  if (qType.isDynamicDim(1)) {
+    shape.push_back(ShapedType::kDynamic);
+    states.dimNames.push_back("ceildiv(" + query.dimNames[1] + ", " +
+                              std::to_string(chunked.chunk) + ")");
+    states.dimIsExpr.push_back(true);
+  } else {
+    shape.push_back(llvm::divideCeil(qType.getDimSize(1), chunked.chunk));
+    states.dimNames.push_back("");
+    states.dimIsExpr.push_back(false);
+  }
+  for (int64_t size : {info.valueDim, info.keyDim}) {
+    shape.push_back(size);
+    states.dimNames.push_back("");
+    states.dimIsExpr.push_back(false);
+  }
+  states.type = MemRefType::get(shape, elem);
+  statesWorkspace = buffers.size();
+  buffers.push_back(states);
+
+  if (info.family != ForgetFamily::delta)
+    return;
+  BufferDesc values;
+  values.name = unique("chunk_values");
+  values.role = "workspace";
+  values.access = "readwrite";
+  shape.clear();
+  for (int64_t d = 0; d < 3; ++d)
+    shape.push_back(dimOfQuery(d, values));
+  shape.push_back(info.valueDim);
+  values.dimNames.push_back("");
+  values.dimIsExpr.push_back(false);
+  values.type = MemRefType::get(shape, elem);
+  valuesWorkspace = buffers.size();
+  buffers.push_back(values);
+}
+
 std::string SpecLowering::manifestText() {
   namespace json = llvm::json;
   json::Array bufferArray;
@@ -281,7 +357,8 @@ std::string SpecLowering::manifestText() {
     for (auto [d, size] : llvm::enumerate(desc.type.getShape())) {
       if (ShapedType::isDynamic(size)) {
         shape.push_back(desc.dimNames[d]);
-        if (!llvm::is_contained(symbols, desc.dimNames[d]))
+        if (!desc.dimIsExpr[d] &&
+            !llvm::is_contained(symbols, desc.dimNames[d]))
           symbols.push_back(desc.dimNames[d]);
       } else {
         shape.push_back(size);
@@ -737,6 +814,7 @@ LogicalResult SpecLowering::run() {
     return failure();
   collectBuffers();
   nameBuffers();
+  addScanWorkspaces();
   // Static sizes alone must fit a 64-bit byte count (dynamic ones are
   // checked by the runtime when they are bound).
   for (const BufferDesc &desc : buffers) {
@@ -757,13 +835,15 @@ LogicalResult SpecLowering::run() {
   newFunc = func::FuncOp::create(b, loc, func.getSymName(),
                                  b.getFunctionType(argTypes, {}));
   Block *entry = newFunc.addEntryBlock();
-  for (auto [i, tensor] : llvm::enumerate(bufferTensors)) {
+  for (auto [i, tensor] : llvm::enumerate(bufferTensors))
     memrefs[tensor] = entry->getArgument(i);
-    newFunc.setArgAttr(i, "prism.name", b.getStringAttr(buffers[i].name));
-    newFunc.setArgAttr(i, "prism.role", b.getStringAttr(buffers[i].role));
+  for (auto [i, desc] : llvm::enumerate(buffers)) {
+    newFunc.setArgAttr(i, "prism.name", b.getStringAttr(desc.name));
+    newFunc.setArgAttr(i, "prism.role", b.getStringAttr(desc.role));
   }
   newFunc->setAttr("prism.manifest", b.getStringAttr(manifestText()));
-  bool isChunked = schedule.getKind() == ScheduleKind::chunked_fused;
+  bool isChunked = schedule.getKind() == ScheduleKind::chunked_fused ||
+                   schedule.getKind() == ScheduleKind::chunked_two_pass;
   newFunc->setAttr(
       "prism.schedule",
       isChunked ? ScheduleAttr::get(func.getContext(), schedule.getKind(),
@@ -776,9 +856,15 @@ LogicalResult SpecLowering::run() {
   b.setInsertionPointToStart(entry);
   for (ShortConvOp conv : info.convs)
     emitConv(b, conv);
-  if (schedule.getKind() == ScheduleKind::chunked_fused)
+  ChunkedWorkspaces workspaces;
+  if (statesWorkspace >= 0)
+    workspaces.states = entry->getArgument(statesWorkspace);
+  if (valuesWorkspace >= 0)
+    workspaces.values = entry->getArgument(valuesWorkspace);
+  if (isChunked)
     emitChunkedScan(
-        b, info, [&](Value tensor) { return memrefOf(tensor); }, gpu, chunked);
+        b, info, [&](Value tensor) { return memrefOf(tensor); }, gpu, chunked,
+        workspaces);
   else
     emitSequentialScan(b);
   func::ReturnOp::create(b, loc);

@@ -1,11 +1,11 @@
 // RUN: prism-opt %s -split-input-file -prism-convert-recurrence-to-scf -verify-diagnostics
 
-func.func @two_pass_not_lowered(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+func.func @tree_not_lowered(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
     -> tensor<1x8x1x16xf32> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
-  // expected-error @+1 {{schedule 'chunked_two_pass' has no lowering yet; use #recurrence.schedule<sequential> or #recurrence.schedule<chunked_fused>}}
-  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64>}
+  // expected-error @+1 {{schedule 'tree' has no lowering yet; use #recurrence.schedule<sequential>, <chunked_fused> or <chunked_two_pass>}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<tree>}
       : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
   return %o : tensor<1x8x1x16xf32>
 }
@@ -110,4 +110,16 @@ func.func @huge(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1
   %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32>
       -> tensor<1x8x1x4611686018427387904xf32>
   return %o : tensor<1x8x1x4611686018427387904xf32>
+}
+
+// -----
+
+func.func @two_pass_too_many_warps(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{the state tile (16 x 16) has 2 16x8 tiles, not a multiple of 4 warps}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, warps = 4>}
+      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
 }

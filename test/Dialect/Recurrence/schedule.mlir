@@ -103,6 +103,24 @@ func.func @gated_deltanet_f32(%q: tensor<?x?x16x128xf32>, %k: tensor<?x?x16x128x
 
 // -----
 
+// The diagonal decay takes chunked V-tiles of 128 too where they fit: its
+// scores, the costly part, are then computed once per chunk.
+// FUSED-LABEL: func.func @gla_bf16(
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 128, warps = 8, stages = 1>}
+func.func @gla_bf16(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>,
+                    %v: tensor<?x?x16x128xbf16>, %g: tensor<?x?x16x128xf32>)
+    -> tensor<?x?x16x128xbf16> {
+  %a = recurrence.diagonal_forget %g : tensor<?x?x16x128xf32>
+  %b = recurrence.inject keys(%k : tensor<?x?x16x128xbf16>) values(%v : tensor<?x?x16x128xbf16>)
+      -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q
+      : !recurrence.forget<diagonal>, !recurrence.injection<1>, tensor<?x?x16x128xbf16>
+      -> tensor<?x?x16x128xbf16>
+  return %o : tensor<?x?x16x128xbf16>
+}
+
+// -----
+
 // A value wider than 128 is split over programs of 128 state rows (64 for the
 // chunked kinds).
 // CHECK-LABEL: func.func @default_wide_v(

@@ -1,0 +1,55 @@
+// RUN: prism-opt %s -prism-select-schedule -prism-convert-recurrence-to-scf=target=gpu | FileCheck %s --check-prefix=GPU
+// RUN: prism-opt %s -prism-select-schedule -prism-convert-recurrence-to-scf=target=cpu | FileCheck %s --check-prefix=CPU
+// RUN: prism-opt %s -prism-select-schedule -prism-convert-recurrence-to-scf=target=gpu -prism-map-parallel-loops-to-gpu -convert-parallel-loops-to-gpu -prism-attach-shared-scratch -gpu-kernel-outlining -canonicalize -cse -prism-collect-launches | FileCheck %s --check-prefix=MANIFEST
+
+// The chunked-two-pass schedule: a walk over the chunks per (head, batch,
+// V-tile) that carries the state and stores each chunk's start state (and,
+// for the delta forget, the solved values x_t) in workspaces, then one
+// program per (head, batch, chunk x V-tile) for the outputs. The workspaces
+// are buffers of the program, sized from T.
+
+func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
+                        %v: tensor<?x?x4x64xbf16>, %beta: tensor<?x?x4xbf16>,
+                        %g: tensor<?x?x4xf32>) -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x4xf32>)
+      : tensor<?x?x4x64xbf16>, tensor<?x?x4xbf16>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      gates(%beta : tensor<?x?x4xbf16>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_two_pass>}
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
+
+// GPU-LABEL: func.func @gdn_two_pass(
+// GPU-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
+// GPU-SAME:    %[[VALUES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_values", prism.role = "workspace"}
+// GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 64, warps = 8, stages = 1>
+// The walk: (head, batch, V-tile) x lanes, the chunks in order.
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4, %{{.*}}, %c1, %c256)
+// GPU:           scf.for
+// GPU:             vector.store {{.*}}, %[[STATES]][
+// GPU:             nvvm.mma.sync
+// GPU:             vector.store {{.*}}, %[[VALUES]][
+// GPU:           } {prism.loop_roles = ["program", "program", "program", "lane"]}
+// The outputs: (head, batch, chunk x V-tile) x lanes, no chunk loop.
+// GPU:         %[[CHUNKS:.+]] = arith.ceildivui
+// GPU:         %[[PROGRAMS:.+]] = arith.muli %[[CHUNKS]]
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4{{.*}}, %{{.*}}, %[[PROGRAMS]], %c256{{.*}})
+// GPU-NOT:       scf.for %{{.*}} = %{{.*}} to %{{.*}}ceildiv
+// GPU:           vector.load %[[VALUES]][
+// GPU:           vector.load %[[STATES]][
+// GPU:           nvvm.mma.sync
+// GPU:         } {prism.loop_roles = ["program", "program", "program", "lane"]}
+
+// CPU-LABEL: func.func @gdn_two_pass(
+// CPU-SAME:    memref<?x4x?x64x64xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
+// CPU:         scf.parallel
+// CPU:         scf.parallel
+
+// MANIFEST:      prism.manifests = {gdn_two_pass =
+// MANIFEST-SAME: \22name\22:\22chunk_states\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,4,\22ceildiv(T, 64)\22,64,64]
+// MANIFEST-SAME: \22name\22:\22chunk_values\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,\22T\22,4,64]
+// MANIFEST-SAME: \22grid\22:[4,\22B\22,1]
+// MANIFEST-SAME: \22grid\22:[4,\22B\22,\22ceildiv(T, 64)\22]
+// MANIFEST-SAME: \22symbols\22:[\22B\22,\22T\22]
