@@ -1092,53 +1092,12 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
       // Diagonal blocks: sum_k q_ik k_jk e^{G_ik - G_jk} for j <= i.
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(split.elseBlock());
-      // Its lower-left 8 x 8 quadrant (rows 16a + 8.., keys 16a..16a + 7)
-      // is a tile of operands rescaled to the middle row m = 16a + 8: q_i
-      // e^{G_i - G_m} and k_j e^{G_m - G_j}, both exponents <= 0 there. The
-      // tile's upper rows (i < m) are computed with the exponent clamped to
-      // 0 and discarded. The two 8 x 8 triangles are summed directly.
-      Value quadrant = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                             n, idx(b, 2 * a));
-      Acc quad = zero;
-      {
-        SmallVector<Type> types(4, b.getF32Type());
-        auto ifQuad = scf::IfOp::create(b, loc, types, quadrant, true);
-        OpBuilder::InsertionGuard gq(b);
-        b.setInsertionPointToStart(ifQuad.thenBlock());
-        Value mid = idx(b, a * 16 + 8);
-        ScaleFn qScale = [&, mid](OpBuilder &sb, Location, Value r, Value key) {
-          Emitter se{sb, loc};
-          Value x = se.sub(cumDecay(sb, r, key), cumDecay(sb, mid, key));
-          return exp(sb, arith::MinimumFOp::create(sb, loc, x, se.f32(0.0)));
-        };
-        ScaleFn kScale = [&, mid](OpBuilder &sb, Location, Value r, Value key) {
-          return expDiff(sb, cumDecay(sb, mid, key), cumDecay(sb, r, key));
-        };
-        Acc qacc = zero;
-        for (int64_t x = 0; x < k / 16; ++x)
-          qacc = mma(b, l, {left, leftLead, row0, idx(b, x * 16), qScale},
-                     {kS, {lj}, col0, idx(b, x * 16), kScale}, qacc);
-        scf::YieldOp::create(b, loc, ValueRange(qacc));
-        b.setInsertionPointToStart(ifQuad.elseBlock());
-        scf::YieldOp::create(b, loc, ValueRange(zero));
-        for (int x = 0; x < 4; ++x)
-          quad[x] = ifQuad.getResult(x);
-      }
       Acc acc;
       for (int x = 0; x < 4; ++x) {
         auto [r, cc] = accAt(b, l, row0, col0, x);
-        OpBuilder::InsertionGuard gx(b);
-        // Rows 16a + 8.. of the quadrant's tile come from its product.
-        scf::IfOp fromQuad;
-        if (x >= 2) {
-          fromQuad = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()},
-                                       quadrant, true);
-          b.setInsertionPointToStart(fromQuad.thenBlock());
-          scf::YieldOp::create(b, loc, ValueRange{quad[x]});
-          b.setInsertionPointToStart(fromQuad.elseBlock());
-        }
         auto causal = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()},
                                         le(b, cc, r), true);
+        OpBuilder::InsertionGuard g2(b);
         b.setInsertionPointToStart(causal.thenBlock());
         // Eight keys a step: 16-byte loads of q and k, 32-byte ones of G.
         const int64_t vec = 8;
@@ -1168,13 +1127,7 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
                 b, loc, vector::CombiningKind::ADD, dot.getResult(0))});
         b.setInsertionPointToStart(causal.elseBlock());
         scf::YieldOp::create(b, loc, ValueRange{e.f32(0.0)});
-        if (fromQuad) {
-          b.setInsertionPointAfter(causal);
-          scf::YieldOp::create(b, loc, causal.getResult(0));
-          acc[x] = fromQuad.getResult(0);
-        } else {
-          acc[x] = causal.getResult(0);
-        }
+        acc[x] = causal.getResult(0);
       }
       storeTile(b, row0, col0, acc, {});
     }
