@@ -71,13 +71,21 @@ def ConvertRecurrenceToSCF
     triangular solve per chunk: inverted 16 x 16 diagonal blocks, then block
     by block, each warp solving whole columns.
 
-    `chunked_two_pass` is two kernels over the same phases: a walk per
-    (head, batch, V-tile) that carries the state through the chunks and
-    stores each chunk's start state (operand precision) in the workspace
-    `chunk_states` [B, H, ceil(T / chunk), V, K] (for the delta forget also
-    the solved values x_t in `chunk_values` [B, T, H, V]), then one program
-    per (head, batch, chunk x V-tile) that computes the chunk's outputs from
-    its start state, its V-tile all of V up to 128 where the scratch fits.
+    `chunked_two_pass` splits the same phases over kernels, with workspaces
+    the runtime allocates (sized by ceil(T / chunk)):
+    - decay families: every chunk's update from a zero state (D^T K~, f32,
+      `chunk_summaries`) and its total log decay (`chunk_decays`) in
+      parallel, one program per (head, batch, chunk x V-tile); then a scan
+      over the chunks by the composition rule, four state elements a lane,
+      that stores every chunk's start state in `chunk_states`
+      [B, H, ceil(T / chunk), V, K] (operand precision) and gives the final
+      state;
+    - the delta forget, whose chunk transition depends on the chunk's keys
+      through the solve: a walk per (head, batch, V-tile) that stores the
+      start states and the solved values x_t (`chunk_values` [B, T, H, V]);
+    - then one program per (head, batch, chunk x V-tile) computes the
+      chunk's outputs from its start state, its V-tile all of V up to 128
+      where the scratch fits.
     `tree` is rejected with a diagnostic.
   }];
   let options = [

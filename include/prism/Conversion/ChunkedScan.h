@@ -40,11 +40,17 @@ mlir::Type chunkedOperandType(RecurrenceInfo &info);
 /// `params.vTile`.
 int64_t chunkedOutputVTile(RecurrenceInfo &info, const ChunkedParams &params);
 
-/// The workspaces of the two-pass schedule, in the operand type: the state
-/// at the start of every chunk, [B, H, ceil(T / chunk), V, K], and for the
-/// delta forget the solved values x_t of its virtual injection, [B, T, H, V].
+/// The workspaces of the two-pass schedule:
+/// - states: the state at the start of every chunk, in the operand type,
+///   [B, H, ceil(T / chunk), V, K];
+/// - summaries (decay families): each chunk's update from a zero state, f32,
+///   [B, H, ceil(T / chunk), V, K];
+/// - decays (scalar and diagonal decay): each chunk's total log decay, f32,
+///   [B, H, ceil(T / chunk)] or [B, H, ceil(T / chunk), K];
+/// - values (delta forget): the solved values x_t of its virtual injection,
+///   in the operand type, [B, T, H, V].
 struct ChunkedWorkspaces {
-  mlir::Value states, values;
+  mlir::Value states, summaries, decays, values;
 };
 
 /// Checks that the chunked-fused schedule `params` can be built for `info`;

@@ -109,10 +109,24 @@ int64_t slotsOf(RecurrenceInfo &info) {
 }
 
 /// Which kernel a ChunkedFused object builds: the fused walk (outputs and
-/// state update per chunk), or one of the two-pass schedule's kernels: the
-/// walk that only carries the state (and writes each chunk's start state),
-/// or the outputs of one chunk from its start state.
-enum class Pass { fused, states, outputs };
+/// state update per chunk), or one of the two-pass schedule's kernels:
+/// - summaries: per chunk in parallel, its update D^T K~ from a zero state
+///   (and its total log decay): the decay families;
+/// - scan: the composition of the summaries over the chunks in order, an
+///   elementwise walk that writes each chunk's start state;
+/// - states: the delta forget's walk, which solves each chunk from its start
+///   state (its transition depends on the chunk's keys) and writes the start
+///   states and the solved values;
+/// - outputs: the outputs of one chunk from its start state.
+enum class Pass { fused, summaries, scan, states, outputs };
+
+/// What a pass keeps in scratch.
+bool readsQueries(Pass p) { return p == Pass::fused || p == Pass::outputs; }
+bool rescalesKeys(Pass p) {
+  return p == Pass::fused || p == Pass::states || p == Pass::summaries;
+}
+bool keepsStateCopy(Pass p) { return p != Pass::summaries && p != Pass::scan; }
+bool solves(Pass p) { return p == Pass::fused || p == Pass::states; }
 
 /// Byte layout of one program's scratch (a buffer a pass does not use takes
 /// no bytes).
@@ -148,16 +162,18 @@ ScratchLayout layoutScratchAs(RecurrenceInfo &info, const ChunkedParams &params,
     at += (bytes + 127) / 128 * 128;
     return start;
   };
-  const bool outputs = pass != Pass::states, states = pass != Pass::outputs;
+  if (pass == Pass::scan)
+    return s; // Registers only.
+  const bool outputs = readsQueries(pass);
   s.q = take(outputs ? c * (k + pad) * eb : 0);
   s.k = take(l * c * (k + pad) * eb);
   s.d = take(l * c * (vt + pad) * eb);
-  s.kT = take(states ? l * c * (k + pad) * eb : 0);
+  s.kT = take(rescalesKeys(pass) ? l * c * (k + pad) * eb : 0);
   s.p = take(outputs ? l * c * (c + pad) * eb : 0);
-  s.sb = take(vt * (k + pad) * eb);
+  s.sb = take(keepsStateCopy(pass) ? vt * (k + pad) * eb : 0);
   bool diagonal = info.family == ForgetFamily::diagonal;
   s.g = take(diagonal ? c * (k + 4) * 4 : c * 4);
-  if (info.family == ForgetFamily::delta && states) {
+  if (info.family == ForgetFamily::delta && solves(pass)) {
     s.w = take(l * c * (c + pad) * eb);
     s.y = take(16 * (vt + pad) * eb);
     s.t = take(c * (16 + pad) * eb);
@@ -178,7 +194,7 @@ ScratchLayout layoutScratchAs(RecurrenceInfo &info, const ChunkedParams &params,
 /// element is rescaled as it is loaded) wherever their scratch fits.
 ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
                             Type elem, Pass pass) {
-  if (info.family == ForgetFamily::diagonal && pass != Pass::states) {
+  if (info.family == ForgetFamily::diagonal && readsQueries(pass)) {
     ScratchLayout s = layoutScratchAs(info, params, elem, pass, true);
     if (s.bytes <= kMaxSharedBytes)
       return s;
@@ -389,12 +405,18 @@ private:
   /// The program of the fused walk or of the two-pass state walk, and the
   /// two-pass output program.
   void emitWalk(OpBuilder &b, const ScratchLayout &layout, Attribute space);
-  void emitChunkOutputs(OpBuilder &b, const ScratchLayout &layout,
-                        Attribute space);
+  void emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
+                         Attribute space);
+  /// Two-pass, decay families: the scan over the chunk summaries.
+  void emitSummaryScan(OpBuilder &b);
   /// The scratch of a program (dynamic shared memory on the GPU) and its
   /// views; the CPU's allocation is returned for deallocation.
   Value makeScratch(OpBuilder &b, const ScratchLayout &layout, Attribute space);
-  void emitStateUpdate(OpBuilder &b, Lane l);
+  /// S <- S o e^{G_end} + sum_l D_l^T K~_l on the lane's state tiles; with
+  /// `summaryAt` = (batch, head, chunk, v0), the summaries pass: from a zero
+  /// state, stored to the summary workspace (and the chunk's log decay by
+  /// the first V-tile's program).
+  void emitStateUpdate(OpBuilder &b, Lane l, ValueRange summaryAt = {});
   /// The state tile of register slot `s`: (row of V, column of K) origins.
   std::pair<Value, Value> stateTile(OpBuilder &b, Lane l, int64_t s) {
     Value tau = add(b, mul(b, l.warp, stateSlots), s);
@@ -705,7 +727,7 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
       });
     }
   };
-  if (pass != Pass::states)
+  if (readsQueries(pass))
     loadRows(memrefOf(info.query), qS, {}, k, elem);
   for (int64_t j = 0; j < rank; ++j)
     loadRows(memrefOf(info.keys[j]), kS, {idx(b, j)}, k, elem);
@@ -811,7 +833,7 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   }
 
   // The erase strengths beta_t of the delta forget (for its solve).
-  if (delta && pass != Pass::outputs) {
+  if (delta && solves(pass)) {
     Value beta = memrefOf(info.eraseStrength);
     SmallVector<Item> rows = itemsOf(b, c);
     SmallVector<Value> betas;
@@ -896,7 +918,7 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
   // Keys rescaled to the chunk end, KT_l[j][key]. A lane takes a 16-byte
   // piece of a key row.
   const int64_t vec = padOf(elem);
-  for (int64_t j = 0; j < slots && pass != Pass::outputs; ++j) {
+  for (int64_t j = 0; j < slots && rescalesKeys(pass); ++j) {
     Value lj = idx(b, j);
     strided(b, l.lane, c * (k / vec), [&](OpBuilder &fb, Value i) {
       Value row = div(fb, i, k / vec), key0 = mul(fb, rem(fb, i, k / vec), vec);
@@ -926,9 +948,9 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
   // Scores P_l = Q K_l^T (causal) and, for the delta forget, W K_l^T
   // (strict), decayed: one 16 x 8 tile at a time, spread over the warps;
   // tiles above the diagonal blocks are never read.
-  for (int64_t j = 0; j < slots && pass != Pass::states; ++j)
+  for (int64_t j = 0; j < slots && readsQueries(pass); ++j)
     emitScoreTiles(b, l, qS, {}, pS, j, /*strict=*/false);
-  if (delta && pass != Pass::outputs)
+  if (delta && solves(pass))
     for (int64_t j = 0; j < slots; ++j)
       emitScoreTiles(b, l, kS, {idx(b, rank)}, wS, j, /*strict=*/true);
 }
@@ -1456,8 +1478,9 @@ void ChunkedFused::writeStateCopy(OpBuilder &b, Lane l, int64_t s, Acc acc) {
   storePair(b, sbS, {r8, c8}, acc[2], acc[3], elem);
 }
 
-void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l) {
+void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l, ValueRange summaryAt) {
   Value last = idx(b, c - 1);
+  const bool summary = !summaryAt.empty();
   // Consecutive state tiles of a warp that share their 16 rows (of V) share
   // the A fragments (D^T) of every reduction step.
   const int64_t perRow = k / 8;
@@ -1473,7 +1496,9 @@ void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l) {
       Value col0 = stateTile(b, l, s).second;
       col0s.push_back(col0);
       Acc acc;
-      for (int x = 0; x < 4; ++x) {
+      for (int x = 0; x < 4 && summary; ++x)
+        acc[x] = e.f32(0.0);
+      for (int x = 0; x < 4 && !summary; ++x) {
         acc[x] = regLoad(b, l, 4 * s + x);
         if (decay == Decay::scalar)
           acc[x] = e.mul(acc[x], exp(b, cumDecay(b, last, {})));
@@ -1497,9 +1522,53 @@ void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l) {
       }
     }
     for (int64_t s = s0; s < s0 + group; ++s) {
+      if (summary) {
+        // Pairs of f32 of the summary [B, H, chunks, V, K].
+        auto [row0, col0] = stateTile(b, l, s);
+        Acc acc = accs[s - s0];
+        for (int half = 0; half < 2; ++half) {
+          auto [v, key] = accAt(b, l, row0, col0, 2 * half);
+          storePair(b, workspaces.summaries,
+                    {summaryAt[0], summaryAt[1], summaryAt[2],
+                     add(b, summaryAt[3], v), key},
+                    acc[2 * half], acc[2 * half + 1], b.getF32Type());
+        }
+        continue;
+      }
       for (int x = 0; x < 4; ++x)
         regStore(b, l, 4 * s + x, accs[s - s0][x]);
       writeStateCopy(b, l, s, accs[s - s0]);
+    }
+  }
+  // The chunk's log decay G_end (rows past T added zeros), from the program
+  // of the first V-tile.
+  if (summary && hasDecay()) {
+    Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        summaryAt[3], idx(b, 0));
+    auto ifFirst = scf::IfOp::create(b, loc, first, false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifFirst.thenBlock());
+    if (decay == Decay::diagonal) {
+      for (Spread item : spread(b, l.lane, nt, k)) {
+        OpBuilder::InsertionGuard g2(b);
+        if (item.live) {
+          auto ifLive = scf::IfOp::create(b, loc, item.live, false);
+          b.setInsertionPointToStart(ifLive.thenBlock());
+        }
+        memref::StoreOp::create(
+            b, loc, cumDecay(b, last, item.i), workspaces.decays,
+            ValueRange{summaryAt[0], summaryAt[1], summaryAt[2], item.i});
+      }
+    } else {
+      auto ifLane0 = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, l.lane,
+                                idx(b, 0)),
+          false);
+      b.setInsertionPointToStart(ifLane0.thenBlock());
+      memref::StoreOp::create(
+          b, loc, cumDecay(b, last, {}), workspaces.decays,
+          ValueRange{summaryAt[0], summaryAt[1], summaryAt[2]});
     }
   }
 }
@@ -1531,8 +1600,10 @@ void ChunkedFused::emit(OpBuilder &b) {
           /*constant=*/false, mb.getI64IntegerAttr(16));
     }
   }
-  if (pass == Pass::outputs)
-    emitChunkOutputs(b, layout, space);
+  if (pass == Pass::outputs || pass == Pass::summaries)
+    emitChunkPrograms(b, layout, space);
+  else if (pass == Pass::scan)
+    emitSummaryScan(b);
   else
     emitWalk(b, layout, space);
 }
@@ -1557,21 +1628,22 @@ Value ChunkedFused::makeScratch(OpBuilder &nb, const ScratchLayout &layout,
                idx(nb, offset), ValueRange{})
         .getResult();
   };
-  if (pass != Pass::states) {
+  if (readsQueries(pass)) {
     qS = view(layout.q, {c, k + pad}, elem);
     pS = view(layout.p, {slots, c, c + pad}, elem);
   }
   kS = view(layout.k, {slots, c, k + pad}, elem);
   dS = view(layout.d, {slots, c, vt + pad}, elem);
-  if (pass != Pass::outputs)
+  if (rescalesKeys(pass))
     kTS = view(layout.kT, {slots, c, k + pad}, elem);
-  sbS = view(layout.sb, {vt, k + pad}, elem);
+  if (keepsStateCopy(pass))
+    sbS = view(layout.sb, {vt, k + pad}, elem);
   Type f32 = nb.getF32Type();
   if (decay == Decay::diagonal)
     gCum = view(layout.g, {c, k + 4}, f32);
   else
     gCum = view(layout.g, {c}, f32);
-  if (delta && pass != Pass::outputs) {
+  if (delta && solves(pass)) {
     wS = view(layout.w, {slots, c, c + pad}, elem);
     yS = view(layout.y, {16, vt + pad}, elem);
     tS = view(layout.t, {c, 16 + pad}, elem);
@@ -1708,8 +1780,105 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
   setLoopRoles(loop, roles);
 }
 
-void ChunkedFused::emitChunkOutputs(OpBuilder &b, const ScratchLayout &layout,
-                                    Attribute space) {
+void ChunkedFused::emitSummaryScan(OpBuilder &b) {
+  Value q = memrefOf(info.query);
+  Value init = info.initialState ? memrefOf(info.initialState) : Value();
+  Value fin =
+      info.scan.getFinalState() ? memrefOf(info.scan.getFinalState()) : Value();
+  bool kv = info.layout == StateLayout::kv;
+  // A lane owns 4 consecutive keys of one state row (V x K elements per
+  // head), for every chunk in turn.
+  const int64_t per = 4, total = info.valueDim * k;
+  const int64_t perProgram = nt * per;
+  const int64_t programs = (total + perProgram - 1) / perProgram;
+  SmallVector<Value> ubs = {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0),
+                            idx(b, programs)};
+  SmallVector<StringRef> roles = {"program", "program", "program"};
+  if (gpu) {
+    ubs.push_back(idx(b, nt));
+    roles.push_back("lane");
+  }
+  Type f32 = b.getF32Type();
+  auto wide = VectorType::get({per}, f32);
+  SmallVector<Value> lbs(ubs.size(), idx(b, 0)), steps(ubs.size(), idx(b, 1));
+  auto loop = scf::ParallelOp::create(
+      b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location, ValueRange iv) {
+        Value h = iv[0], bi = iv[1], p = iv[2];
+        lane = gpu ? iv[3] : Value();
+        Value numSteps = dimOf(nb, loc, q, 1);
+        Value chunks =
+            arith::CeilDivUIOp::create(nb, loc, numSteps, idx(nb, c));
+        phase(nb, [&](OpBuilder &pb, Lane l) {
+          Value e0 = mul(pb, add(pb, mul(pb, p, nt), l.lane), per);
+          OpBuilder::InsertionGuard guard(pb);
+          if (total % perProgram != 0) {
+            auto ifLive =
+                scf::IfOp::create(pb, loc, lt(pb, e0, idx(pb, total)), false);
+            pb.setInsertionPointToStart(ifLive.thenBlock());
+          }
+          Emitter e{pb, loc};
+          Value v = div(pb, e0, k), key = rem(pb, e0, k);
+          // The state before the first chunk.
+          Value s0 = e.splat(e.f32(0.0), per);
+          if (init) {
+            SmallVector<Value> xs;
+            for (int64_t i = 0; i < per; ++i) {
+              Value kk = add(pb, key, i);
+              xs.push_back(kv ? loadF32(pb, init, {bi, h, kk, v})
+                              : loadF32(pb, init, {bi, h, v, kk}));
+            }
+            s0 = vector::FromElementsOp::create(pb, loc, wide, xs);
+          }
+          auto walk = scf::ForOp::create(
+              pb, loc, idx(pb, 0), chunks, idx(pb, 1), ValueRange{s0},
+              [&](OpBuilder &fb, Location, Value ci, ValueRange carried) {
+                Emitter f{fb, loc};
+                Value st = carried[0];
+                // The chunk's start state, in the operands' type.
+                Value out = st;
+                if (!elem.isF32())
+                  out = arith::TruncFOp::create(
+                      fb, loc, VectorType::get({per}, elem), st);
+                vector::StoreOp::create(fb, loc, out, workspaces.states,
+                                        ValueRange{bi, h, ci, v, key});
+                // S <- S o e^{G_end} + the chunk's summary.
+                Value next =
+                    vector::LoadOp::create(fb, loc, wide, workspaces.summaries,
+                                           ValueRange{bi, h, ci, v, key});
+                if (decay == Decay::scalar) {
+                  Value g = memref::LoadOp::create(fb, loc, workspaces.decays,
+                                                   ValueRange{bi, h, ci});
+                  st = f.mul(st, f.splat(exp(fb, g), per));
+                } else if (decay == Decay::diagonal) {
+                  Value g =
+                      vector::LoadOp::create(fb, loc, wide, workspaces.decays,
+                                             ValueRange{bi, h, ci, key});
+                  st = f.mul(st, exp(fb, g));
+                }
+                scf::YieldOp::create(fb, loc, ValueRange{f.add(st, next)});
+              });
+          if (fin) {
+            Type finElem = cast<MemRefType>(fin.getType()).getElementType();
+            for (int64_t i = 0; i < per; ++i) {
+              Value x = e.fromF32(
+                  vector::ExtractOp::create(pb, loc, walk.getResult(0), i),
+                  finElem);
+              Value kk = add(pb, key, i);
+              if (kv)
+                memref::StoreOp::create(pb, loc, x, fin,
+                                        ValueRange{bi, h, kk, v});
+              else
+                memref::StoreOp::create(pb, loc, x, fin,
+                                        ValueRange{bi, h, v, kk});
+            }
+          }
+        });
+      });
+  setLoopRoles(loop, roles);
+}
+
+void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
+                                     Attribute space) {
   Value q = memrefOf(info.query);
   const int64_t tiles = info.valueDim / vt;
   Value numSteps = dimOf(b, loc, q, 1);
@@ -1733,8 +1902,20 @@ void ChunkedFused::emitChunkOutputs(OpBuilder &b, const ScratchLayout &layout,
         Value t0 = mul(nb, ci, c);
         phase(nb, [&](OpBuilder &pb, Lane l) {
           emitLoads(pb, l, t0, numSteps, bi, h, v0);
-          emitStateCopy(pb, l, bi, h, ci, v0, /*out=*/false);
+          if (pass == Pass::outputs)
+            emitStateCopy(pb, l, bi, h, ci, v0, /*out=*/false);
         });
+        if (pass == Pass::summaries) {
+          // K~ (keys rescaled to the chunk end), then D^T K~ and the
+          // chunk's log decay.
+          phase(nb, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
+          phase(nb, [&](OpBuilder &pb, Lane l) {
+            emitStateUpdate(pb, l, ValueRange{bi, h, ci, v0});
+          });
+          if (!gpu)
+            memref::DeallocOp::create(nb, loc, owned);
+          return;
+        }
         if (delta && info.normalizeEraseKey)
           phase(nb,
                 [&](OpBuilder &pb, Lane l) { emitNormalizeEraseKeys(pb, l); });
@@ -1778,7 +1959,9 @@ int64_t prism::lowering::chunkedScratchBytes(RecurrenceInfo &info,
     return layoutScratch(info, params, elem, Pass::fused).bytes;
   ChunkedParams out = params;
   out.vTile = chunkedOutputVTile(info, params);
-  return std::max(layoutScratch(info, params, elem, Pass::states).bytes,
+  Pass first =
+      info.family == ForgetFamily::delta ? Pass::states : Pass::summaries;
+  return std::max(layoutScratch(info, params, elem, first).bytes,
                   layoutScratch(info, out, elem, Pass::outputs).bytes);
 }
 
@@ -1838,10 +2021,21 @@ void prism::lowering::emitChunkedScan(OpBuilder &b, RecurrenceInfo &info,
     ChunkedFused(info, memrefOf, gpu, params).emit(b);
     return;
   }
-  assert(workspaces.states &&
-         (workspaces.values || info.family != ForgetFamily::delta) &&
+  bool delta = info.family == ForgetFamily::delta;
+  bool decays = info.family == ForgetFamily::scalar ||
+                info.family == ForgetFamily::diagonal;
+  assert(workspaces.states && (workspaces.values || !delta) &&
+         (workspaces.summaries || delta) && (workspaces.decays || !decays) &&
          "the two-pass schedule needs its workspaces");
-  ChunkedFused(info, memrefOf, gpu, params, Pass::states, workspaces).emit(b);
+  (void)decays;
+  if (delta) {
+    // The chunk's transition depends on its keys through the solve: a walk.
+    ChunkedFused(info, memrefOf, gpu, params, Pass::states, workspaces).emit(b);
+  } else {
+    ChunkedFused(info, memrefOf, gpu, params, Pass::summaries, workspaces)
+        .emit(b);
+    ChunkedFused(info, memrefOf, gpu, params, Pass::scan, workspaces).emit(b);
+  }
   ChunkedParams out = params;
   out.vTile = chunkedOutputVTile(info, params);
   ChunkedFused(info, memrefOf, gpu, out, Pass::outputs, workspaces).emit(b);

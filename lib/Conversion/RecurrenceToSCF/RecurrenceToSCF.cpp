@@ -120,7 +120,8 @@ private:
   DenseMap<Value, int> bufferIndex;
   DenseMap<Value, Value> memrefs;
   /// Indices in `buffers` of the two-pass workspaces (-1: none).
-  int statesWorkspace = -1, valuesWorkspace = -1;
+  int statesWorkspace = -1, summariesWorkspace = -1, decaysWorkspace = -1,
+      valuesWorkspace = -1;
   func::FuncOp newFunc;
 };
 
@@ -331,8 +332,32 @@ void SpecLowering::addScanWorkspaces() {
   statesWorkspace = buffers.size();
   buffers.push_back(states);
 
-  if (info.family != ForgetFamily::delta)
+  Type f32 = Float32Type::get(func.getContext());
+  if (info.family != ForgetFamily::delta) {
+    // Each chunk's update from a zero state, in f32 (the scan adds them up).
+    BufferDesc summaries = states;
+    summaries.name = unique("chunk_summaries");
+    summaries.type = MemRefType::get(shape, f32);
+    summariesWorkspace = buffers.size();
+    buffers.push_back(summaries);
+    if (info.family == ForgetFamily::identity)
+      return;
+    // Each chunk's total log decay: [B, H, chunks] (, K for the diagonal).
+    BufferDesc decays = states;
+    decays.name = unique("chunk_decays");
+    SmallVector<int64_t> decayShape(shape.begin(), shape.begin() + 3);
+    decays.dimNames.resize(3);
+    decays.dimIsExpr.resize(3);
+    if (info.family == ForgetFamily::diagonal) {
+      decayShape.push_back(info.keyDim);
+      decays.dimNames.push_back("");
+      decays.dimIsExpr.push_back(false);
+    }
+    decays.type = MemRefType::get(decayShape, f32);
+    decaysWorkspace = buffers.size();
+    buffers.push_back(decays);
     return;
+  }
   BufferDesc values;
   values.name = unique("chunk_values");
   values.role = "workspace";
@@ -859,6 +884,10 @@ LogicalResult SpecLowering::run() {
   ChunkedWorkspaces workspaces;
   if (statesWorkspace >= 0)
     workspaces.states = entry->getArgument(statesWorkspace);
+  if (summariesWorkspace >= 0)
+    workspaces.summaries = entry->getArgument(summariesWorkspace);
+  if (decaysWorkspace >= 0)
+    workspaces.decays = entry->getArgument(decaysWorkspace);
   if (valuesWorkspace >= 0)
     workspaces.values = entry->getArgument(valuesWorkspace);
   if (isChunked)

@@ -2,11 +2,49 @@
 // RUN: prism-opt %s -prism-select-schedule -prism-convert-recurrence-to-scf=target=cpu | FileCheck %s --check-prefix=CPU
 // RUN: prism-opt %s -prism-select-schedule -prism-convert-recurrence-to-scf=target=gpu -prism-map-parallel-loops-to-gpu -convert-parallel-loops-to-gpu -prism-attach-shared-scratch -gpu-kernel-outlining -canonicalize -cse -prism-collect-launches | FileCheck %s --check-prefix=MANIFEST
 
-// The chunked-two-pass schedule: a walk over the chunks per (head, batch,
-// V-tile) that carries the state and stores each chunk's start state (and,
-// for the delta forget, the solved values x_t) in workspaces, then one
-// program per (head, batch, chunk x V-tile) for the outputs. The workspaces
-// are buffers of the program, sized from T.
+// The chunked-two-pass schedule. Decay families: every chunk's update from a
+// zero state and its log decay in parallel, then a scan over the chunks
+// (elementwise, per state element) that stores each chunk's start state, then
+// one program per (head, batch, chunk x V-tile) for the outputs. The delta
+// forget: a walk over the chunks per (head, batch, V-tile) that solves each
+// chunk from its start state and stores that state and the solved values
+// x_t, then the outputs. The workspaces are buffers of the program, sized
+// from T.
+
+func.func @simple_gla_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
+                               %v: tensor<?x?x4x64xbf16>, %g: tensor<?x?x4xf32>)
+    -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.scalar_forget %g : tensor<?x?x4xf32>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_two_pass>}
+      : !recurrence.forget<scalar>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
+
+// GPU-LABEL: func.func @simple_gla_two_pass(
+// GPU-SAME:    %[[SSTATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
+// GPU-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x64xf32> {prism.name = "chunk_summaries", prism.role = "workspace"}
+// GPU-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
+// Summaries: (head, batch, chunk x V-tile), no chunk loop.
+// GPU:         scf.parallel
+// GPU:           nvvm.mma.sync
+// GPU:           vector.store {{.*}}, %[[SUMS]][
+// GPU:           memref.store {{.*}}, %[[DECAYS]][
+// GPU:         } {prism.loop_roles = ["program", "program", "program", "lane"]}
+// The scan: 4 state elements a lane, the chunks in order.
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4{{.*}}, %{{.*}}, %c4{{.*}}, %c256{{.*}})
+// GPU:           scf.for
+// GPU:             vector.store {{.*}}, %[[SSTATES]][{{.*}}] : memref<?x4x?x64x64xbf16>, vector<4xbf16>
+// GPU:             vector.load %[[SUMS]][{{.*}}] : memref<?x4x?x64x64xf32>, vector<4xf32>
+// GPU:             memref.load %[[DECAYS]][
+// GPU:         } {prism.loop_roles = ["program", "program", "program", "lane"]}
+// The outputs.
+// GPU:         scf.parallel
+// GPU:           vector.load %[[SSTATES]][
+// GPU:           nvvm.mma.sync
+// GPU:         } {prism.loop_roles = ["program", "program", "program", "lane"]}
 
 func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
                         %v: tensor<?x?x4x64xbf16>, %beta: tensor<?x?x4xbf16>,
@@ -47,7 +85,8 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CPU:         scf.parallel
 // CPU:         scf.parallel
 
-// MANIFEST:      prism.manifests = {gdn_two_pass =
+// MANIFEST:      prism.manifests = {
+// MANIFEST-SAME: gdn_two_pass =
 // MANIFEST-SAME: \22name\22:\22chunk_states\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,4,\22ceildiv(T, 64)\22,64,64]
 // MANIFEST-SAME: \22name\22:\22chunk_values\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,\22T\22,4,64]
 // MANIFEST-SAME: \22grid\22:[4,\22B\22,1]
