@@ -834,10 +834,11 @@ bool bindShapes(const Manifest &manifest,
       return false;
     }
   }
-  // A workspace given with its shape must have the computed sizes.
+  // Workspace sizes computed from the symbols must evaluate to sizes, and a
+  // workspace given with its shape must have them.
   for (size_t i = 0; i < shapes.size(); ++i) {
     const Buffer &buffer = manifest.buffers[i];
-    for (size_t d = 0; d < shapes[i].size(); ++d) {
+    for (size_t d = 0; d < buffer.shape.size(); ++d) {
       const Dim &dim = buffer.shape[d];
       if (!dim.isExpr)
         continue;
@@ -849,7 +850,12 @@ bool bindShapes(const Manifest &manifest,
         error = where + ": " + why;
         return false;
       }
-      if (shapes[i][d] != want) {
+      if (want < 0) {
+        error = where + ": '" + dim.symbol + "' is " + std::to_string(want) +
+                " under " + formatBindings(manifest, bindings);
+        return false;
+      }
+      if (d < shapes[i].size() && shapes[i][d] != want) {
         error = where + ": size " + std::to_string(shapes[i][d]) +
                 " given, the manifest computes " + std::to_string(want) + " " +
                 formatShape(buffer);

@@ -92,8 +92,10 @@ struct SelectSchedulePass
           return w;
         };
         auto fits = [&](int64_t c, int64_t vt, int64_t w) {
+          lowering::ChunkedParams params{c, vt, w, 1};
+          params.twoPass = kind == ScheduleKind::chunked_two_pass;
           return succeeded(info) &&
-                 lowering::chunkedScratchBytes(*info, {c, vt, w, 1}) <=
+                 lowering::chunkedScratchBytes(*info, params) <=
                      lowering::kMaxSharedBytesSm90;
         };
         // Chunks of 64 tokens, 16 x 16 blocks inside; a V-tile of 64 keeps

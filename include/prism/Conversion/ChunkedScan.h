@@ -64,10 +64,11 @@ mlir::LogicalResult checkChunkedScan(RecurrenceInfo &info,
 int64_t chunkedScratchBytes(RecurrenceInfo &info, const ChunkedParams &params);
 
 /// Emits the chunked scan at `b`: per kernel one scf.parallel over programs
-/// (head, batch, V-tile; the two-pass output kernel: head, batch, chunk x
-/// V-tile); on the GPU with one more "lane" dimension for the threads of a
-/// block, on the CPU with the lanes as loops per phase. `workspaces` are
-/// the two-pass schedule's (unused by chunked_fused).
+/// (head, batch, V-tile; the two-pass per-chunk kernels: chunk x V-tile,
+/// head, batch; its scan: head, batch, state slice); on the GPU with one
+/// more "lane" dimension for the threads of a block, on the CPU with the
+/// lanes as loops per phase. `workspaces` are the two-pass schedule's
+/// (unused by chunked_fused).
 void emitChunkedScan(mlir::OpBuilder &b, RecurrenceInfo &info,
                      llvm::function_ref<mlir::Value(mlir::Value)> memrefOf,
                      bool gpu, const ChunkedParams &params,

@@ -338,7 +338,7 @@ private:
   /// e^x (x a scalar or vector of f32). Every exponent of the chunked
   /// algebra is a difference of cumulative log decays that is never
   /// positive, so on the GPU it is one ex2.approx of x log2(e) (relative
-  /// error about 2^-22, results below 2^-126 flushed to zero) instead of
+  /// error about 2^-22) instead of
   /// libdevice's range-reduced expf; on the CPU it is libm's.
   Value exp(OpBuilder &b, Value x) {
     Emitter e{b, loc};
@@ -1883,9 +1883,10 @@ void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
   const int64_t tiles = info.valueDim / vt;
   Value numSteps = dimOf(b, loc, q, 1);
   Value chunks = arith::CeilDivUIOp::create(b, loc, numSteps, idx(b, c));
-  // Programs: head, batch, and (chunk, V-tile) in one grid dimension.
-  SmallVector<Value> ubs = {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0),
-                            mul(b, chunks, tiles)};
+  // Programs: (chunk, V-tile) first (the GPU's x, whose grid limit is
+  // 2^31 - 1, where y and z stop at 65535), then head and batch.
+  SmallVector<Value> ubs = {mul(b, chunks, tiles), dimOf(b, loc, q, 2),
+                            dimOf(b, loc, q, 0)};
   SmallVector<StringRef> roles = {"program", "program", "program"};
   if (gpu) {
     ubs.push_back(idx(b, nt));
@@ -1894,9 +1895,9 @@ void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
   SmallVector<Value> lbs(ubs.size(), idx(b, 0)), steps(ubs.size(), idx(b, 1));
   auto loop = scf::ParallelOp::create(
       b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location, ValueRange iv) {
-        Value h = iv[0], bi = iv[1];
-        Value ci = div(nb, iv[2], tiles);
-        Value v0 = mul(nb, rem(nb, iv[2], tiles), vt);
+        Value h = iv[1], bi = iv[2];
+        Value ci = div(nb, iv[0], tiles);
+        Value v0 = mul(nb, rem(nb, iv[0], tiles), vt);
         lane = gpu ? iv[3] : Value();
         Value owned = makeScratch(nb, layout, space);
         Value t0 = mul(nb, ci, c);

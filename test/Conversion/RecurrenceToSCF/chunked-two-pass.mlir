@@ -27,7 +27,7 @@ func.func @simple_gla_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf
 // GPU-SAME:    %[[SSTATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
 // GPU-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x64xf32> {prism.name = "chunk_summaries", prism.role = "workspace"}
 // GPU-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
-// Summaries: (head, batch, chunk x V-tile), no chunk loop.
+// Summaries: (chunk x V-tile, head, batch), no chunk loop.
 // GPU:         scf.parallel
 // GPU:           nvvm.mma.sync
 // GPU:           vector.store {{.*}}, %[[SUMS]][
@@ -70,10 +70,10 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // GPU:             nvvm.mma.sync
 // GPU:             vector.store {{.*}}, %[[VALUES]][
 // GPU:           } {prism.loop_roles = ["program", "program", "program", "lane"]}
-// The outputs: (head, batch, chunk x V-tile) x lanes, no chunk loop.
+// The outputs: (chunk x V-tile, head, batch) x lanes, no chunk loop.
 // GPU:         %[[CHUNKS:.+]] = arith.ceildivui
 // GPU:         %[[PROGRAMS:.+]] = arith.muli %[[CHUNKS]]
-// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4{{.*}}, %{{.*}}, %[[PROGRAMS]], %c256{{.*}})
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%[[PROGRAMS]], %c4{{.*}}, %{{.*}}, %c256{{.*}})
 // GPU-NOT:       scf.for %{{.*}} = %{{.*}} to %{{.*}}ceildiv
 // GPU:           vector.load %[[VALUES]][
 // GPU:           vector.load %[[STATES]][
@@ -90,5 +90,5 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // MANIFEST-SAME: \22name\22:\22chunk_states\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,4,\22ceildiv(T, 64)\22,64,64]
 // MANIFEST-SAME: \22name\22:\22chunk_values\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,\22T\22,4,64]
 // MANIFEST-SAME: \22grid\22:[4,\22B\22,1]
-// MANIFEST-SAME: \22grid\22:[4,\22B\22,\22ceildiv(T, 64)\22]
+// MANIFEST-SAME: \22grid\22:[\22ceildiv(T, 64)\22,4,\22B\22]
 // MANIFEST-SAME: \22symbols\22:[\22B\22,\22T\22]

@@ -383,6 +383,21 @@ TEST(BindShapes, WorkspaceDimensionsMayBeExpressions) {
                    "computes 5 [B, ceildiv(T, 16), 4]");
 }
 
+TEST(BindShapes, WorkspaceExpressionsMustEvaluateToSizes) {
+  Bindings bindings;
+  std::string error;
+  Manifest m =
+      parseOk(replaced(chunkedWorkspace(), "ceildiv(T, 16)", "T - 100"));
+  EXPECT_FALSE(bindShapes(m, shapesFor(2, 77), bindings, error));
+  EXPECT_EQ(error,
+            "buffer 'gcum' dimension 1: 'T - 100' is -23 under B=2,T=77");
+  m = parseOk(replaced(chunkedWorkspace(), "ceildiv(T, 16)", "ceildiv(T, 0)"));
+  EXPECT_FALSE(bindShapes(m, shapesFor(2, 77), bindings, error));
+  EXPECT_NE(error.find("buffer 'gcum' dimension 1: "), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("division by zero"), std::string::npos) << error;
+}
+
 TEST(Manifest, OnlyWorkspacesHaveExpressionDimensions) {
   EXPECT_EQ(parseError(gatedDeltaNetWith("\"shape\": [\"B\", 4, 64, 64]",
                                          "\"shape\": [\"B\", 4, \"T + 1\", "
