@@ -52,22 +52,18 @@ def main():
 
     work = tempfile.mkdtemp(prefix="prism-long-decay-")
     common = dict(heads=1, key_dim=32, value_dim=32, initial_state=True, final_state=True)
-    specs = [
-        Spec(name="long_scalar_chunked", forget="scalar", dtype="bf16",
-             schedule="chunked_fused", **common),
-        Spec(name="long_diagonal_chunked", forget="diagonal", dtype="f32",
-             schedule="chunked_fused", **common),
-        Spec(name="long_gdn_chunked", forget="delta", delta_gate=True, inject_gates=True,
-             dtype="bf16", schedule="chunked_fused", **common),
-        Spec(name="long_scalar_two_pass", forget="scalar", dtype="bf16",
-             schedule="chunked_two_pass", **common),
-        Spec(name="long_diagonal_two_pass", forget="diagonal", dtype="f32",
-             schedule="chunked_two_pass", **common),
-        Spec(name="long_gdn_two_pass", forget="delta", delta_gate=True, inject_gates=True,
-             dtype="bf16", schedule="chunked_two_pass", **common),
-        Spec(name="long_gdn_sequential", forget="delta", delta_gate=True, inject_gates=True,
-             dtype="f32", **common),
-    ]
+    specs = []
+    for schedule, tag in (("chunked_fused", "chunked"), ("chunked_two_pass", "two_pass")):
+        specs += [
+            Spec(name=f"long_scalar_{tag}", forget="scalar", dtype="bf16", schedule=schedule,
+                 **common),
+            Spec(name=f"long_diagonal_{tag}", forget="diagonal", dtype="f32", schedule=schedule,
+                 **common),
+            Spec(name=f"long_gdn_{tag}", forget="delta", delta_gate=True, inject_gates=True,
+                 dtype="bf16", schedule=schedule, **common),
+        ]
+    specs.append(Spec(name="long_gdn_sequential", forget="delta", delta_gate=True,
+                      inject_gates=True, dtype="f32", **common))
     rng = random.Random(1)
     runs = []
     for spec in specs:

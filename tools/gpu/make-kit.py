@@ -52,37 +52,26 @@ def bench_specs():
             Spec(name=f"{tag}_prism_eq18_l3", forget="delta", delta_gate=True, rank=3,
                  refine="gelu", inject_gates=True, **common),
         ]
-    # The chunked-fused schedule, defaults, for every family.
-    for tag, heads, dim in (("s12", 16, 128), ("s3", 32, 64)):
-        common = dict(heads=heads, key_dim=dim, value_dim=dim, dtype="bf16",
-                      schedule="chunked_fused")
-        out += [
-            Spec(name=f"{tag}_linear_attention_chunked", forget="identity", **common),
-            Spec(name=f"{tag}_simple_gla_chunked", forget="scalar", **common),
-            Spec(name=f"{tag}_gla_chunked", forget="diagonal", **common),
-            Spec(name=f"{tag}_prism_decay_l3_chunked", forget="scalar", rank=3,
-                 refine="gelu", inject_gates=True, **common),
-            Spec(name=f"{tag}_deltanet_chunked", forget="delta", inject_gates=True, **common),
-            Spec(name=f"{tag}_gated_deltanet_chunked", forget="delta", delta_gate=True,
-                 inject_gates=True, **common),
-            Spec(name=f"{tag}_prism_eq18_l3_chunked", forget="delta", delta_gate=True, rank=3,
-                 refine="gelu", inject_gates=True, **common),
-        ]
-    # The chunked-two-pass schedule, defaults, for every family.
-    for tag, heads, dim in (("s12", 16, 128), ("s3", 32, 64)):
-        common = dict(heads=heads, key_dim=dim, value_dim=dim, dtype="bf16",
-                      schedule="chunked_two_pass")
-        out += [
-            Spec(name=f"{tag}_linear_attention_2pass", forget="identity", **common),
-            Spec(name=f"{tag}_simple_gla_2pass", forget="scalar", **common),
-            Spec(name=f"{tag}_gla_2pass", forget="diagonal", **common),
-            Spec(name=f"{tag}_deltanet_2pass", forget="delta", inject_gates=True, **common),
-            Spec(name=f"{tag}_gated_deltanet_2pass", forget="delta", delta_gate=True,
-                 inject_gates=True, **common),
-            Spec(name=f"{tag}_prism_eq18_l3_2pass", forget="delta", delta_gate=True, rank=3,
-                 refine="gelu", inject_gates=True, **common),
-        ]
-    # Its knobs on the S1/S2 head shape (v_tile: the state walk's).
+    # The chunked schedules (fused, two-pass), defaults, for every family.
+    for schedule, suffix in (("chunked_fused", "chunked"), ("chunked_two_pass", "2pass")):
+        for tag, heads, dim in (("s12", 16, 128), ("s3", 32, 64)):
+            common = dict(heads=heads, key_dim=dim, value_dim=dim, dtype="bf16",
+                          schedule=schedule)
+            out += [
+                Spec(name=f"{tag}_linear_attention_{suffix}", forget="identity", **common),
+                Spec(name=f"{tag}_simple_gla_{suffix}", forget="scalar", **common),
+                Spec(name=f"{tag}_gla_{suffix}", forget="diagonal", **common),
+                Spec(name=f"{tag}_deltanet_{suffix}", forget="delta", inject_gates=True,
+                     **common),
+                Spec(name=f"{tag}_gated_deltanet_{suffix}", forget="delta", delta_gate=True,
+                     inject_gates=True, **common),
+                Spec(name=f"{tag}_prism_eq18_l3_{suffix}", forget="delta", delta_gate=True,
+                     rank=3, refine="gelu", inject_gates=True, **common),
+            ]
+            if schedule == "chunked_fused":
+                out.append(Spec(name=f"{tag}_prism_decay_l3_{suffix}", forget="scalar", rank=3,
+                                refine="gelu", inject_gates=True, **common))
+    # The two-pass knobs on the S1/S2 head shape (v_tile: its first kernel's).
     common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16",
                   schedule="chunked_two_pass")
     for params in ({"v_tile": 32}, {"v_tile": 128}, {"chunk": 32}, {"warps": 4}):

@@ -409,6 +409,11 @@ private:
                          Attribute space);
   /// Two-pass, decay families: the scan over the chunk summaries.
   void emitSummaryScan(OpBuilder &b);
+  /// One scf.parallel with a "program" dimension per bound of `programs`
+  /// and, on the GPU, a "lane" dimension for the block's threads (`lane`);
+  /// `body` gets the program indices.
+  void forPrograms(OpBuilder &b, ArrayRef<Value> programs,
+                   llvm::function_ref<void(OpBuilder &, ValueRange)> body);
   /// The scratch of a program (dynamic shared memory on the GPU) and its
   /// views; the CPU's allocation is returned for deallocation.
   Value makeScratch(OpBuilder &b, const ScratchLayout &layout, Attribute space);
@@ -1608,6 +1613,24 @@ void ChunkedFused::emit(OpBuilder &b) {
     emitWalk(b, layout, space);
 }
 
+void ChunkedFused::forPrograms(
+    OpBuilder &b, ArrayRef<Value> programs,
+    llvm::function_ref<void(OpBuilder &, ValueRange)> body) {
+  SmallVector<Value> ubs(programs.begin(), programs.end());
+  SmallVector<StringRef> roles(ubs.size(), "program");
+  if (gpu) {
+    ubs.push_back(idx(b, nt));
+    roles.push_back("lane");
+  }
+  SmallVector<Value> lbs(ubs.size(), idx(b, 0)), steps(ubs.size(), idx(b, 1));
+  auto loop = scf::ParallelOp::create(
+      b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location, ValueRange iv) {
+        lane = gpu ? iv[programs.size()] : Value();
+        body(nb, iv.take_front(programs.size()));
+      });
+  setLoopRoles(loop, roles);
+}
+
 Value ChunkedFused::makeScratch(OpBuilder &nb, const ScratchLayout &layout,
                                 Attribute space) {
   const int64_t pad = padOf(elem);
@@ -1668,19 +1691,11 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
       info.scan.getFinalState() ? memrefOf(info.scan.getFinalState()) : Value();
   bool kv = info.layout == StateLayout::kv;
 
-  SmallVector<Value> ubs = {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0),
-                            idx(b, info.valueDim / vt)};
-  SmallVector<StringRef> roles = {"program", "program", "program"};
-  if (gpu) {
-    ubs.push_back(idx(b, nt));
-    roles.push_back("lane");
-  }
-  SmallVector<Value> lbs(ubs.size(), idx(b, 0)), steps(ubs.size(), idx(b, 1));
-  auto loop = scf::ParallelOp::create(
-      b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location, ValueRange iv) {
+  forPrograms(
+      b, {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0), idx(b, info.valueDim / vt)},
+      [&](OpBuilder &nb, ValueRange iv) {
         Value h = iv[0], bi = iv[1];
         Value v0 = mul(nb, iv[2], vt);
-        lane = gpu ? iv[3] : Value();
 
         // Register file and scratch.
         const int64_t numRegs = 4 * stateSlots;
@@ -1777,7 +1792,6 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
           memref::DeallocOp::create(nb, loc, regs);
         }
       });
-  setLoopRoles(loop, roles);
 }
 
 void ChunkedFused::emitSummaryScan(OpBuilder &b) {
@@ -1791,20 +1805,12 @@ void ChunkedFused::emitSummaryScan(OpBuilder &b) {
   const int64_t per = 4, total = info.valueDim * k;
   const int64_t perProgram = nt * per;
   const int64_t programs = (total + perProgram - 1) / perProgram;
-  SmallVector<Value> ubs = {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0),
-                            idx(b, programs)};
-  SmallVector<StringRef> roles = {"program", "program", "program"};
-  if (gpu) {
-    ubs.push_back(idx(b, nt));
-    roles.push_back("lane");
-  }
   Type f32 = b.getF32Type();
   auto wide = VectorType::get({per}, f32);
-  SmallVector<Value> lbs(ubs.size(), idx(b, 0)), steps(ubs.size(), idx(b, 1));
-  auto loop = scf::ParallelOp::create(
-      b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location, ValueRange iv) {
+  forPrograms(
+      b, {dimOf(b, loc, q, 2), dimOf(b, loc, q, 0), idx(b, programs)},
+      [&](OpBuilder &nb, ValueRange iv) {
         Value h = iv[0], bi = iv[1], p = iv[2];
-        lane = gpu ? iv[3] : Value();
         Value numSteps = dimOf(nb, loc, q, 1);
         Value chunks =
             arith::CeilDivUIOp::create(nb, loc, numSteps, idx(nb, c));
@@ -1874,7 +1880,6 @@ void ChunkedFused::emitSummaryScan(OpBuilder &b) {
           }
         });
       });
-  setLoopRoles(loop, roles);
 }
 
 void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
@@ -1885,20 +1890,12 @@ void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
   Value chunks = arith::CeilDivUIOp::create(b, loc, numSteps, idx(b, c));
   // Programs: (chunk, V-tile) first (the GPU's x, whose grid limit is
   // 2^31 - 1, where y and z stop at 65535), then head and batch.
-  SmallVector<Value> ubs = {mul(b, chunks, tiles), dimOf(b, loc, q, 2),
-                            dimOf(b, loc, q, 0)};
-  SmallVector<StringRef> roles = {"program", "program", "program"};
-  if (gpu) {
-    ubs.push_back(idx(b, nt));
-    roles.push_back("lane");
-  }
-  SmallVector<Value> lbs(ubs.size(), idx(b, 0)), steps(ubs.size(), idx(b, 1));
-  auto loop = scf::ParallelOp::create(
-      b, loc, lbs, ubs, steps, [&](OpBuilder &nb, Location, ValueRange iv) {
+  forPrograms(
+      b, {mul(b, chunks, tiles), dimOf(b, loc, q, 2), dimOf(b, loc, q, 0)},
+      [&](OpBuilder &nb, ValueRange iv) {
         Value h = iv[1], bi = iv[2];
         Value ci = div(nb, iv[0], tiles);
         Value v0 = mul(nb, rem(nb, iv[0], tiles), vt);
-        lane = gpu ? iv[3] : Value();
         Value owned = makeScratch(nb, layout, space);
         Value t0 = mul(nb, ci, c);
         phase(nb, [&](OpBuilder &pb, Lane l) {
@@ -1929,7 +1926,6 @@ void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
         if (!gpu)
           memref::DeallocOp::create(nb, loc, owned);
       });
-  setLoopRoles(loop, roles);
 }
 
 } // namespace
