@@ -17,7 +17,10 @@ status=0
 # What to run (defaults: everything): PRISM_STAGES (any of test, bench,
 # sweep), PRISM_TEST_BINDS (prism-gpu-test --bind sets), PRISM_TEST_GLOB
 # (test programs), PRISM_BENCH_GLOB (benchmark programs), PRISM_BENCH_BINDS,
-# PRISM_SWEEP (programs of the T sweep).
+# PRISM_SWEEP (programs of the T sweep). PRISM_TEST_TIMEOUT (seconds, per
+# test process) and PRISM_BENCH_TIMEOUT (per prism-bench call) bound a run
+# that must fit a device-time budget: what finished is still reported, and
+# a test process cut by its limit counts as an error.
 stages=${PRISM_STAGES:-"test bench sweep"}
 test_binds=${PRISM_TEST_BINDS:-"B=2,T=77 B=1,T=130 B=3,T=1"}
 test_glob=${PRISM_TEST_GLOB:-"*"}
@@ -32,6 +35,8 @@ if has test; then
   bind_args=()
   for b in $test_binds; do bind_args+=(--bind "$b"); done
   jobs=${PRISM_TEST_JOBS:-$(nproc)}
+  test_limit=()
+  [ -n "${PRISM_TEST_TIMEOUT:-}" ] && test_limit=(timeout "$PRISM_TEST_TIMEOUT")
   manifests=("$kit"/test/$test_glob.manifest.json)
   rm -f "$out"/gpu-test.*.log
   pids=()
@@ -39,8 +44,8 @@ if has test; then
     shard=()
     for ((i = j; i < ${#manifests[@]}; i += jobs)); do shard+=("${manifests[i]}"); done
     [ ${#shard[@]} -gt 0 ] || continue
-    "$kit/bin/prism-gpu-test" "${bind_args[@]}" "${shard[@]}" \
-      >"$out/gpu-test.$j.log" 2>&1 &
+    ${test_limit[@]+"${test_limit[@]}"} "$kit/bin/prism-gpu-test" \
+      "${bind_args[@]}" "${shard[@]}" >"$out/gpu-test.$j.log" 2>&1 &
     pids+=($!)
   done
   # Every shard must end well (a crash would otherwise only shorten the log).
@@ -63,14 +68,17 @@ if has test; then
   tail -n 1 "$out/python-gpu.log"
 fi
 
+bench_limit=()
+[ -n "${PRISM_BENCH_TIMEOUT:-}" ] && bench_limit=(timeout "$PRISM_BENCH_TIMEOUT")
+
 if has bench; then
   # Speed: S1, S2 for H=16 K=V=128 programs; S3 for H=32 K=V=64 ones.
   s12_binds=${PRISM_BENCH_BINDS:-"B=8,T=4096 B=2,T=16384"}
   bind_args=()
   for b in $s12_binds; do bind_args+=(--bind "$b"); done
-  "$kit/bin/prism-bench" --markdown --label S1/S2 "${bind_args[@]}" \
+  ${bench_limit[@]+"${bench_limit[@]}"} "$kit/bin/prism-bench" --markdown --label S1/S2 "${bind_args[@]}" \
     "$kit"/bench/s12_$bench_glob.manifest.json >"$out/bench-s12.md" 2>&1 || status=1
-  "$kit/bin/prism-bench" --markdown --label S3 --bind B=8,T=2048 \
+  ${bench_limit[@]+"${bench_limit[@]}"} "$kit/bin/prism-bench" --markdown --label S3 --bind B=8,T=2048 \
     "$kit"/bench/s3_$bench_glob.manifest.json >"$out/bench-s3.md" 2>&1 || status=1
   cat "$out/bench-s12.md" "$out/bench-s3.md"
 fi
@@ -86,7 +94,7 @@ if has sweep; then
   done
   bind_args=()
   for t in 1024 2048 4096 8192 16384 32768 65536; do bind_args+=(--bind "B=1,T=$t"); done
-  "$kit/bin/prism-bench" --markdown --label sweep --iters 20 "${bind_args[@]}" \
+  ${bench_limit[@]+"${bench_limit[@]}"} "$kit/bin/prism-bench" --markdown --label sweep --iters 20 "${bind_args[@]}" \
     "${manifests[@]}" >"$out/bench-sweep.md" 2>&1 || status=1
   grep -c "^| sweep" "$out/bench-sweep.md"
 fi
