@@ -45,8 +45,9 @@ int64_t chunkedOutputVTile(RecurrenceInfo &info, const ChunkedParams &params);
 ///   [B, H, ceil(T / chunk), V, K];
 /// - summaries (decay families): each chunk's update from a zero state, f32,
 ///   [B, H, ceil(T / chunk), V, K];
-/// - decays (scalar and diagonal decay): each chunk's total log decay, f32,
-///   [B, H, ceil(T / chunk)] or [B, H, ceil(T / chunk), K];
+/// - decays (scalar and diagonal decay): each chunk's total log decay in
+///   base 2 (log2 of its decay factor), f32, [B, H, ceil(T / chunk)] or
+///   [B, H, ceil(T / chunk), K];
 /// - values (delta forget): the solved values x_t of its virtual injection,
 ///   in the operand type, [B, T, H, V].
 struct ChunkedWorkspaces {

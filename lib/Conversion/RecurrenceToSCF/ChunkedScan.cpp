@@ -335,20 +335,31 @@ private:
             add(b, add(b, col0, mul(b, l.tig, 2)), e % 2)};
   }
 
-  /// e^x (x a scalar or vector of f32). Every exponent of the chunked
-  /// algebra is a difference of cumulative log decays that is never
-  /// positive, so on the GPU it is one ex2.approx of x log2(e) (relative
-  /// error about 2^-22) instead of
-  /// libdevice's range-reduced expf; on the CPU it is libm's.
+  /// 2^x (x a scalar or vector of f32): the decay factor of an exponent in
+  /// the base-2 units gCum holds. Every exponent of the chunked algebra is a
+  /// difference of cumulative log decays that is never positive; on the GPU
+  /// it is one ex2.approx.ftz per element (relative error about 2^-22,
+  /// factors below 2^-126 flushed to zero), on the CPU libm's exp2f.
   Value exp(OpBuilder &b, Value x) {
-    Emitter e{b, loc};
     if (!gpu)
-      return e.exp(x);
-    Value log2e = e.f32(1.4426950408889634);
-    if (auto type = dyn_cast<VectorType>(x.getType()))
-      log2e = e.splat(log2e, type.getNumElements());
-    return math::Exp2Op::create(b, loc, e.mul(x, log2e));
+      return math::Exp2Op::create(b, loc, x);
+    auto ex2 = [&](Value v) -> Value {
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, b.getF32Type(),
+                 b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"), ValueRange{v})
+          .getResult(0);
+    };
+    auto type = dyn_cast<VectorType>(x.getType());
+    if (!type)
+      return ex2(x);
+    SmallVector<Value> parts;
+    for (int64_t i = 0; i < type.getNumElements(); ++i)
+      parts.push_back(ex2(vector::ExtractOp::create(b, loc, x, i)));
+    return vector::FromElementsOp::create(b, loc, type, parts);
   }
+  /// log2(e): cumulative log decays are kept in base 2, so that every decay
+  /// factor is one 2^x.
+  static constexpr double kLog2E = 1.4426950408889634;
   Value expDiff(OpBuilder &b, Value x, Value y) {
     return exp(b, Emitter{b, loc}.sub(x, y));
   }
@@ -745,7 +756,8 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
 
   // Cumulative log decays, summed in registers as they arrive: one row per
   // lane (scalar: G_i = sum_{j <= i} g_j over the whole chunk), or one key
-  // channel per lane walking the rows (diagonal).
+  // channel per lane walking the rows (diagonal); stored in base 2 (G
+  // log2 e), the unit of `exp`.
   Emitter e{b, loc};
   if (decay == Decay::scalar && gpu) {
     // Warp 0 alone: rows lane + 32 m, an inclusive scan by shuffles per 32
@@ -792,7 +804,8 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
       {
         OpBuilder::InsertionGuard g2(b);
         b.setInsertionPointToStart(inChunk.thenBlock());
-        memref::StoreOp::create(b, loc, x, gCum, ValueRange{rows[m]});
+        memref::StoreOp::create(b, loc, w.mul(x, w.f32(kLog2E)), gCum,
+                                ValueRange{rows[m]});
       }
       if (m + 1 < parts)
         carry = gpu::ShuffleOp::create(b, loc, x, i32(31), width,
@@ -814,7 +827,8 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
             e.add(sum, arith::SelectOp::create(b, loc, le(b, idx(b, j), item.i),
                                                gs[j], e.f32(0.0)));
       storeIfLive(b, item.live, [&](OpBuilder &sb) {
-        memref::StoreOp::create(sb, loc, sum, gCum, ValueRange{item.i});
+        memref::StoreOp::create(sb, loc, e.mul(sum, e.f32(kLog2E)), gCum,
+                                ValueRange{item.i});
       });
     }
   } else if (decay == Decay::diagonal) {
@@ -830,7 +844,7 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
         Value sum = se.f32(0.0);
         for (int64_t j = 0; j < c; ++j) {
           sum = se.add(sum, gs[j]);
-          memref::StoreOp::create(sb, loc, sum, gCum,
+          memref::StoreOp::create(sb, loc, se.mul(sum, se.f32(kLog2E)), gCum,
                                   ValueRange{idx(sb, j), item.i});
         }
       });
