@@ -24,10 +24,10 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     build. The default kind is `sequential`; for it `v_tile` (state rows per
     program) is the value width V up to 128, `k_split` gives each lane about
     32 entries of its state row (K = 128: 4 lanes a row), and `warps` follows
-    from both. For the chunked kinds (`chunked_fused` is lowered today, for every
-    forget family),
-    `v_tile` is 64 (or V; 128 for the delta forget when V allows it and the
-    scratch fits), `warps` the largest power of two up to 8 that
+    from both. For the chunked kinds (`chunked_fused` and `chunked_two_pass`
+    are lowered today, for every forget family),
+    `v_tile` is 64 (or V; 128 for the delta forget and the diagonal decay when
+    V allows it and the scratch fits), `warps` the largest power of two up to 8 that
     leaves each warp at least four 16 x 8 tiles of the state block, `stages`
     1, and `chunk` the largest of 64, 32, 16 whose per-program scratch fits
     an sm_90 block's 227 KiB of shared memory.
