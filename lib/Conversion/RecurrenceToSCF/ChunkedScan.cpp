@@ -406,6 +406,15 @@ private:
                              int64_t count);
   void emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                    Value h, Value v0);
+  /// Moves `b` into an scf.if taken when sequence row `time` is below
+  /// `numSteps` (and `live`, when set); the caller's InsertionGuard ends it.
+  void guardRow(OpBuilder &b, Value time, Value numSteps, Value live) {
+    Value store = lt(b, time, numSteps);
+    if (live)
+      store = arith::AndIOp::create(b, loc, store, live);
+    auto inRange = scf::IfOp::create(b, loc, store, false);
+    b.setInsertionPointToStart(inRange.thenBlock());
+  }
   /// Two-pass: the scratch copy of the state (V-tile x K) to the chunk-start
   /// workspace (`out`), or from it.
   void emitStateCopy(OpBuilder &b, Lane l, Value bi, Value h, Value ci,
@@ -1410,12 +1419,8 @@ void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
       for (int half = 0; half < 2; ++half) {
         auto [r, cc] = accAt(b, l, row0, col0, 2 * half);
         Value time = add(b, t0, r);
-        Value store = lt(b, time, numSteps);
-        if (t.live)
-          store = arith::AndIOp::create(b, loc, store, t.live);
-        auto inRange = scf::IfOp::create(b, loc, store, false);
         OpBuilder::InsertionGuard g2(b);
-        b.setInsertionPointToStart(inRange.thenBlock());
+        guardRow(b, time, numSteps, t.live);
         Emitter w{b, loc};
         storePair(b, out, {bi, time, h, add(b, v0, cc)},
                   w.mul(acc[2 * half], scale), w.mul(acc[2 * half + 1], scale),
@@ -1478,12 +1483,8 @@ void ChunkedFused::emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0,
     Value row = div(b, item.i, perRow),
           col = mul(b, rem(b, item.i, perRow), vec);
     Value time = add(b, t0, row);
-    Value store = lt(b, time, numSteps);
-    if (item.live)
-      store = arith::AndIOp::create(b, loc, store, item.live);
-    auto inRange = scf::IfOp::create(b, loc, store, false);
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(inRange.thenBlock());
+    guardRow(b, time, numSteps, item.live);
     vector::StoreOp::create(b, loc, value, workspaces.values,
                             ValueRange{bi, time, h, add(b, v0, col)});
   }

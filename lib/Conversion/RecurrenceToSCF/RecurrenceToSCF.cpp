@@ -290,6 +290,10 @@ void SpecLowering::addScanWorkspaces() {
   const BufferDesc query = buffers[bufferIndexOf(info.query)];
   MemRefType qType = query.type;
   Type elem = chunkedOperandType(info);
+  auto staticDim = [](BufferDesc &desc) {
+    desc.dimNames.push_back("");
+    desc.dimIsExpr.push_back(false);
+  };
   auto dimOfQuery = [&](int64_t d, BufferDesc &desc) {
     desc.dimNames.push_back(qType.isDynamicDim(d) ? query.dimNames[d] : "");
     desc.dimIsExpr.push_back(false);
@@ -320,13 +324,11 @@ void SpecLowering::addScanWorkspaces() {
     states.dimIsExpr.push_back(true);
   } else {
     shape.push_back(llvm::divideCeil(qType.getDimSize(1), chunked.chunk));
-    states.dimNames.push_back("");
-    states.dimIsExpr.push_back(false);
+    staticDim(states);
   }
   for (int64_t size : {info.valueDim, info.keyDim}) {
     shape.push_back(size);
-    states.dimNames.push_back("");
-    states.dimIsExpr.push_back(false);
+    staticDim(states);
   }
   states.type = MemRefType::get(shape, elem);
   statesWorkspace = buffers.size();
@@ -350,8 +352,7 @@ void SpecLowering::addScanWorkspaces() {
     decays.dimIsExpr.resize(3);
     if (info.family == ForgetFamily::diagonal) {
       decayShape.push_back(info.keyDim);
-      decays.dimNames.push_back("");
-      decays.dimIsExpr.push_back(false);
+      staticDim(decays);
     }
     decays.type = MemRefType::get(decayShape, f32);
     decaysWorkspace = buffers.size();
@@ -366,8 +367,7 @@ void SpecLowering::addScanWorkspaces() {
   for (int64_t d = 0; d < 3; ++d)
     shape.push_back(dimOfQuery(d, values));
   shape.push_back(info.valueDim);
-  values.dimNames.push_back("");
-  values.dimIsExpr.push_back(false);
+  staticDim(values);
   values.type = MemRefType::get(shape, elem);
   valuesWorkspace = buffers.size();
   buffers.push_back(values);
