@@ -12,9 +12,11 @@
 #include "prism/Reference/Oracle.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <thread>
 
 using namespace prism;
 using namespace prism::ref;
@@ -274,17 +276,23 @@ double logSigmoid(double x) {
   return x >= 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x));
 }
 
-void fill(HostBuffer &buffer, Use use, const Recurrence &r, int64_t convWidth,
-          Normal &normal) {
-  const int64_t n = buffer.numElements();
+/// The length of the buffer's rows: its last dimension (1 for a scalar).
+int64_t rowWidth(const HostBuffer &buffer) {
+  return buffer.shape.empty() ? 1 : buffer.shape.back();
+}
+
+/// Draws elements [begin, end) of `buffer` for `use` from `normal`. `begin`
+/// and `end` are multiples of the row width where rows are drawn.
+void fillRange(HostBuffer &buffer, int64_t begin, int64_t end, Use use,
+               const Recurrence &r, int64_t convWidth, Normal &normal) {
   auto drawEach = [&](auto draw) {
-    for (int64_t i = 0; i < n; ++i)
+    for (int64_t i = begin; i < end; ++i)
       buffer.set(i, draw());
   };
   // Draws in (0, high) after rounding; a gate that rounds to exactly 0 or to
   // the bound would test a degenerate case the distribution does not mean.
   auto drawOpen = [&](double high) {
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = begin; i < end; ++i) {
       do
         buffer.set(i, high * sigmoid(normal()));
       while (!(buffer.get(i) > 0 && buffer.get(i) < high));
@@ -293,9 +301,10 @@ void fill(HostBuffer &buffer, Use use, const Recurrence &r, int64_t convWidth,
   // N(0, 1) rows along the last dimension, scaled to unit norm before
   // rounding.
   auto drawUnitRows = [&]() {
-    const int64_t width = buffer.shape.empty() ? 1 : buffer.shape.back();
+    const int64_t width = rowWidth(buffer);
     std::vector<double> row(width);
-    for (int64_t start = 0; start + width <= n && width > 0; start += width) {
+    for (int64_t start = begin; start + width <= end && width > 0;
+         start += width) {
       double norm = 0;
       for (double &x : row) {
         x = normal();
@@ -342,6 +351,43 @@ void fill(HostBuffer &buffer, Use use, const Recurrence &r, int64_t convWidth,
       drawUnitRows();
     return;
   }
+}
+
+/// Fills an input buffer from the stream `seed`. A buffer of at most
+/// kBlockElements elements is one stream, drawn in order; a larger one (the
+/// benchmarks' inputs: tens of millions of elements) is cut into blocks of
+/// whole rows, each its own stream (`bufferSeed(seed, block)`), drawn on
+/// several threads. Either way the values depend only on the seed and the
+/// shape, never on the thread count.
+void fill(HostBuffer &buffer, Use use, const Recurrence &r, int64_t convWidth,
+          uint64_t seed) {
+  constexpr int64_t kBlockElements = int64_t(1) << 20;
+  const int64_t n = buffer.numElements();
+  if (n <= kBlockElements) {
+    Normal normal(seed);
+    fillRange(buffer, 0, n, use, r, convWidth, normal);
+    return;
+  }
+  const int64_t width = std::max<int64_t>(1, rowWidth(buffer));
+  const int64_t block = std::max<int64_t>(1, kBlockElements / width) * width;
+  const int64_t blocks = (n + block - 1) / block;
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    for (int64_t i; (i = next.fetch_add(1)) < blocks;) {
+      Normal normal(bufferSeed(seed, static_cast<size_t>(i)));
+      fillRange(buffer, i * block, std::min(n, (i + 1) * block), use, r,
+                convWidth, normal);
+    }
+  };
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(
+      std::min<int64_t>(std::min<unsigned>(threads, 32), blocks));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(work);
+  work();
+  for (std::thread &t : pool)
+    t.join();
 }
 
 } // namespace
@@ -408,8 +454,7 @@ bool prism::ref::makeCase(const Manifest &manifest,
         buffer.set(e, std::numeric_limits<double>::quiet_NaN());
       break;
     case Role::Input: {
-      Normal normal(bufferSeed(seed, i));
-      fill(buffer, uses[i], r, convWidth[i], normal);
+      fill(buffer, uses[i], r, convWidth[i], bufferSeed(seed, i));
       break;
     }
     }
