@@ -27,10 +27,13 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     from both. For the chunked kinds (`chunked_fused` and `chunked_two_pass`
     are lowered today, for every forget family),
     `v_tile` is 64 (or V; 128 for the delta forget and the diagonal decay when
-    V allows it and the scratch fits), `warps` the largest power of two up to 8 that
-    leaves each warp at least four 16 x 8 tiles of the state block, `stages`
-    1, and `chunk` the largest of 64, 32, 16 whose per-program scratch fits
-    an sm_90 block's 227 KiB of shared memory.
+    V allows it and the scratch fits), `warps` the largest power of two that
+    leaves each warp at least four 16 x 8 tiles of the state block, up to 8
+    (up to 4 for the identity and scalar decays at K >= 128),
+    `stages` 2 for the delta forget's `chunked_fused` walk where the second
+    query and key buffers fit and 1 otherwise, and `chunk` the largest of
+    64, 32, 16 whose per-program scratch fits an sm_90 block's 227 KiB of
+    shared memory.
   }];
   let options = [
     Option<"defaultKind", "default-kind", "std::string", "\"sequential\"",

@@ -81,18 +81,29 @@ struct SelectSchedulePass
                                       [](Diagnostic &) { return success(); });
         FailureOr<RecurrenceInfo> info =
             func ? analyzeRecurrence(func) : FailureOr<RecurrenceInfo>();
+        // The delta forget and the diagonal decay have heavy per-chunk work
+        // besides the products (the solve, the diagonal blocks' sums).
+        const bool heavy =
+            succeeded(info) && (info->family == ForgetFamily::delta ||
+                                info->family == ForgetFamily::diagonal);
         auto warpsFor = [&](int64_t vt) {
-          // 8 warps: more warps to issue from while others wait at barriers
-          // (measured on the H200, docs/performance.md), and 32 floats of
-          // state per lane at v_tile 64, K 128.
+          // Up to 8 warps: more warps to issue from while others wait at
+          // barriers, and 32 floats of state per lane at v_tile 64, K 128.
+          // Light chunks (no solve, no diagonal-block sums) with K >= 128
+          // take at most 4: each warp's independent tiles then hide the
+          // tensor-core latency, and 4 warps wait less at barriers (measured
+          // on the H200: S1 simple GLA 0.50 ms against 0.56 with 8; S3, K =
+          // 64, 0.21 with 8 against 0.25 with 4; GLA, heavy, 2.1 with 8
+          // against 3.0 with 4; docs/performance.md).
+          const int64_t most = heavy || k < 128 ? 8 : 4;
           int64_t tiles = (vt / 16) * (k / 8);
           int64_t w = 1;
-          while (w < 8 && tiles % (2 * w) == 0 && tiles / (2 * w) >= 4)
+          while (w < most && tiles % (2 * w) == 0 && tiles / (2 * w) >= 4)
             w *= 2;
           return w;
         };
-        auto fits = [&](int64_t c, int64_t vt, int64_t w) {
-          lowering::ChunkedParams params{c, vt, w, 1};
+        auto fits = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
+          lowering::ChunkedParams params{c, vt, w, st};
           params.twoPass = kind == ScheduleKind::chunked_two_pass;
           return succeeded(info) &&
                  lowering::chunkedScratchBytes(*info, params) <=
@@ -111,18 +122,29 @@ struct SelectSchedulePass
           if (succeeded(info) &&
               (info->family == ForgetFamily::delta ||
                info->family == ForgetFamily::diagonal) &&
-              v % 128 == 0 && fits(chunk ? chunk : 64, 128, warpsFor(128)))
+              v % 128 == 0 &&
+              fits(chunk ? chunk : 64, 128, warpsFor(128), stages == 2 ? 2 : 1))
             vTile = 128;
         }
         if (!warps)
           warps = warpsFor(vTile);
+        // The delta forget's fused walk loads the next chunk's queries and
+        // keys during a chunk where the second buffers fit (one block per
+        // SM either way; S1 Gated DeltaNet 0.72 ms against 0.75). The
+        // others keep one stage: the buffers would cost them a block per SM
+        // (simple GLA 0.76 against 0.56) or the rescaled operands (GLA).
         if (!stages)
-          stages = 1;
+          stages = kind == ScheduleKind::chunked_fused && succeeded(info) &&
+                           info->family == ForgetFamily::delta &&
+                           fits(chunk ? chunk : 64, vTile, warps, 2)
+                       ? 2
+                       : 1;
         // The largest chunk (up to 64) whose scratch fits a block's shared
         // memory on the GPU (f32 operands and high ranks need smaller ones).
         if (!chunk) {
           chunk = 64;
-          while (succeeded(info) && chunk > 16 && !fits(chunk, vTile, warps))
+          while (succeeded(info) && chunk > 16 &&
+                 !fits(chunk, vTile, warps, stages))
             chunk /= 2;
         }
       }

@@ -32,6 +32,8 @@ class Spec:
     delta_gate: bool = False
     #: Delta forget: L2-normalise w inside the kernel.
     normalize: bool = False
+    #: Delta forget: an erase key w of its own (default: w = the first key).
+    erase_key: bool = False
     beta_max: float = 1.0
     #: Injection gates beta^(l) (for delta, beta^(1) is the erase strength).
     inject_gates: bool = False
@@ -92,6 +94,7 @@ class Spec:
         gates = []
         if self.forget == "delta":
             beta = arg("beta", self.seq(dtype=self.dtype))
+            erase = arg("w", self.seq(K)) if self.erase_key else keys[0]
         g = None
         if self.forget == "scalar" or (self.forget == "delta" and self.delta_gate):
             g = arg("g", self.seq(dtype=self.gate_dtype))
@@ -132,7 +135,7 @@ class Spec:
             if self.beta_max != 1.0:
                 attrs.append(f"beta_max = {self.beta_max:.1f} : f64")
             attr = " {" + ", ".join(attrs) + "}" if attrs else ""
-            body.append(f"%a = recurrence.delta_forget {keys[0]}, {beta}{gate}{attr}"
+            body.append(f"%a = recurrence.delta_forget {erase}, {beta}{gate}{attr}"
                         f" : {self.seq(K)}, {self.seq()}")
 
         # Write path.
@@ -255,6 +258,13 @@ def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32
     specs.append(Spec(name=f"{prefix}deltanet_normalized", forget="delta", rank=1,
                       normalize=True, beta_max=2.0, inject_gates=True, dtype="f16",
                       output_dtype="f32", **common))
+    # An erase key of its own (the fused kernel then solves x_t in a slot of
+    # its own instead of folding it into the first key's values).
+    specs.append(Spec(name=f"{prefix}gdn_erase_key_L1", forget="delta", delta_gate=True,
+                      erase_key=True, inject_gates=True, initial_state=True, final_state=True,
+                      **common))
+    specs.append(Spec(name=f"{prefix}gdn_erase_key_L2_f32", forget="delta", delta_gate=True,
+                      rank=2, erase_key=True, inject_gates=True, dtype="f32", **common))
     specs.append(Spec(name=f"{prefix}gdn_vk_state", forget="delta", delta_gate=True,
                       inject_gates=True, initial_state=True, final_state=True, layout="vk",
                       **common))
@@ -283,6 +293,18 @@ def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32
                               schedule_params={"chunk": chunk, "warps": warps,
                                                **({"v_tile": v_tile} if v_tile else {})},
                               **common))
+    # Two stages: a walk loads the next chunk's queries and keys ahead (the
+    # two-pass schedule walks only for the delta forget).
+    stage_specs = [("delta", "bf16", 1, False), ("delta", "f32", 2, True)]
+    if schedule == "chunked_fused":
+        stage_specs += [("scalar", "bf16", 1, False), ("diagonal", "f16", 2, False),
+                        ("identity", "f32", 3, False)]
+    for family, dtype, rank, erase in stage_specs:
+        specs.append(Spec(name=f"{prefix}{family}_stages2_L{rank}_{dtype}", forget=family,
+                          rank=rank, dtype=dtype, erase_key=erase, initial_state=True,
+                          final_state=True, delta_gate=family == "delta",
+                          inject_gates=family == "delta",
+                          schedule_params={"stages": 2}, **common))
     specs.append(Spec(name=f"{prefix}vtile16", forget="diagonal", rank=2, inject_gates=True,
                       schedule_params={"v_tile": 16}, initial_state=True, final_state=True,
                       **common))

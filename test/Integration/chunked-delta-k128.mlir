@@ -1,10 +1,11 @@
 // Gated DeltaNet at K = V = 128 with the chunked schedule's defaults: the
 // delta forget takes 128-wide V-tiles there (one tile holds the whole state
-// width), checked on the CPU backend against the float64 oracle.
+// width) and two stages (the next chunk's q and k loaded ahead), checked on
+// the CPU backend against the float64 oracle.
 // RUN: prism-opt %s --prism-select-schedule | FileCheck %s --check-prefix=SCHEDULE
 // RUN: prism-run %s --bind B=1,T=130 --seed 3 | FileCheck %s
 
-// SCHEDULE: #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 128, warps = 8, stages = 1>
+// SCHEDULE: #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 128, warps = 8, stages = 2>
 // CHECK: PASS gdn_k128 [B=1,T=130] o rel_err=
 // CHECK: PASS gdn_k128 [B=1,T=130] final_state rel_err=
 

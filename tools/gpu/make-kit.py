@@ -86,7 +86,8 @@ def bench_specs():
     # The fused schedule's knobs on the S1/S2 head shape.
     common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16", schedule="chunked_fused")
     for params in ({"chunk": 32}, {"chunk": 32, "v_tile": 128}, {"chunk": 128, "v_tile": 32},
-                   {"v_tile": 32},
+                   {"v_tile": 32}, {"v_tile": 64}, {"v_tile": 64, "warps": 4},
+                   {"stages": 2}, {"stages": 2, "v_tile": 64},
                    {"v_tile": 128, "warps": 8},
                    {"warps": 8}, {"v_tile": 32, "warps": 2}):
         tag = "_".join(f"{k[0]}{v}" for k, v in params.items())

@@ -101,13 +101,6 @@ Decay decayOf(RecurrenceInfo &info) {
   llvm_unreachable("unknown forget family");
 }
 
-/// Injection slots of the kernel: the L injections, plus for the delta
-/// forget one virtual injection (key w_t, value x_t = -beta_t e_t, where
-/// e_t is the decayed S_{t-1} w_t that the triangular solve produces).
-int64_t slotsOf(RecurrenceInfo &info) {
-  return info.rank + (info.family == ForgetFamily::delta ? 1 : 0);
-}
-
 /// Which kernel a ChunkedFused object builds: the fused walk (outputs and
 /// state update per chunk), or one of the two-pass schedule's kernels:
 /// - summaries: per chunk in parallel, its update D^T K~ from a zero state
@@ -127,11 +120,45 @@ bool rescalesKeys(Pass p) {
 }
 bool keepsStateCopy(Pass p) { return p != Pass::summaries && p != Pass::scan; }
 bool solves(Pass p) { return p == Pass::fused || p == Pass::states; }
+/// The passes that walk a program's chunks in order (and may load the next
+/// chunk's queries and keys ahead).
+bool walks(Pass p) { return p == Pass::fused || p == Pass::states; }
+
+/// The delta forget whose erase key w_t is one of the injection keys (the
+/// same value, not normalised by the kernel), as in DeltaNet and Gated
+/// DeltaNet: S_t = e^{g_t} S_{t-1} (I - beta_t k_t k_t^T) + beta_t v_t k_t^T.
+/// The solved values x_t then share that key, so the fused kernel folds them
+/// into its slot's values (u_t = d_t + x_t) instead of giving them a slot:
+/// half the score, output and state-update products. Returns that slot, or
+/// -1. (The two-pass walk keeps x_t apart: its output kernel reads them.)
+int64_t sharedEraseSlot(RecurrenceInfo &info, Pass pass) {
+  if (info.family != ForgetFamily::delta || info.normalizeEraseKey ||
+      pass != Pass::fused)
+    return -1;
+  for (auto [j, key] : llvm::enumerate(info.keys))
+    if (key == info.eraseKey)
+      return j;
+  return -1;
+}
+
+/// Injection slots of the kernel: the L injections, plus for the delta
+/// forget one virtual injection (key w_t, value x_t = -beta_t e_t, where
+/// e_t is the decayed S_{t-1} w_t that the triangular solve produces)
+/// unless it shares a slot (sharedEraseSlot).
+int64_t slotsOf(RecurrenceInfo &info, Pass pass) {
+  if (info.family != ForgetFamily::delta || sharedEraseSlot(info, pass) >= 0)
+    return info.rank;
+  return info.rank + 1;
+}
 
 /// Byte layout of one program's scratch (a buffer a pass does not use takes
 /// no bytes).
 struct ScratchLayout {
   int64_t q = 0, k = 0, d = 0, kT = 0, p = 0, sb = 0, g = 0;
+  // Two stages (walks): the second buffers of the queries and keys, which
+  // the next chunk's loads fill while this chunk computes.
+  bool staged = false;
+  int64_t q2 = 0, k2 = 0;
   // Diagonal decay with rescaled operands: Q rescaled to the start of its
   // row block (scores) and to the chunk start (outputs), and per row block a
   // the keys before it rescaled to its start.
@@ -153,7 +180,7 @@ int64_t rescaledKeyRows(int64_t chunk) {
 ScratchLayout layoutScratchAs(RecurrenceInfo &info, const ChunkedParams &params,
                               Type elem, Pass pass, bool rescaled) {
   const int64_t c = params.chunk, k = info.keyDim, vt = params.vTile;
-  const int64_t l = slotsOf(info);
+  const int64_t l = slotsOf(info, pass);
   const int64_t eb = elem.getIntOrFloatBitWidth() / 8, pad = padOf(elem);
   ScratchLayout s;
   int64_t at = 0;
@@ -167,6 +194,11 @@ ScratchLayout layoutScratchAs(RecurrenceInfo &info, const ChunkedParams &params,
   const bool outputs = readsQueries(pass);
   s.q = take(outputs ? c * (k + pad) * eb : 0);
   s.k = take(l * c * (k + pad) * eb);
+  if (params.stages == 2 && walks(pass)) {
+    s.staged = true;
+    s.q2 = take(outputs ? c * (k + pad) * eb : 0);
+    s.k2 = take(l * c * (k + pad) * eb);
+  }
   s.d = take(l * c * (vt + pad) * eb);
   s.kT = take(rescalesKeys(pass) ? l * c * (k + pad) * eb : 0);
   s.p = take(outputs ? l * c * (c + pad) * eb : 0);
@@ -241,7 +273,9 @@ public:
                ChunkedWorkspaces workspaces = {})
       : info(info), memrefOf(memrefOf), gpu(gpu), c(params.chunk),
         k(info.keyDim), vt(params.vTile), nw(params.warps), nt(32 * nw),
-        rank(info.rank), slots(slotsOf(info)),
+        stages(walks(pass) ? params.stages : 1), rank(info.rank),
+        slots(slotsOf(info, pass)), merged(sharedEraseSlot(info, pass) >= 0),
+        eraseSlot(merged ? sharedEraseSlot(info, pass) : info.rank),
         delta(info.family == ForgetFamily::delta), decay(decayOf(info)),
         pass(pass), workspaces(workspaces) {}
 
@@ -326,6 +360,13 @@ private:
   /// cores the A fragment is loaded once).
   SmallVector<Acc> mmaRow(OpBuilder &b, Lane l, const Operand &a,
                           ArrayRef<Operand> bs, ArrayRef<Acc> accs);
+  /// accs[p] += lefts[pairs[p].first] * rights[pairs[p].second] for every
+  /// pair p. On the tensor cores every fragment is loaded once, before any
+  /// product, so that the pairs' independent mma chains interleave.
+  SmallVector<Acc> mmaPairs(OpBuilder &b, Lane l, ArrayRef<Operand> lefts,
+                            ArrayRef<Operand> rights,
+                            ArrayRef<std::pair<int64_t, int64_t>> pairs,
+                            ArrayRef<Acc> accs);
   /// One mma.sync of loaded fragments.
   Acc mmaSync(OpBuilder &b, ArrayRef<Value> fa, ArrayRef<Value> fb, Acc acc);
   /// The (row, column) of accumulator e of the tile at (row0, col0).
@@ -373,6 +414,18 @@ private:
 
   void emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                  Value h, Value v0);
+  /// Rows [t0, t0 + c) of a [B, T, H, D] sequence (`width` columns from
+  /// `col0`, or 0) into the scratch rows of `dst` (after the `lead`
+  /// indices), converted to `dstElem`; rows past T read as zeros. `async`:
+  /// cp.async copies (no conversion) that the caller commits and waits for.
+  void loadRows(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
+                Value h, Value src, Value dst, SmallVector<Value, 1> lead,
+                int64_t width, Type dstElem, Value col0, bool async);
+  /// The chunk's queries (when the pass reads them) and keys (and erase
+  /// keys) into `qDst` and `kDst`; `async` where no conversion is needed
+  /// (on the GPU).
+  void emitQueryKeyLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                         Value bi, Value h, Value qDst, Value kDst, bool async);
   void emitScores(OpBuilder &b, Lane l);
   /// Diagonal decay: the rescaled operands of the scores and outputs.
   void emitRescales(OpBuilder &b, Lane l);
@@ -388,9 +441,6 @@ private:
   /// Runs `body` once per lane, then synchronises the warp only (the CPU:
   /// like a phase).
   void warpStep(OpBuilder &b, llvm::function_ref<void(OpBuilder &, Lane)> body);
-  /// `body(col0)` for the 8-column tiles of the V-tile this lane's warp owns.
-  void forWarpTiles(OpBuilder &b, Lane l,
-                    llvm::function_ref<void(OpBuilder &, Value)> body);
   /// A column tile n of a warp, and whether it is real (null: always).
   struct WarpTile {
     Value n, live;
@@ -437,6 +487,16 @@ private:
   /// The scratch of a program (dynamic shared memory on the GPU) and its
   /// views; the CPU's allocation is returned for deallocation.
   Value makeScratch(OpBuilder &b, const ScratchLayout &layout, Attribute space);
+  /// A view of the scratch at byte `offset`.
+  Value viewAt(OpBuilder &b, Value offset, ArrayRef<int64_t> shape, Type type);
+  /// Two stages: the query and key buffers of stage 0 or 1 (`stage`, an
+  /// index); the query view is null when the pass reads no queries.
+  std::pair<Value, Value> stageViews(OpBuilder &b, Value stage);
+  /// Two stages: the queries and keys of the chunk at `t0` into the buffers
+  /// of `stage`, as one cp.async group on the GPU (its token returned) and
+  /// plain loads on the CPU (null).
+  Value emitPrefetch(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
+                     Value h, Value stage);
   /// S <- S o e^{G_end} + sum_l D_l^T K~_l on the lane's state tiles; with
   /// `summaryAt` = (batch, head, chunk, v0), the summaries pass: from a zero
   /// state, stored to the summary workspace (and the chunk's log decay by
@@ -454,7 +514,13 @@ private:
   bool gpu;
   /// c: chunk, k: key width, vt: V-tile, nw: warps, nt: lanes; rank: L;
   /// slots: injection slots (L, plus the delta forget's virtual one).
-  const int64_t c, k, vt, nw, nt, rank, slots;
+  /// stages: chunks whose query and key loads are in flight at once (1 or
+  /// 2; 2 only for the walks).
+  const int64_t c, k, vt, nw, nt, stages, rank, slots;
+  /// The delta forget: whether x_t is folded into a key's slot
+  /// (sharedEraseSlot), and the slot of the erase key w_t.
+  const bool merged;
+  const int64_t eraseSlot;
   const bool delta;
   const Decay decay;
   const Pass pass;
@@ -466,6 +532,9 @@ private:
   int64_t stateSlots = 0;
 
   // Inside a program.
+  ScratchLayout scratch;
+  Value scratchBase;
+  Attribute scratchSpace;
   Value regs, lane;
   Value qS, kS, dS, kTS, pS, sbS, gCum;
   /// Diagonal decay, rescaled operands (ScratchLayout::rescaled).
@@ -654,6 +723,25 @@ SmallVector<Acc> ChunkedFused::mmaRow(OpBuilder &b, Lane l, const Operand &a,
   return out;
 }
 
+SmallVector<Acc> ChunkedFused::mmaPairs(
+    OpBuilder &b, Lane l, ArrayRef<Operand> lefts, ArrayRef<Operand> rights,
+    ArrayRef<std::pair<int64_t, int64_t>> pairs, ArrayRef<Acc> accs) {
+  SmallVector<Acc> out;
+  if (!tensorCores) {
+    for (auto [p, acc] : llvm::zip(pairs, accs))
+      out.push_back(mma(b, l, lefts[p.first], rights[p.second], acc));
+    return out;
+  }
+  SmallVector<SmallVector<Value>> fa, fb;
+  for (const Operand &a : lefts)
+    fa.push_back(fragment(b, l, a, a.row0, a.col0, 4));
+  for (const Operand &r : rights)
+    fb.push_back(fragment(b, l, r, r.row0, r.col0, 2));
+  for (auto [p, acc] : llvm::zip(pairs, accs))
+    out.push_back(mmaSync(b, fa[p.first], fb[p.second], acc));
+  return out;
+}
+
 Acc ChunkedFused::mma(OpBuilder &b, Lane l, const Operand &a,
                       const Operand &bOp, Acc acc) {
   if (tensorCores)
@@ -679,6 +767,97 @@ Acc ChunkedFused::mma(OpBuilder &b, Lane l, const Operand &a,
 //===----------------------------------------------------------------------===//
 // Phases of a chunk
 //===----------------------------------------------------------------------===//
+
+void ChunkedFused::loadRows(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                            Value bi, Value h, Value src, Value dst,
+                            SmallVector<Value, 1> lead, int64_t width,
+                            Type dstElem, Value col0, bool async) {
+  Type srcElem = cast<MemRefType>(src.getType()).getElementType();
+  const int64_t vec = 16 / (srcElem.getIntOrFloatBitWidth() / 8);
+  const int64_t perRow = width / vec;
+  auto type = VectorType::get({vec}, dstElem);
+  Value lastStep = arith::SubIOp::create(b, loc, numSteps, idx(b, 1));
+  SmallVector<Spread> items = spread(b, l.lane, nt, c * perRow);
+  Emitter e{b, loc};
+  // The scratch position and the (clamped) sequence position of an item,
+  // and whether its row is within T.
+  struct At {
+    SmallVector<Value> dst, src;
+    Value valid;
+  };
+  auto at = [&](OpBuilder &fb, Value i) {
+    At a;
+    Value row = div(fb, i, perRow), col = mul(fb, rem(fb, i, perRow), vec);
+    Value t = add(fb, t0, row);
+    a.valid = lt(fb, t, numSteps);
+    a.dst.assign(lead.begin(), lead.end());
+    a.dst.append({row, col});
+    a.src = {bi, arith::MinUIOp::create(fb, loc, t, lastStep), h,
+             col0 ? add(fb, col0, col) : col};
+    return a;
+  };
+  auto storeIfLive = [&](Value live, llvm::function_ref<void(OpBuilder &)> f) {
+    if (!live)
+      return f(b);
+    OpBuilder::InsertionGuard g(b);
+    auto guard = scf::IfOp::create(b, loc, live, false);
+    b.setInsertionPointToStart(guard.thenBlock());
+    f(b);
+  };
+  if (async) {
+    // 16-byte cp.async copies, zero-filled past T (0 source elements).
+    assert(srcElem == dstElem && "cp.async copies without converting");
+    for (Spread item : items)
+      storeIfLive(item.live, [&](OpBuilder &fb) {
+        At a = at(fb, item.i);
+        Value n =
+            arith::SelectOp::create(fb, loc, a.valid, idx(fb, vec), idx(fb, 0));
+        nvgpu::DeviceAsyncCopyOp::create(
+            fb, loc, nvgpu::DeviceAsyncTokenType::get(fb.getContext()), dst,
+            a.dst, src, a.src, fb.getIndexAttr(vec), n, fb.getUnitAttr());
+      });
+    return;
+  }
+  // Every load first, then the stores.
+  SmallVector<Value> values;
+  for (Spread item : items) {
+    At a = at(b, item.i);
+    Value raw = e.loadRawVector(src, a.src, vec);
+    Value zero = arith::ConstantOp::create(
+        b, loc, cast<TypedAttr>(b.getZeroAttr(raw.getType())));
+    values.push_back(arith::SelectOp::create(b, loc, a.valid, raw, zero));
+  }
+  for (auto [item, raw] : llvm::zip(items, values)) {
+    Value v = raw;
+    if (srcElem != dstElem) {
+      v = e.toF32(v);
+      if (!dstElem.isF32())
+        v = arith::TruncFOp::create(b, loc, type, v);
+    }
+    storeIfLive(item.live, [&](OpBuilder &fb) {
+      vector::StoreOp::create(fb, loc, v, dst, at(fb, item.i).dst);
+    });
+  }
+}
+
+void ChunkedFused::emitQueryKeyLoads(OpBuilder &b, Lane l, Value t0,
+                                     Value numSteps, Value bi, Value h,
+                                     Value qDst, Value kDst, bool async) {
+  // cp.async copies bytes: only operands already in the scratch's type.
+  auto asyncFor = [&](Value src) {
+    return async && cast<MemRefType>(src.getType()).getElementType() == elem;
+  };
+  auto rows = [&](Value src, Value dst, SmallVector<Value, 1> lead) {
+    loadRows(b, l, t0, numSteps, bi, h, src, dst, lead, k, elem, {},
+             asyncFor(src));
+  };
+  if (readsQueries(pass))
+    rows(memrefOf(info.query), qDst, {});
+  for (int64_t j = 0; j < rank; ++j)
+    rows(memrefOf(info.keys[j]), kDst, {idx(b, j)});
+  if (delta && !merged)
+    rows(memrefOf(info.eraseKey), kDst, {idx(b, rank)});
+}
 
 /// Every load of a phase is issued before any of its values is used, from
 /// row indices clamped into [0, T) (rows past T then read as zeros), so that
@@ -718,50 +897,14 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
     store(fb);
   };
 
-  // Rows of a [B, T, H, D] sequence (columns from `col0` on) into scratch
-  // rows, converted to `elem`.
-  auto loadRows = [&](Value src, Value dst, SmallVector<Value, 1> lead,
-                      int64_t width, Type dstElem, Value col0 = {}) {
-    Type srcElem = cast<MemRefType>(src.getType()).getElementType();
-    const int64_t vec = 16 / (srcElem.getIntOrFloatBitWidth() / 8);
-    const int64_t perRow = width / vec;
-    auto type = VectorType::get({vec}, dstElem);
-    SmallVector<Item> items = itemsOf(b, c * perRow);
-    SmallVector<Value> values;
-    Emitter e{b, loc};
-    for (Item item : items) {
-      auto [t, valid] = rowAt(b, div(b, item.i, perRow));
-      Value col = mul(b, rem(b, item.i, perRow), vec);
-      if (col0)
-        col = add(b, col0, col);
-      Value raw = e.loadRawVector(src, {bi, t, h, col}, vec);
-      values.push_back(zeroIfNot(b, valid, raw));
-    }
-    for (auto [item, raw] : llvm::zip(items, values)) {
-      Value v = raw;
-      if (srcElem != dstElem) {
-        v = e.toF32(v);
-        if (!dstElem.isF32())
-          v = arith::TruncFOp::create(b, loc, type, v);
-      }
-      storeIfLive(b, item.live, [&](OpBuilder &sb) {
-        SmallVector<Value> at(lead.begin(), lead.end());
-        at.push_back(div(sb, item.i, perRow));
-        at.push_back(mul(sb, rem(sb, item.i, perRow), vec));
-        vector::StoreOp::create(sb, loc, v, dst, at);
-      });
-    }
-  };
-  if (readsQueries(pass))
-    loadRows(memrefOf(info.query), qS, {}, k, elem);
-  for (int64_t j = 0; j < rank; ++j)
-    loadRows(memrefOf(info.keys[j]), kS, {idx(b, j)}, k, elem);
-  if (delta)
-    loadRows(memrefOf(info.eraseKey), kS, {idx(b, rank)}, k, elem);
+  // Queries and keys (two stages: loaded one chunk ahead, emitPrefetch).
+  if (stages == 1)
+    emitQueryKeyLoads(b, l, t0, numSteps, bi, h, qS, kS, /*async=*/false);
   // The two-pass outputs of the delta forget: the values x_t the state walk
   // solved for.
   if (delta && pass == Pass::outputs)
-    loadRows(workspaces.values, dS, {idx(b, rank)}, vt, elem, v0);
+    loadRows(b, l, t0, numSteps, bi, h, workspaces.values, dS, {idx(b, rank)},
+             vt, elem, v0, /*async=*/false);
 
   // Cumulative log decays, summed in registers as they arrive: one row per
   // lane (scalar: G_i = sum_{j <= i} g_j over the whole chunk), or one key
@@ -980,7 +1123,7 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
     emitScoreTiles(b, l, qS, {}, pS, j, /*strict=*/false);
   if (delta && solves(pass))
     for (int64_t j = 0; j < slots; ++j)
-      emitScoreTiles(b, l, kS, {idx(b, rank)}, wS, j, /*strict=*/true);
+      emitScoreTiles(b, l, kS, {idx(b, eraseSlot)}, wS, j, /*strict=*/true);
 }
 
 void ChunkedFused::emitRescales(OpBuilder &b, Lane l) {
@@ -1059,31 +1202,41 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
     storePair(sb, dst, {lj, r0, c0}, acc[0], acc[1], elem);
     storePair(sb, dst, {lj, r8, c8}, acc[2], acc[3], elem);
   };
-  // Row block a (static) has 2a + 2 column tiles up to its diagonal block.
-  // Decay by scalars: the tiles of all row blocks go round the warps in turn.
-  // Diagonal decay: warp w takes tile w (+ NW s) of every row block, so that
-  // the two costly diagonal-block tiles of successive row blocks go to
-  // different warps.
-  int64_t dealt = 0;
-  for (int64_t a = 0; a < c / 16; ++a) {
-    const int64_t count = 2 * a + 2;
-    Value first =
-        diagonal ? l.warp : rem(b, add(b, l.warp, nw - dealt % nw), nw);
-    dealt += count;
-    SmallVector<WarpTile> tiles = warpTiles(b, l, count, first);
-    Value row0 = idx(b, a * 16);
-    if (!diagonal) {
-      // One A fragment of `left` per reduction step for all the warp's tiles.
-      SmallVector<Acc> accs(tiles.size(), zero);
-      for (int64_t x = 0; x < k / 16; ++x) {
-        SmallVector<Operand> rights;
-        for (WarpTile t : tiles)
-          rights.push_back({kS, {lj}, mul(b, t.n, 8), idx(b, x * 16), nullptr});
-        accs = mmaRow(b, l, {left, leftLead, row0, idx(b, x * 16), nullptr},
-                      rights, accs);
+  // Row block a has 2a + 2 column tiles up to its diagonal block.
+  const int64_t m = c / 16;
+  if (!diagonal) {
+    // Decay by scalars: the m (m + 1) tiles, row block major, go round the
+    // warps (warp w: tiles w + NW s), up to four of a warp at a time, whose
+    // independent mma chains interleave.
+    SmallVector<Spread> all = spread(b, l.warp, nw, m * (m + 1));
+    for (size_t g0 = 0; g0 < all.size(); g0 += 4) {
+      ArrayRef<Spread> group =
+          ArrayRef(all).slice(g0, std::min<size_t>(4, all.size() - g0));
+      SmallVector<Value> row0s, col0s;
+      SmallVector<std::pair<int64_t, int64_t>> pairs;
+      for (auto [p, tile] : llvm::enumerate(group)) {
+        // Row block a = #{a' in [1, m) : a' (a' + 1) <= i}.
+        Value a = idx(b, 0);
+        for (int64_t a2 = 1; a2 < m; ++a2)
+          a = arith::SelectOp::create(
+              b, loc, le(b, idx(b, a2 * (a2 + 1)), tile.i), idx(b, a2), a);
+        Value before = arith::MulIOp::create(b, loc, a, add(b, a, 1));
+        row0s.push_back(mul(b, a, 16));
+        col0s.push_back(
+            mul(b, arith::SubIOp::create(b, loc, tile.i, before), 8));
+        pairs.push_back({int64_t(p), int64_t(p)});
       }
-      for (auto [t, acc] : llvm::zip(tiles, accs)) {
-        Value col0 = mul(b, t.n, 8);
+      SmallVector<Acc> accs(group.size(), zero);
+      for (int64_t x = 0; x < k / 16; ++x) {
+        SmallVector<Operand> lefts, rights;
+        for (auto [row0, col0] : llvm::zip(row0s, col0s)) {
+          lefts.push_back({left, leftLead, row0, idx(b, x * 16), nullptr});
+          rights.push_back({kS, {lj}, col0, idx(b, x * 16), nullptr});
+        }
+        accs = mmaPairs(b, l, lefts, rights, pairs, accs);
+      }
+      for (auto [tile, row0, col0, acc] :
+           llvm::zip(group, row0s, col0s, accs)) {
         for (int x = 0; x < 4; ++x) {
           auto [r, cc] = accAt(b, l, row0, col0, x);
           Value causal = strict ? lt(b, cc, r) : le(b, cc, r);
@@ -1099,10 +1252,17 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
           acc[x] = arith::SelectOp::create(b, loc, causal,
                                            e.mul(acc[x], factor), e.f32(0.0));
         }
-        storeTile(b, row0, col0, acc, t.live);
+        storeTile(b, row0, col0, acc, tile.live);
       }
-      continue;
     }
+    return;
+  }
+  // Diagonal decay: warp w takes tile w (+ NW s) of every row block, so
+  // that the two costly diagonal-block tiles of successive row blocks go to
+  // different warps.
+  for (int64_t a = 0; a < m; ++a) {
+    SmallVector<WarpTile> tiles = warpTiles(b, l, 2 * a + 2, l.warp);
+    Value row0 = idx(b, a * 16);
     for (WarpTile t : tiles) {
       OpBuilder::InsertionGuard guard(b);
       if (t.live) {
@@ -1203,7 +1363,7 @@ void ChunkedFused::emitScoreTiles(OpBuilder &b, Lane l, Value left,
 
 void ChunkedFused::emitNormalizeEraseKeys(OpBuilder &b, Lane l) {
   const int64_t vec = padOf(elem);
-  Value slot = idx(b, rank);
+  Value slot = idx(b, eraseSlot);
   auto type = VectorType::get({vec}, elem);
   strided(b, l.lane, c, [&](OpBuilder &fb, Value row) {
     Emitter e{fb, loc};
@@ -1234,7 +1394,7 @@ void ChunkedFused::emitBlockInverses(OpBuilder &b, Lane l) {
   strided(b, l.lane, c, [&](OpBuilder &fb, Value i) {
     Emitter e{fb, loc};
     Value base = mul(fb, div(fb, i, 16), 16), j = rem(fb, i, 16);
-    Value slot = idx(fb, rank);
+    Value slot = idx(fb, eraseSlot);
     SmallVector<Value> z;
     for (int64_t t = 0; t < 16; ++t) {
       Value row = add(fb, base, t);
@@ -1268,76 +1428,94 @@ void ChunkedFused::warpStep(OpBuilder &b,
       arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1)).getResult());
 }
 
-void ChunkedFused::forWarpTiles(
-    OpBuilder &b, Lane l, llvm::function_ref<void(OpBuilder &, Value)> body) {
-  const int64_t tiles = vt / 8, perWarp = (tiles + nw - 1) / nw;
-  scf::ForOp::create(
-      b, loc, idx(b, 0), idx(b, perWarp), idx(b, 1), ValueRange{},
-      [&](OpBuilder &fb, Location, Value s, ValueRange) {
-        Value tau = add(fb, mul(fb, s, nw), l.warp);
-        auto live =
-            scf::IfOp::create(fb, loc, lt(fb, tau, idx(fb, tiles)), false);
-        scf::YieldOp::create(fb, loc);
-        OpBuilder::InsertionGuard guard(fb);
-        fb.setInsertionPointToStart(live.thenBlock());
-        body(fb, mul(fb, tau, 8));
-      });
-}
-
 void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
-  Value slot = idx(b, rank);
-  // Y_i, by rows: the right operand of T_i Y_i (read transposed).
-  warpStep(b, [&](OpBuilder &pb, Lane l) {
-    forWarpTiles(pb, l, [&](OpBuilder &fb, Value col0) {
+  Value slot = idx(b, eraseSlot);
+  // The warp's column tiles of V (8 wide; past V clamped, not stored) share
+  // every left fragment, and their mma chains interleave.
+  auto rightsOf = [&](OpBuilder &fb, ArrayRef<WarpTile> tiles, Value buf,
+                      SmallVector<Value, 1> lead, Value col, bool trans) {
+    SmallVector<Operand> ops;
+    for (WarpTile t : tiles)
+      ops.push_back({buf, lead, mul(fb, t.n, 8), col, nullptr, trans});
+    return ops;
+  };
+  // Stores the tiles' rows (row0 - rowOffset..) to dst; `accumulate` adds
+  // what dst held.
+  auto storeRows = [&](OpBuilder &fb, Lane l, ArrayRef<WarpTile> tiles,
+                       ArrayRef<Acc> accs, Value row0, Value dst,
+                       SmallVector<Value, 1> lead, int64_t rowOffset,
+                       bool accumulate) {
+    for (auto [t, acc] : llvm::zip(tiles, accs)) {
+      OpBuilder::InsertionGuard g(fb);
+      if (t.live) {
+        auto guard = scf::IfOp::create(fb, loc, t.live, false);
+        fb.setInsertionPointToStart(guard.thenBlock());
+      }
+      for (int half = 0; half < 2; ++half) {
+        auto [r, cc] = accAt(fb, l, row0, mul(fb, t.n, 8), 2 * half);
+        SmallVector<Value> at(lead.begin(), lead.end());
+        at.append({add(fb, r, rowOffset), cc});
+        Value x = acc[2 * half], y = acc[2 * half + 1];
+        if (accumulate) {
+          Emitter e{fb, loc};
+          Value held = e.toF32(vector::LoadOp::create(
+              fb, loc, VectorType::get({2}, elem), dst, at));
+          x = e.add(x, vector::ExtractOp::create(fb, loc, held, int64_t(0)));
+          y = e.add(y, vector::ExtractOp::create(fb, loc, held, int64_t(1)));
+        }
+        storePair(fb, dst, at, x, y, elem);
+      }
+    }
+  };
+  // A warp step on the warp's tiles of the block's rows, from zero.
+  using TileBody = llvm::function_ref<void(
+      OpBuilder &, Lane, ArrayRef<WarpTile>, Value, SmallVector<Acc> &)>;
+  auto tileStep = [&](TileBody body) {
+    warpStep(b, [&](OpBuilder &fb, Lane l) {
       Emitter e{fb, loc};
-      Value row0 = idx(fb, blk * 16);
-      Acc acc = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
-      acc = forAcc(fb, idx(fb, 0), idx(fb, k / 16), acc,
-                   [&](OpBuilder &mb, Value x, Acc in) {
-                     Value col = mul(mb, x, 16);
-                     return mma(mb, l, {kS, {slot}, row0, col, nullptr},
-                                {sbS, {}, col0, col, nullptr}, in);
-                   });
-      if (decay == Decay::scalar)
+      SmallVector<WarpTile> tiles = warpTiles(fb, l, vt / 8, l.warp);
+      SmallVector<Acc> accs(tiles.size(),
+                            Acc{e.f32(0), e.f32(0), e.f32(0), e.f32(0)});
+      body(fb, l, tiles, idx(fb, blk * 16), accs);
+    });
+  };
+  // Y_i, by rows: the right operand of T_i Y_i (read transposed).
+  tileStep([&](OpBuilder &fb, Lane l, ArrayRef<WarpTile> tiles, Value row0,
+               SmallVector<Acc> &accs) {
+    Emitter e{fb, loc};
+    for (int64_t x = 0; x < k / 16; ++x) {
+      Value col = idx(fb, x * 16);
+      accs = mmaRow(fb, l, {kS, {slot}, row0, col, nullptr},
+                    rightsOf(fb, tiles, sbS, {}, col, false), accs);
+    }
+    if (decay == Decay::scalar)
+      for (auto [t, acc] : llvm::zip(tiles, accs))
         for (int x = 0; x < 4; ++x)
           acc[x] = e.mul(
               acc[x],
-              exp(fb, cumDecay(fb, accAt(fb, l, row0, col0, x).first, {})));
-      for (int64_t j = 0; j < slots; ++j) {
-        // N^l up to the diagonal block; M only left of it (T_i has the rest).
-        int64_t blocks = j < rank ? blk + 1 : blk;
-        if (blocks == 0)
-          continue;
-        Value lj = idx(fb, j);
-        acc =
-            forAcc(fb, idx(fb, 0), idx(fb, blocks), acc,
-                   [&](OpBuilder &mb, Value x, Acc in) {
-                     Value col = mul(mb, x, 16);
-                     return mma(mb, l, {wS, {lj}, row0, col, nullptr},
-                                transposed({dS, {lj}, col0, col, nullptr}), in);
-                   });
+              exp(fb, cumDecay(fb, accAt(fb, l, row0, mul(fb, t.n, 8), x).first,
+                               {})));
+    for (int64_t j = 0; j < slots; ++j) {
+      // N^l up to the diagonal block; M only left of it (T_i has the rest).
+      // Merged, the erase key's slot holds U_j = D_j + X_j left of the
+      // diagonal block and D_i on it, so its N term carries both.
+      int64_t blocks = j < rank ? blk + 1 : blk;
+      Value lj = idx(fb, j);
+      for (int64_t x = 0; x < blocks; ++x) {
+        Value col = idx(fb, x * 16);
+        accs = mmaRow(fb, l, {wS, {lj}, row0, col, nullptr},
+                      rightsOf(fb, tiles, dS, {lj}, col, true), accs);
       }
-      for (int half = 0; half < 2; ++half) {
-        auto [r, cc] = accAt(fb, l, row0, col0, 2 * half);
-        storePair(fb, yS, {add(fb, r, -blk * 16), cc}, acc[2 * half],
-                  acc[2 * half + 1], elem);
-      }
-    });
+    }
+    storeRows(fb, l, tiles, accs, row0, yS, {}, -blk * 16, false);
   });
-  // X_i = T_i Y_i: the virtual injection's values, stored like every D.
-  warpStep(b, [&](OpBuilder &pb, Lane l) {
-    forWarpTiles(pb, l, [&](OpBuilder &fb, Value col0) {
-      Emitter e{fb, loc};
-      Value row0 = idx(fb, blk * 16);
-      Acc acc = {e.f32(0), e.f32(0), e.f32(0), e.f32(0)};
-      acc = mma(fb, l, {tS, {}, row0, idx(fb, 0), nullptr},
-                transposed({yS, {}, col0, idx(fb, 0), nullptr}), acc);
-      for (int half = 0; half < 2; ++half) {
-        auto [r, cc] = accAt(fb, l, row0, col0, 2 * half);
-        storePair(fb, dS, {slot, r, cc}, acc[2 * half], acc[2 * half + 1],
-                  elem);
-      }
-    });
+  // X_i = T_i Y_i: the virtual injection's values, stored like every D, or
+  // (merged) added to the values of the erase key's slot: U_i = D_i + X_i.
+  tileStep([&](OpBuilder &fb, Lane l, ArrayRef<WarpTile> tiles, Value row0,
+               SmallVector<Acc> &accs) {
+    accs = mmaRow(fb, l, {tS, {}, row0, idx(fb, 0), nullptr},
+                  rightsOf(fb, tiles, yS, {}, idx(fb, 0), true), accs);
+    storeRows(fb, l, tiles, accs, row0, dS, {slot}, 0, merged);
   });
 }
 
@@ -1379,54 +1557,90 @@ void ChunkedFused::emitOutputs(OpBuilder &b, Lane l, Value t0, Value numSteps,
     qScale = [&](OpBuilder &sb, Location, Value r, Value key) {
       return exp(sb, cumDecay(sb, r, key));
     };
-  // Row block by row block (static), each warp its column tiles of it.
+  // Each warp its column tiles of the V-tile, for a group of row blocks at
+  // once: a (row block, tile) pair is an mma chain independent of the
+  // others, so the chains interleave, and the right fragments (state,
+  // values) are loaded once for the group. At most 4 chains (16 registers of
+  // accumulators) at a time.
   SmallVector<WarpTile> tiles = warpTiles(b, l, vt / 8, l.warp);
-  for (int64_t a = 0; a < c / 16; ++a) {
-    Value row0 = idx(b, a * 16);
-    auto rightOf = [&](Value buf, Value lead, int64_t col, bool trans) {
-      SmallVector<Operand> ops;
-      for (WarpTile t : tiles) {
-        Operand op{buf, {}, mul(b, t.n, 8), idx(b, col), nullptr, trans};
-        if (lead)
-          op.lead.push_back(lead);
-        ops.push_back(op);
-      }
-      return ops;
-    };
-    SmallVector<Acc> accs(tiles.size(), zero);
+  const int64_t m = c / 16, nTiles = tiles.size();
+  const int64_t group = std::max<int64_t>(1, std::min<int64_t>(m, 4 / nTiles));
+  auto rightOf = [&](Value buf, Value lead, int64_t col, bool trans) {
+    SmallVector<Operand> ops;
+    for (WarpTile t : tiles) {
+      Operand op{buf, {}, mul(b, t.n, 8), idx(b, col), nullptr, trans};
+      if (lead)
+        op.lead.push_back(lead);
+      ops.push_back(op);
+    }
+    return ops;
+  };
+  // The pairs of row blocks [a0, a1) with every tile, row block major.
+  auto pairsOf = [&](int64_t a0, int64_t a1) {
+    SmallVector<std::pair<int64_t, int64_t>> pairs;
+    for (int64_t a = a0; a < a1; ++a)
+      for (int64_t t = 0; t < nTiles; ++t)
+        pairs.push_back({a - a0, t});
+    return pairs;
+  };
+  for (int64_t g0 = 0; g0 < m; g0 += group) {
+    const int64_t g1 = std::min(m, g0 + group);
+    SmallVector<Acc> accs((g1 - g0) * nTiles, zero);
     // From the chunk-start state: (Q o e^{G_i}) S^T.
-    for (int64_t x = 0; x < k / 16; ++x)
-      accs = mmaRow(b, l,
-                    rescaled ? Operand{qhS, {}, row0, idx(b, x * 16), nullptr}
-                             : Operand{qS, {}, row0, idx(b, x * 16), qScale},
-                    rightOf(sbS, {}, x * 16, false), accs);
+    for (int64_t x = 0; x < k / 16; ++x) {
+      SmallVector<Operand> lefts;
+      for (int64_t a = g0; a < g1; ++a)
+        lefts.push_back(
+            rescaled ? Operand{qhS, {}, idx(b, a * 16), idx(b, x * 16), nullptr}
+                     : Operand{qS, {}, idx(b, a * 16), idx(b, x * 16), qScale});
+      accs = mmaPairs(b, l, lefts, rightOf(sbS, {}, x * 16, false),
+                      pairsOf(g0, g1), accs);
+    }
     if (decay == Decay::scalar)
-      for (auto [t, acc] : llvm::zip(tiles, accs))
-        for (int x = 0; x < 4; ++x)
-          acc[x] = e.mul(
-              acc[x],
-              exp(b,
-                  cumDecay(b, accAt(b, l, row0, mul(b, t.n, 8), x).first, {})));
-    // Within the chunk: sum_l P_l D_l over key blocks up to the diagonal.
+      for (int64_t a = g0; a < g1; ++a)
+        for (auto [t, tile] : llvm::enumerate(tiles)) {
+          Acc &acc = accs[(a - g0) * nTiles + t];
+          for (int x = 0; x < 4; ++x)
+            acc[x] = e.mul(
+                acc[x],
+                exp(b,
+                    cumDecay(
+                        b,
+                        accAt(b, l, idx(b, a * 16), mul(b, tile.n, 8), x).first,
+                        {})));
+        }
+    // Within the chunk: sum_l P_l D_l over key blocks up to the diagonal;
+    // key block `blk` serves the group's row blocks from max(g0, blk) on.
     for (int64_t j = 0; j < slots; ++j)
-      for (int64_t blk = 0; blk <= a; ++blk)
-        accs = mmaRow(b, l, {pS, {idx(b, j)}, row0, idx(b, blk * 16), nullptr},
-                      rightOf(dS, idx(b, j), blk * 16, true), accs);
+      for (int64_t blk = 0; blk < g1; ++blk) {
+        const int64_t a0 = std::max(g0, blk);
+        SmallVector<Operand> lefts;
+        for (int64_t a = a0; a < g1; ++a)
+          lefts.push_back(
+              {pS, {idx(b, j)}, idx(b, a * 16), idx(b, blk * 16), nullptr});
+        ArrayRef<Acc> part = ArrayRef(accs).drop_front((a0 - g0) * nTiles);
+        SmallVector<Acc> sums =
+            mmaPairs(b, l, lefts, rightOf(dS, idx(b, j), blk * 16, true),
+                     pairsOf(a0, g1), part);
+        llvm::copy(sums, accs.begin() + (a0 - g0) * nTiles);
+      }
     // o = scale * acc, rows within T.
     Value scale = e.f32(info.scale);
-    for (auto [t, acc] : llvm::zip(tiles, accs)) {
-      Value col0 = mul(b, t.n, 8);
-      for (int half = 0; half < 2; ++half) {
-        auto [r, cc] = accAt(b, l, row0, col0, 2 * half);
-        Value time = add(b, t0, r);
-        OpBuilder::InsertionGuard g2(b);
-        guardRow(b, time, numSteps, t.live);
-        Emitter w{b, loc};
-        storePair(b, out, {bi, time, h, add(b, v0, cc)},
-                  w.mul(acc[2 * half], scale), w.mul(acc[2 * half + 1], scale),
-                  outElem);
+    for (int64_t a = g0; a < g1; ++a)
+      for (auto [t, tile] : llvm::enumerate(tiles)) {
+        Acc acc = accs[(a - g0) * nTiles + t];
+        Value col0 = mul(b, tile.n, 8);
+        for (int half = 0; half < 2; ++half) {
+          auto [r, cc] = accAt(b, l, idx(b, a * 16), col0, 2 * half);
+          Value time = add(b, t0, r);
+          OpBuilder::InsertionGuard g2(b);
+          guardRow(b, time, numSteps, tile.live);
+          Emitter w{b, loc};
+          storePair(b, out, {bi, time, h, add(b, v0, cc)},
+                    w.mul(acc[2 * half], scale),
+                    w.mul(acc[2 * half + 1], scale), outElem);
+        }
       }
-    }
   }
 }
 
@@ -1602,7 +1816,7 @@ void ChunkedFused::emit(OpBuilder &b) {
   elem = operandType(info);
   tensorCores = gpu && !elem.isF32();
   stateSlots = (vt / 16) * (k / 8) / nw;
-  ScratchLayout layout = layoutScratch(info, {c, vt, nw, 1}, elem, pass);
+  ScratchLayout layout = layoutScratch(info, {c, vt, nw, stages}, elem, pass);
   MLIRContext *ctx = b.getContext();
 
   // The GPU scratch: one dynamic shared buffer per module.
@@ -1646,6 +1860,35 @@ void ChunkedFused::forPrograms(
   setLoopRoles(loop, roles);
 }
 
+Value ChunkedFused::viewAt(OpBuilder &b, Value offset, ArrayRef<int64_t> shape,
+                           Type type) {
+  return memref::ViewOp::create(
+             b, loc, MemRefType::get(shape, type, AffineMap(), scratchSpace),
+             scratchBase, offset, ValueRange{})
+      .getResult();
+}
+
+std::pair<Value, Value> ChunkedFused::stageViews(OpBuilder &b, Value stage) {
+  const int64_t pad = padOf(elem);
+  auto at = [&](int64_t first, int64_t second) {
+    return add(b, idx(b, first), mul(b, stage, second - first));
+  };
+  Value q;
+  if (readsQueries(pass))
+    q = viewAt(b, at(scratch.q, scratch.q2), {c, k + pad}, elem);
+  return {q, viewAt(b, at(scratch.k, scratch.k2), {slots, c, k + pad}, elem)};
+}
+
+Value ChunkedFused::emitPrefetch(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                                 Value bi, Value h, Value stage) {
+  auto [qDst, kDst] = stageViews(b, stage);
+  emitQueryKeyLoads(b, l, t0, numSteps, bi, h, qDst, kDst, /*async=*/gpu);
+  if (!gpu)
+    return {};
+  return nvgpu::DeviceAsyncCreateGroupOp::create(
+      b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});
+}
+
 Value ChunkedFused::makeScratch(OpBuilder &nb, const ScratchLayout &layout,
                                 Attribute space) {
   const int64_t pad = padOf(elem);
@@ -1660,11 +1903,11 @@ Value ChunkedFused::makeScratch(OpBuilder &nb, const ScratchLayout &layout,
     base = owned = memref::AllocOp::create(
         nb, loc, MemRefType::get({layout.bytes}, nb.getI8Type()));
   }
+  scratch = layout;
+  scratchBase = base;
+  scratchSpace = space;
   auto view = [&](int64_t offset, ArrayRef<int64_t> shape, Type type) {
-    return memref::ViewOp::create(
-               nb, loc, MemRefType::get(shape, type, AffineMap(), space), base,
-               idx(nb, offset), ValueRange{})
-        .getResult();
+    return viewAt(nb, idx(nb, offset), shape, type);
   };
   if (readsQueries(pass)) {
     qS = view(layout.q, {c, k + pad}, elem);
@@ -1745,11 +1988,38 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
         Value numSteps = dimOf(nb, loc, q, 1);
         Value chunks =
             arith::CeilDivUIOp::create(nb, loc, numSteps, idx(nb, c));
+        // Two stages: chunk ci computes from the buffers of stage ci % 2
+        // while chunk ci + 1's queries and keys arrive in the other's.
+        // Chunk 0's are loaded ahead of the walk.
+        const bool staged = layout.staged;
+        if (staged)
+          phase(nb, [&](OpBuilder &pb, Lane l) {
+            OpBuilder::InsertionGuard g(pb);
+            auto any =
+                scf::IfOp::create(pb, loc, lt(pb, idx(pb, 0), numSteps), false);
+            pb.setInsertionPointToStart(any.thenBlock());
+            emitPrefetch(pb, l, idx(pb, 0), numSteps, bi, h, idx(pb, 0));
+          });
         scf::ForOp::create(
             nb, loc, idx(nb, 0), chunks, idx(nb, 1), ValueRange{},
             [&](OpBuilder &cb, Location, Value ci, ValueRange) {
               Value t0 = mul(cb, ci, c);
+              Value stage = staged ? rem(cb, ci, 2) : Value();
+              if (staged)
+                std::tie(qS, kS) = stageViews(cb, stage);
               phase(cb, [&](OpBuilder &pb, Lane l) {
+                if (staged) {
+                  // The next chunk's group, then the wait for all but it:
+                  // this chunk's rows have landed (for this lane; the
+                  // phase's barrier publishes them).
+                  Value next =
+                      arith::SubIOp::create(pb, loc, idx(pb, 1), stage);
+                  Value group = emitPrefetch(pb, l, add(pb, t0, c), numSteps,
+                                             bi, h, next);
+                  if (group)
+                    nvgpu::DeviceAsyncWaitOp::create(pb, loc, group,
+                                                     pb.getI32IntegerAttr(1));
+                }
                 emitLoads(pb, l, t0, numSteps, bi, h, v0);
                 // Two-pass: the chunk's start state for the output kernel.
                 if (pass == Pass::states)
@@ -2010,11 +2280,17 @@ LogicalResult prism::lowering::checkChunkedScan(RecurrenceInfo &info,
            << "a lane would hold " << stateTiles / params.warps * 4
            << " floats of state (at most 128): use more warps or a smaller "
               "v_tile";
-  if (params.stages != 1)
+  if (params.stages != 1 && params.stages != 2)
     return scan.emitOpError()
-           << "chunked schedules load one chunk at a time: stages must be 1, "
-              "got "
+           << "chunked schedules take 1 or 2 stages (2: a walk loads the next "
+              "chunk's queries and keys while it computes one), got "
            << params.stages;
+  if (params.stages == 2 && params.twoPass &&
+      info.family != ForgetFamily::delta)
+    return scan.emitOpError()
+           << "stages = 2 needs a walk over the chunks; the two-pass schedule "
+              "of the decay families has none (its kernels take one chunk "
+              "each): use stages = 1";
   int64_t bytes = chunkedScratchBytes(info, params);
   if (gpu && bytes > kMaxSharedBytes)
     return scan.emitOpError()

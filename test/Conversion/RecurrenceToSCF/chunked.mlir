@@ -47,7 +47,7 @@ func.func @simple_gla(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 
 // Gated DeltaNet: the delta forget runs the decay kernel with one more,
 // virtual, injection whose values come from a blocked triangular solve per
-// chunk: the inverted 16 x 16 diagonal blocks in one phase, then per block of
+// chunk (here folded into the key's own slot, as the erase key is k): the inverted 16 x 16 diagonal blocks in one phase, then per block of
 // 16 rows two steps that only synchronise the warp (each warp solves whole
 // columns). On the CPU the same steps are lane loops.
 
@@ -65,12 +65,22 @@ func.func @gated_deltanet(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 }
 
 // GPU-LABEL: func.func @gated_deltanet(
-// GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_fused, chunk = 32, v_tile = 64, warps = 8, stages = 1>
-// Two injection slots (k and the virtual w), and the solve's buffers.
-// GPU:           memref.view {{.*}} to memref<2x32x72xbf16, #gpu.address_space<workgroup>>
-// GPU:           memref.view {{.*}} to memref<2x32x40xbf16, #gpu.address_space<workgroup>>
+// GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_fused, chunk = 32, v_tile = 64, warps = 8, stages = 2>
+// One injection slot (the erase key is the key k, so the solved values join
+// its values), and the solve's buffers.
+// GPU:           memref.view {{.*}} to memref<1x32x72xbf16, #gpu.address_space<workgroup>>
+// GPU:           memref.view {{.*}} to memref<1x32x40xbf16, #gpu.address_space<workgroup>>
 // GPU:           memref.view {{.*}} to memref<16x72xbf16, #gpu.address_space<workgroup>>
 // GPU:           memref.view {{.*}} to memref<32x24xbf16, #gpu.address_space<workgroup>>
+// Two stages: chunk 0's q and k by cp.async ahead of the walk, then in each
+// chunk the next one's, and a wait for all groups but that one.
+// GPU:           nvgpu.device_async_copy
+// GPU:           nvgpu.device_async_create_group
+// GPU:           scf.for
+// GPU:             memref.view {{.*}} to memref<32x72xbf16, #gpu.address_space<workgroup>>
+// GPU:             nvgpu.device_async_copy
+// GPU:             nvgpu.device_async_create_group
+// GPU-NEXT:        nvgpu.device_async_wait {{.*}} {numGroups = 1 : i32}
 // GPU:           scf.for
 // GPU:             nvvm.bar.warp.sync
 // GPU:             nvvm.bar.warp.sync

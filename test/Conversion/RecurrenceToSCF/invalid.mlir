@@ -123,3 +123,27 @@ func.func @two_pass_too_many_warps(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16
       : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
   return %o : tensor<1x8x1x16xf32>
 }
+
+// -----
+
+func.func @chunked_three_stages(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{chunked schedules take 1 or 2 stages (2: a walk loads the next chunk's queries and keys while it computes one), got 3}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused, chunk = 16, v_tile = 16, warps = 1, stages = 3>}
+      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
+
+// -----
+
+func.func @two_pass_decay_two_stages(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>,
+                                     %g: tensor<1x8x1xf32>) -> tensor<1x8x1x16xf32> {
+  %a = recurrence.scalar_forget %g : tensor<1x8x1xf32>
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  // expected-error @+1 {{stages = 2 needs a walk over the chunks; the two-pass schedule of the decay families has none (its kernels take one chunk each): use stages = 1}}
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_two_pass, chunk = 16, v_tile = 16, warps = 1, stages = 2>}
+      : !recurrence.forget<scalar>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}

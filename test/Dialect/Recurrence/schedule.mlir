@@ -24,7 +24,8 @@
 // 128 with v_tile * k_split <= 1024; warps is ceil(v_tile * k_split / 32),
 // at most 32.
 // Chunked kinds: chunk 64, v_tile 64 where 64 divides V and V otherwise,
-// 4 warps, 2 stages, no k_split.
+// warps up to 8 (4 for the identity and scalar decays at K >= 128), 1 stage,
+// no k_split.
 // CHECK-LABEL: func.func @default_k64_v64(
 // CHECK:         recurrence.scan
 // CHECK-SAME:      {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 2, rows = 1, warps = 4, stages = 2>}
@@ -52,7 +53,7 @@ func.func @default_k64_v64(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK-SAME:      {schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, rows = 1, warps = 8, stages = 2>}
 // CHECK:         return %[[O]], %[[S]]
 // FUSED-LABEL: func.func @default_k128_v128(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 1>}
 func.func @default_k128_v128(%q: tensor<2x16x4x128xf32>, %k: tensor<2x16x4x128xf32>,
                              %v: tensor<2x16x4x128xf32>, %g: tensor<2x16x4xf32>)
     -> (tensor<2x16x4x128xf32>, tensor<2x4x128x128xf32>) {
@@ -68,9 +69,10 @@ func.func @default_k128_v128(%q: tensor<2x16x4x128xf32>, %k: tensor<2x16x4x128xf
 // -----
 
 // The delta forget takes chunked V-tiles of 128 where its scratch fits (bf16
-// operands), and 64 otherwise (f32 operands, below).
+// operands), and 64 otherwise (f32 operands, below); its fused walk takes
+// 2 stages where their second buffers fit.
 // FUSED-LABEL: func.func @gated_deltanet_bf16(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 128, warps = 8, stages = 1>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 128, warps = 8, stages = 2>}
 func.func @gated_deltanet_bf16(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>,
                                %v: tensor<?x?x16x128xbf16>, %beta: tensor<?x?x16xbf16>,
                                %g: tensor<?x?x16xf32>) -> tensor<?x?x16x128xbf16> {
@@ -87,7 +89,7 @@ func.func @gated_deltanet_bf16(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x12
 // -----
 
 // FUSED-LABEL: func.func @gated_deltanet_f32(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 32, v_tile = 64, warps = 8, stages = 1>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
 func.func @gated_deltanet_f32(%q: tensor<?x?x16x128xf32>, %k: tensor<?x?x16x128xf32>,
                               %v: tensor<?x?x16x128xf32>, %beta: tensor<?x?x16xf32>,
                               %g: tensor<?x?x16xf32>) -> tensor<?x?x16x128xf32> {
@@ -267,9 +269,9 @@ func.func @default_v192(%q: tensor<?x?x2x64xf16>, %v: tensor<?x?x2x192xf16>) -> 
 // CHECK:         %[[O:.+]], %[[S:.+]] = recurrence.scan %[[A]], %[[B]], %[[Q]] {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 8, rows = 1, warps = 8, stages = 2>}
 // CHECK:         return %[[O]], %[[S]]
 // FUSED-LABEL: func.func @default_k256_v128(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 32, v_tile = 64, warps = 8, stages = 1>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 32, v_tile = 64, warps = 4, stages = 1>}
 // TREE-LABEL:  func.func @default_k256_v128(
-// TREE:          {schedule = #recurrence.schedule<tree, chunk = 32, v_tile = 64, warps = 8, stages = 1>}
+// TREE:          {schedule = #recurrence.schedule<tree, chunk = 32, v_tile = 64, warps = 4, stages = 1>}
 func.func @default_k256_v128(%q: tensor<2x16x4x256xf32>, %v: tensor<2x16x4x128xf32>, %g: tensor<2x16x4xf32>)
     -> (tensor<2x16x4x128xf32>, tensor<2x4x256x128xf32>) {
   %a = recurrence.scalar_forget %g : tensor<2x16x4xf32>
@@ -409,12 +411,12 @@ func.func @explicit_sequential_partial(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?
 // Chunked schedules with some parameters; k_split is never chosen for them
 // (and a given one is refused by the verifier: invalid.mlir).
 // CHECK-LABEL: func.func @explicit_chunked_partial(
-// CHECK:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
-// CHECK:         {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 64, warps = 8, stages = 2>}
+// CHECK:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 1>}
+// CHECK:         {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 64, warps = 4, stages = 2>}
 // CHECK:         {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 16, warps = 2, stages = 1>}
 // FUSED-LABEL: func.func @explicit_chunked_partial(
-// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 1>}
-// FUSED:         {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 64, warps = 8, stages = 2>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 1>}
+// FUSED:         {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 64, warps = 4, stages = 2>}
 // FUSED:         {schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 16, warps = 2, stages = 1>}
 func.func @explicit_chunked_partial(%q: tensor<2x64x4x128xf32>, %k: tensor<2x64x4x128xf32>,
                                     %v: tensor<2x64x4x128xf32>) {

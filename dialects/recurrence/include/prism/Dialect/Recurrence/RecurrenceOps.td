@@ -112,7 +112,9 @@ def Recurrence_ScheduleAttr : AttrDef<Recurrence_Dialect, "Schedule"> {
     means "choose from the shape". `v_tile` is the number of state rows per
     program (1 to 1024) and `stages` the number of steps (sequential) or
     chunks (chunked shapes) whose loads are in flight at once (1 to 4; 1 means
-    no prefetching). `sequential` also takes `k_split` (lanes sharing one
+    no prefetching; the chunked shapes take 1 or 2: with 2, a walk over the
+    chunks copies the next chunk's queries and keys into a second buffer,
+    by `cp.async` on the GPU, while it computes the current one). `sequential` also takes `k_split` (lanes sharing one
     state row on a GPU, each holding K / k_split of it; a power of two up to
     32), `rows` (state rows per lane, 1 to 8, dividing `v_tile`: every loaded
     key and query slice serves that many rows) and `warps`; the chunked shapes take `chunk` (16 to 128, a multiple
