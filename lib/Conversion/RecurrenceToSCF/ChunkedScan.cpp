@@ -404,6 +404,15 @@ private:
   Value expDiff(OpBuilder &b, Value x, Value y) {
     return exp(b, Emitter{b, loc}.sub(x, y));
   }
+  /// Stores element (key, v) of a state [B, H, K, V] (kv layout) or
+  /// [B, H, V, K] (vk) of batch `bi`, head `h`.
+  void storeStateElement(OpBuilder &b, Value state, Value bi, Value h,
+                         Value key, Value v, Value value) {
+    SmallVector<Value, 4> at = {bi, h, key, v};
+    if (info.layout != StateLayout::kv)
+      std::swap(at[2], at[3]);
+    memref::StoreOp::create(b, loc, value, state, at);
+  }
   /// Cumulative log decay at in-chunk row `row` (and key `key`, diagonal).
   Value cumDecay(OpBuilder &b, Value row, Value key) {
     if (decay == Decay::diagonal)
@@ -2062,12 +2071,7 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
                 Value vg = add(pb, v0, v);
                 Value val = Emitter{pb, loc}.fromF32(regLoad(pb, l, 4 * s + x),
                                                      finElem);
-                if (kv)
-                  memref::StoreOp::create(pb, loc, val, fin,
-                                          ValueRange{bi, h, key, vg});
-                else
-                  memref::StoreOp::create(pb, loc, val, fin,
-                                          ValueRange{bi, h, vg, key});
+                storeStateElement(pb, fin, bi, h, key, vg, val);
               }
             }
           });
@@ -2155,12 +2159,7 @@ void ChunkedFused::emitSummaryScan(OpBuilder &b) {
                   vector::ExtractOp::create(pb, loc, walk.getResult(0), i),
                   finElem);
               Value kk = add(pb, key, i);
-              if (kv)
-                memref::StoreOp::create(pb, loc, x, fin,
-                                        ValueRange{bi, h, kk, v});
-              else
-                memref::StoreOp::create(pb, loc, x, fin,
-                                        ValueRange{bi, h, v, kk});
+              storeStateElement(pb, fin, bi, h, kk, v, x);
             }
           }
         });
