@@ -26,8 +26,8 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     32 entries of its state row (K = 128: 4 lanes a row), and `warps` follows
     from both. For the chunked kinds (`chunked_fused` and `chunked_two_pass`
     are lowered today, for every forget family),
-    `v_tile` is 64 (or V; 128 for the delta forget and the diagonal decay when
-    V allows it and the scratch fits), `warps` the largest power of two that
+    `v_tile` is 64 (or V; 128 for the diagonal decay and the delta forget's
+    `chunked_fused` when V allows it and the scratch fits), `warps` the largest power of two that
     leaves each warp at least four 16 x 8 tiles of the state block, up to 8
     (up to 4 for the identity and scalar decays at K >= 128),
     `stages` 2 for the delta forget's `chunked_fused` walk where the second
@@ -83,9 +83,17 @@ def ConvertRecurrenceToSCF
       that stores every chunk's start state in `chunk_states`
       [B, H, ceil(T / chunk), V, K] (operand precision) and gives the final
       state;
-    - the delta forget, whose chunk transition depends on the chunk's keys
-      through the solve: a walk per (head, batch, V-tile) that stores the
-      start states and the solved values x_t (`chunk_values` [B, T, H, V]);
+    - the delta forget, whose chunk transition is a K x K matrix: first
+      every chunk's summary in factored form, in parallel (one program per
+      (head, batch, chunk), its V-tile all of V up to 128 where the scratch
+      fits): the triangular solve from a zero start state (values x0_t,
+      `chunk_values` [B, T, H, V]) and the solved values' response to the
+      start state (psi_t, `chunk_responses` [B, T, H, K]; x_t = x0_t +
+      S0 psi_t, so that the chunk's transition is e^{G_end} I + sum_t psi_t
+      (e^{G_end - G_t} w_t)^T); then their composition over the chunks in
+      order, a walk per (head, batch, V-tile) of two matrix products a
+      chunk (x_t in place of x0_t, then the update of a decay recurrence)
+      that stores the start states;
     - then one program per (head, batch, chunk x V-tile) computes the
       chunk's outputs from its start state, its V-tile all of V up to 128
       where the scratch fits.

@@ -117,12 +117,15 @@ struct SelectSchedulePass
         // is done once per V-tile, so fewer, wider tiles (measured on S1:
         // Gated DeltaNet 1.16 ms against 1.67, GLA 1.43 against 2.42,
         // docs/performance.md).
+        // The delta forget's two-pass walk does no solve (its summaries
+        // kernel does, with all of V at once): it keeps 64.
+        const bool solvesPerTile =
+            succeeded(info) && (info->family == ForgetFamily::diagonal ||
+                                (info->family == ForgetFamily::delta &&
+                                 kind == ScheduleKind::chunked_fused));
         if (!vTile) {
           vTile = v % 64 == 0 ? 64 : v;
-          if (succeeded(info) &&
-              (info->family == ForgetFamily::delta ||
-               info->family == ForgetFamily::diagonal) &&
-              v % 128 == 0 &&
+          if (solvesPerTile && v % 128 == 0 &&
               fits(chunk ? chunk : 64, 128, warpsFor(128), stages == 2 ? 2 : 1))
             vTile = 128;
         }

@@ -9,12 +9,14 @@ programs of shared/targets.md (S1/S2 at H=16, K=V=128; S3 at H=32, K=V=64)
 go through prism-opt --prism-gpu-pipeline. The MLIR-free programs
 prism-gpu-test and prism-bench are copied next to them, with tools/gpu/run.sh.
 
-usage: tools/gpu/make-kit.py [--chunked-only | --bench-only] [--archive FILE]
-                             BUILD_DIR KIT_DIR
+usage: tools/gpu/make-kit.py [--chunked-only | --bench-only] [--only WORDS]
+                             [--archive FILE] BUILD_DIR KIT_DIR
 
 --chunked-only: only the chunked schedules' (fused and two-pass) tests and
   benchmarks.
 --bench-only: only the benchmark programs (no tests, no Python programs).
+--only WORDS: only the test programs whose names contain one of the
+  comma-separated WORDS (the benchmark programs are all built).
 --archive FILE: also pack the kit into FILE (.tar.xz, about a sixth of the
   kit's size: the PTX of the full kit exceeds what the device tool carries).
   On the GPU machine: `tar xJf FILE && KIT_DIR/run.sh`, with FILE's folder
@@ -74,12 +76,15 @@ def bench_specs():
     # The two-pass knobs on the S1/S2 head shape (v_tile: its first kernel's).
     common = dict(heads=16, key_dim=128, value_dim=128, dtype="bf16",
                   schedule="chunked_two_pass")
-    for params in ({"v_tile": 32}, {"v_tile": 128}, {"chunk": 32}, {"warps": 4}):
+    for params in ({"v_tile": 32}, {"v_tile": 128}, {"chunk": 32}, {"warps": 4},
+                   {"v_tile": 64}, {"v_tile": 32, "warps": 4}, {"v_tile": 64, "warps": 4},
+                   {"stages": 2}, {"v_tile": 32, "stages": 2}, {"v_tile": 64, "stages": 2}):
         tag = "_".join(f"{k[0]}{v}" for k, v in params.items())
-        out.append(Spec(name=f"s12_simple_gla_2pass_{tag}", forget="scalar",
-                        schedule_params=params, **common))
-        out.append(Spec(name=f"s12_gla_2pass_{tag}", forget="diagonal",
-                        schedule_params=params, **common))
+        if "stages" not in params:
+            out.append(Spec(name=f"s12_simple_gla_2pass_{tag}", forget="scalar",
+                            schedule_params=params, **common))
+            out.append(Spec(name=f"s12_gla_2pass_{tag}", forget="diagonal",
+                            schedule_params=params, **common))
         out.append(Spec(name=f"s12_gated_deltanet_2pass_{tag}", forget="delta",
                         delta_gate=True, inject_gates=True, schedule_params=params,
                         **common))
@@ -136,6 +141,13 @@ def main():
             sys.exit(__doc__)
         archive = os.path.abspath(argv[at + 1])
         del argv[at:at + 2]
+    only = None
+    if "--only" in argv:
+        at = argv.index("--only")
+        if at + 1 >= len(argv):
+            sys.exit(__doc__)
+        only = argv[at + 1].split(",")
+        del argv[at:at + 2]
     args = [a for a in argv if not a.startswith("--")]
     chunked_only = "--chunked-only" in argv
     bench_only = "--bench-only" in argv
@@ -155,7 +167,8 @@ def main():
         for suite in suites:
             for s in suite(key_dim=dim, value_dim=dim):
                 s.name = f"{s.name}_k{dim}"
-                tests.append(s)
+                if only is None or any(word in s.name for word in only):
+                    tests.append(s)
     jobs = []
     for s in tests:
         path = os.path.join(kit, "specs", s.name + ".mlir")

@@ -49,9 +49,15 @@ int64_t chunkedOutputVTile(RecurrenceInfo &info, const ChunkedParams &params);
 ///   base 2 (log2 of its decay factor), f32, [B, H, ceil(T / chunk)] or
 ///   [B, H, ceil(T / chunk), K];
 /// - values (delta forget): the solved values x_t of its virtual injection,
-///   in the operand type, [B, T, H, V].
+///   in the operand type, [B, T, H, V]; the chunk summaries write those of a
+///   zero start state (x0_t), the state walk adds S0 psi_t in place;
+/// - responses (delta forget): psi_t, the response of x_t to the chunk's
+///   start state S0 (x_t = x0_t + S0 psi_t), in the operand type,
+///   [B, T, H, K]. With the decayed keys, (psi, w) is the low-rank factor of
+///   the chunk's transition: A = e^{G_end} I + sum_t psi_t (e^{G_end - G_t}
+///   w_t)^T.
 struct ChunkedWorkspaces {
-  mlir::Value states, summaries, decays, values;
+  mlir::Value states, summaries, decays, values, responses;
 };
 
 /// Checks that the chunked-fused schedule `params` can be built for `info`;

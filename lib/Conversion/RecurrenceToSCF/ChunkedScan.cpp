@@ -107,19 +107,28 @@ Decay decayOf(RecurrenceInfo &info) {
 ///   (and its total log decay): the decay families;
 /// - scan: the composition of the summaries over the chunks in order, an
 ///   elementwise walk that writes each chunk's start state;
-/// - states: the delta forget's walk, which solves each chunk from its start
-///   state (its transition depends on the chunk's keys) and writes the start
-///   states and the solved values;
+/// - factors: the delta forget's chunk summaries, per chunk in parallel:
+///   the triangular solve from a zero state (values X0) and its response to
+///   the start state (Psi, K wide), so that X = X0 + S0 Psi;
+/// - states: the delta forget's scan, a walk over the chunks that composes
+///   their transitions in factored form (X = X0 + S0 Psi, then the update
+///   of a decay recurrence) and writes the start states and the values X;
 /// - outputs: the outputs of one chunk from its start state.
-enum class Pass { fused, summaries, scan, states, outputs };
+enum class Pass { fused, summaries, scan, factors, states, outputs };
 
 /// What a pass keeps in scratch.
 bool readsQueries(Pass p) { return p == Pass::fused || p == Pass::outputs; }
 bool rescalesKeys(Pass p) {
   return p == Pass::fused || p == Pass::states || p == Pass::summaries;
 }
-bool keepsStateCopy(Pass p) { return p != Pass::summaries && p != Pass::scan; }
-bool solves(Pass p) { return p == Pass::fused || p == Pass::states; }
+bool keepsStateCopy(Pass p) {
+  return p != Pass::summaries && p != Pass::scan && p != Pass::factors;
+}
+/// The passes that run the delta forget's triangular solve.
+bool solves(Pass p) { return p == Pass::fused || p == Pass::factors; }
+/// The passes that read or write the response Psi of the solved values to
+/// the chunk's start state (the delta forget's two-pass schedule).
+bool usesResponses(Pass p) { return p == Pass::factors || p == Pass::states; }
 /// The passes that walk a program's chunks in order (and may load the next
 /// chunk's queries and keys ahead).
 bool walks(Pass p) { return p == Pass::fused || p == Pass::states; }
@@ -165,8 +174,10 @@ struct ScratchLayout {
   bool rescaled = false;
   int64_t qt = 0, qh = 0, ka = 0;
   // Delta forget only: W K_l^T and W W^T (strict, decayed), the blocks of
-  // the solve's right-hand side, the inverted diagonal blocks, and beta.
-  int64_t w = 0, y = 0, t = 0, beta = 0;
+  // the solve's right-hand side, the inverted diagonal blocks, and beta;
+  // the two-pass schedule's response Psi (chunk x K) of the solved values
+  // to the start state.
+  int64_t w = 0, y = 0, t = 0, beta = 0, psi = 0;
   int64_t bytes = 0;
 };
 
@@ -207,10 +218,14 @@ ScratchLayout layoutScratchAs(RecurrenceInfo &info, const ChunkedParams &params,
   s.g = take(diagonal ? c * (k + 4) * 4 : c * 4);
   if (info.family == ForgetFamily::delta && solves(pass)) {
     s.w = take(l * c * (c + pad) * eb);
-    s.y = take(16 * (vt + pad) * eb);
+    // The factors pass solves for Psi (K wide) in the same block buffer.
+    int64_t width = pass == Pass::factors ? std::max(vt, k) : vt;
+    s.y = take(16 * (width + pad) * eb);
     s.t = take(c * (16 + pad) * eb);
     s.beta = take(c * 4);
   }
+  if (info.family == ForgetFamily::delta && usesResponses(pass))
+    s.psi = take(c * (k + pad) * eb);
   if (rescaled) {
     s.rescaled = true;
     s.qt = take(c * (k + pad) * eb);
@@ -446,7 +461,23 @@ private:
   /// diagonal blocks of the solve, and the solve itself.
   void emitNormalizeEraseKeys(OpBuilder &b, Lane l);
   void emitBlockInverses(OpBuilder &b, Lane l);
-  void emitSolveBlock(OpBuilder &b, int64_t blk);
+  /// The right-hand side columns of a solve: the values x_t (V-tile wide,
+  /// with the start state's term, or from a zero state) or the response
+  /// Psi (K wide: the start state's term with the state replaced by I).
+  struct SolveColumns {
+    int64_t width;
+    bool fromState, fromKeys, injections;
+    /// Where the solved rows go (and the earlier blocks are read).
+    Value x;
+    SmallVector<Value, 1> xLead;
+  };
+  void emitSolveBlock(OpBuilder &b, int64_t blk, const SolveColumns &cols);
+  /// Two-pass delta forget, the state walk: X = X0 + S0 Psi in place of
+  /// X0 (the virtual injection's values).
+  void emitResponses(OpBuilder &b, Lane l);
+  /// Two-pass delta forget, the chunk summaries: Psi to its workspace.
+  void emitResponsesOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                        Value bi, Value h);
   /// Runs `body` once per lane, then synchronises the warp only (the CPU:
   /// like a phase).
   void warpStep(OpBuilder &b, llvm::function_ref<void(OpBuilder &, Lane)> body);
@@ -456,6 +487,11 @@ private:
   };
   SmallVector<WarpTile> warpTiles(OpBuilder &b, Lane l, int64_t count,
                                   Value first);
+  /// Stores the tiles' accumulators (rows row0 - rowOffset..) to dst after
+  /// the `lead` indices; `accumulate` adds what dst held.
+  void storeRows(OpBuilder &b, Lane l, ArrayRef<WarpTile> tiles,
+                 ArrayRef<Acc> accs, Value row0, Value dst,
+                 ArrayRef<Value> lead, int64_t rowOffset, bool accumulate);
   /// first + stride s for s < ceil(count / stride), each clamped below
   /// `count` and flagged (live) when the clamp may apply.
   struct Spread {
@@ -478,6 +514,12 @@ private:
   /// workspace (`out`), or from it.
   void emitStateCopy(OpBuilder &b, Lane l, Value bi, Value h, Value ci,
                      Value v0, bool out);
+  /// Rows [t0, t0 + c) of scratch `src` (after `lead`; `width` columns) to
+  /// the [B, T, H, D] workspace `dst` from column `col0`; rows past T are
+  /// not stored.
+  void emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
+                   Value h, Value src, ArrayRef<Value> lead, int64_t width,
+                   Value dst, Value col0);
   /// Two-pass, delta forget: the solved values x_t to their workspace.
   void emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
                            Value bi, Value h, Value v0);
@@ -486,6 +528,10 @@ private:
   void emitWalk(OpBuilder &b, const ScratchLayout &layout, Attribute space);
   void emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
                          Attribute space);
+  /// Two-pass, delta forget: a chunk's summary in factored form (X0, Psi)
+  /// after its loads.
+  void emitFactors(OpBuilder &b, Value t0, Value numSteps, Value bi, Value h,
+                   Value v0);
   /// Two-pass, decay families: the scan over the chunk summaries.
   void emitSummaryScan(OpBuilder &b);
   /// One scf.parallel with a "program" dimension per bound of `programs`
@@ -550,6 +596,8 @@ private:
   bool rescaled = false;
   Value qtS, qhS, kaS;
   Value wS, yS, tS, betaS;
+  /// Two-pass delta forget: the response Psi (chunk x K).
+  Value psiS;
 };
 
 void ChunkedFused::phase(OpBuilder &b,
@@ -909,11 +957,15 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   // Queries and keys (two stages: loaded one chunk ahead, emitPrefetch).
   if (stages == 1)
     emitQueryKeyLoads(b, l, t0, numSteps, bi, h, qS, kS, /*async=*/false);
-  // The two-pass outputs of the delta forget: the values x_t the state walk
-  // solved for.
-  if (delta && pass == Pass::outputs)
+  // The two-pass delta forget: the values x_t the state walk solved for
+  // (outputs), or those of a zero start state and their response Psi to
+  // the start state (the state walk).
+  if (delta && (pass == Pass::outputs || pass == Pass::states))
     loadRows(b, l, t0, numSteps, bi, h, workspaces.values, dS, {idx(b, rank)},
              vt, elem, v0, /*async=*/false);
+  if (delta && pass == Pass::states)
+    loadRows(b, l, t0, numSteps, bi, h, workspaces.responses, psiS, {}, k, elem,
+             Value(), /*async=*/false);
 
   // Cumulative log decays, summed in registers as they arrive: one row per
   // lane (scalar: G_i = sum_{j <= i} g_j over the whole chunk), or one key
@@ -1437,10 +1489,38 @@ void ChunkedFused::warpStep(OpBuilder &b,
       arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1)).getResult());
 }
 
-void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
+void ChunkedFused::storeRows(OpBuilder &b, Lane l, ArrayRef<WarpTile> tiles,
+                             ArrayRef<Acc> accs, Value row0, Value dst,
+                             ArrayRef<Value> lead, int64_t rowOffset,
+                             bool accumulate) {
+  for (auto [t, acc] : llvm::zip(tiles, accs)) {
+    OpBuilder::InsertionGuard g(b);
+    if (t.live) {
+      auto guard = scf::IfOp::create(b, loc, t.live, false);
+      b.setInsertionPointToStart(guard.thenBlock());
+    }
+    for (int half = 0; half < 2; ++half) {
+      auto [r, cc] = accAt(b, l, row0, mul(b, t.n, 8), 2 * half);
+      SmallVector<Value> at(lead.begin(), lead.end());
+      at.append({add(b, r, rowOffset), cc});
+      Value x = acc[2 * half], y = acc[2 * half + 1];
+      if (accumulate) {
+        Emitter e{b, loc};
+        Value held = e.toF32(vector::LoadOp::create(
+            b, loc, VectorType::get({2}, elem), dst, at));
+        x = e.add(x, vector::ExtractOp::create(b, loc, held, int64_t(0)));
+        y = e.add(y, vector::ExtractOp::create(b, loc, held, int64_t(1)));
+      }
+      storePair(b, dst, at, x, y, elem);
+    }
+  }
+}
+
+void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk,
+                                  const SolveColumns &cols) {
   Value slot = idx(b, eraseSlot);
-  // The warp's column tiles of V (8 wide; past V clamped, not stored) share
-  // every left fragment, and their mma chains interleave.
+  // The warp's column tiles (8 wide; past the width clamped, not stored)
+  // share every left fragment, and their mma chains interleave.
   auto rightsOf = [&](OpBuilder &fb, ArrayRef<WarpTile> tiles, Value buf,
                       SmallVector<Value, 1> lead, Value col, bool trans) {
     SmallVector<Operand> ops;
@@ -1448,41 +1528,13 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
       ops.push_back({buf, lead, mul(fb, t.n, 8), col, nullptr, trans});
     return ops;
   };
-  // Stores the tiles' rows (row0 - rowOffset..) to dst; `accumulate` adds
-  // what dst held.
-  auto storeRows = [&](OpBuilder &fb, Lane l, ArrayRef<WarpTile> tiles,
-                       ArrayRef<Acc> accs, Value row0, Value dst,
-                       SmallVector<Value, 1> lead, int64_t rowOffset,
-                       bool accumulate) {
-    for (auto [t, acc] : llvm::zip(tiles, accs)) {
-      OpBuilder::InsertionGuard g(fb);
-      if (t.live) {
-        auto guard = scf::IfOp::create(fb, loc, t.live, false);
-        fb.setInsertionPointToStart(guard.thenBlock());
-      }
-      for (int half = 0; half < 2; ++half) {
-        auto [r, cc] = accAt(fb, l, row0, mul(fb, t.n, 8), 2 * half);
-        SmallVector<Value> at(lead.begin(), lead.end());
-        at.append({add(fb, r, rowOffset), cc});
-        Value x = acc[2 * half], y = acc[2 * half + 1];
-        if (accumulate) {
-          Emitter e{fb, loc};
-          Value held = e.toF32(vector::LoadOp::create(
-              fb, loc, VectorType::get({2}, elem), dst, at));
-          x = e.add(x, vector::ExtractOp::create(fb, loc, held, int64_t(0)));
-          y = e.add(y, vector::ExtractOp::create(fb, loc, held, int64_t(1)));
-        }
-        storePair(fb, dst, at, x, y, elem);
-      }
-    }
-  };
   // A warp step on the warp's tiles of the block's rows, from zero.
   using TileBody = llvm::function_ref<void(
       OpBuilder &, Lane, ArrayRef<WarpTile>, Value, SmallVector<Acc> &)>;
   auto tileStep = [&](TileBody body) {
     warpStep(b, [&](OpBuilder &fb, Lane l) {
       Emitter e{fb, loc};
-      SmallVector<WarpTile> tiles = warpTiles(fb, l, vt / 8, l.warp);
+      SmallVector<WarpTile> tiles = warpTiles(fb, l, cols.width / 8, l.warp);
       SmallVector<Acc> accs(tiles.size(),
                             Acc{e.f32(0), e.f32(0), e.f32(0), e.f32(0)});
       body(fb, l, tiles, idx(fb, blk * 16), accs);
@@ -1492,12 +1544,22 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
   tileStep([&](OpBuilder &fb, Lane l, ArrayRef<WarpTile> tiles, Value row0,
                SmallVector<Acc> &accs) {
     Emitter e{fb, loc};
-    for (int64_t x = 0; x < k / 16; ++x) {
-      Value col = idx(fb, x * 16);
-      accs = mmaRow(fb, l, {kS, {slot}, row0, col, nullptr},
-                    rightsOf(fb, tiles, sbS, {}, col, false), accs);
+    // The start state's term, decayed: e^{G_t} S0 w_t (or e^{G_t} w_t, the
+    // response to the start state).
+    if (cols.fromState) {
+      for (int64_t x = 0; x < k / 16; ++x) {
+        Value col = idx(fb, x * 16);
+        accs = mmaRow(fb, l, {kS, {slot}, row0, col, nullptr},
+                      rightsOf(fb, tiles, sbS, {}, col, false), accs);
+      }
+    } else if (cols.fromKeys) {
+      for (auto [t, acc] : llvm::zip(tiles, accs))
+        for (int x = 0; x < 4; ++x) {
+          auto [r, cc] = accAt(fb, l, row0, mul(fb, t.n, 8), x);
+          acc[x] = loadF32(fb, kS, {slot, r, cc});
+        }
     }
-    if (decay == Decay::scalar)
+    if (decay == Decay::scalar && (cols.fromState || cols.fromKeys))
       for (auto [t, acc] : llvm::zip(tiles, accs))
         for (int x = 0; x < 4; ++x)
           acc[x] = e.mul(
@@ -1508,12 +1570,21 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
       // N^l up to the diagonal block; M only left of it (T_i has the rest).
       // Merged, the erase key's slot holds U_j = D_j + X_j left of the
       // diagonal block and D_i on it, so its N term carries both.
-      int64_t blocks = j < rank ? blk + 1 : blk;
+      bool injection = j < rank;
+      if (injection && !cols.injections)
+        continue;
+      int64_t blocks = injection ? blk + 1 : blk;
       Value lj = idx(fb, j);
+      Value right = injection ? dS : cols.x;
+      SmallVector<Value, 1> lead;
+      if (injection)
+        lead.push_back(lj);
+      else
+        lead.assign(cols.xLead.begin(), cols.xLead.end());
       for (int64_t x = 0; x < blocks; ++x) {
         Value col = idx(fb, x * 16);
         accs = mmaRow(fb, l, {wS, {lj}, row0, col, nullptr},
-                      rightsOf(fb, tiles, dS, {lj}, col, true), accs);
+                      rightsOf(fb, tiles, right, lead, col, true), accs);
       }
     }
     storeRows(fb, l, tiles, accs, row0, yS, {}, -blk * 16, false);
@@ -1524,7 +1595,7 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk) {
                SmallVector<Acc> &accs) {
     accs = mmaRow(fb, l, {tS, {}, row0, idx(fb, 0), nullptr},
                   rightsOf(fb, tiles, yS, {}, idx(fb, 0), true), accs);
-    storeRows(fb, l, tiles, accs, row0, dS, {slot}, 0, merged);
+    storeRows(fb, l, tiles, accs, row0, cols.x, cols.xLead, 0, merged);
   });
 }
 
@@ -1689,27 +1760,61 @@ void ChunkedFused::emitStateCopy(OpBuilder &b, Lane l, Value bi, Value h,
   }
 }
 
-void ChunkedFused::emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0,
-                                       Value numSteps, Value bi, Value h,
-                                       Value v0) {
-  const int64_t vec = padOf(elem), perRow = vt / vec;
+void ChunkedFused::emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                               Value bi, Value h, Value src,
+                               ArrayRef<Value> lead, int64_t width, Value dst,
+                               Value col0) {
+  const int64_t vec = padOf(elem), perRow = width / vec;
   auto type = VectorType::get({vec}, elem);
-  Value slot = idx(b, rank);
   SmallVector<Spread> items = spread(b, l.lane, nt, c * perRow);
   SmallVector<Value> values;
-  for (Spread item : items)
-    values.push_back(vector::LoadOp::create(
-        b, loc, type, dS,
-        ValueRange{slot, div(b, item.i, perRow),
-                   mul(b, rem(b, item.i, perRow), vec)}));
+  for (Spread item : items) {
+    SmallVector<Value> at(lead.begin(), lead.end());
+    at.append({div(b, item.i, perRow), mul(b, rem(b, item.i, perRow), vec)});
+    values.push_back(vector::LoadOp::create(b, loc, type, src, at));
+  }
   for (auto [item, value] : llvm::zip(items, values)) {
     Value row = div(b, item.i, perRow),
           col = mul(b, rem(b, item.i, perRow), vec);
     Value time = add(b, t0, row);
     OpBuilder::InsertionGuard guard(b);
     guardRow(b, time, numSteps, item.live);
-    vector::StoreOp::create(b, loc, value, workspaces.values,
-                            ValueRange{bi, time, h, add(b, v0, col)});
+    vector::StoreOp::create(b, loc, value, dst,
+                            ValueRange{bi, time, h, add(b, col0, col)});
+  }
+}
+
+void ChunkedFused::emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0,
+                                       Value numSteps, Value bi, Value h,
+                                       Value v0) {
+  emitRowsOut(b, l, t0, numSteps, bi, h, dS, {idx(b, rank)}, vt,
+              workspaces.values, v0);
+}
+
+void ChunkedFused::emitResponsesOut(OpBuilder &b, Lane l, Value t0,
+                                    Value numSteps, Value bi, Value h) {
+  emitRowsOut(b, l, t0, numSteps, bi, h, psiS, {}, k, workspaces.responses,
+              idx(b, 0));
+}
+
+void ChunkedFused::emitResponses(OpBuilder &b, Lane l) {
+  // Per row block, the warp's column tiles of V share the Psi fragments;
+  // the reduction runs over K against the state copy (V-tile x K).
+  for (int64_t a = 0; a < c / 16; ++a) {
+    Emitter e{b, loc};
+    Value row0 = idx(b, a * 16);
+    SmallVector<WarpTile> tiles = warpTiles(b, l, vt / 8, l.warp);
+    SmallVector<Acc> accs(tiles.size(),
+                          Acc{e.f32(0), e.f32(0), e.f32(0), e.f32(0)});
+    for (int64_t x = 0; x < k / 16; ++x) {
+      Value col = idx(b, x * 16);
+      SmallVector<Operand> rights;
+      for (WarpTile t : tiles)
+        rights.push_back({sbS, {}, mul(b, t.n, 8), col, nullptr});
+      accs = mmaRow(b, l, {psiS, {}, row0, col, nullptr}, rights, accs);
+    }
+    storeRows(b, l, tiles, accs, row0, dS, {idx(b, rank)}, 0,
+              /*accumulate=*/true);
   }
 }
 
@@ -1843,7 +1948,7 @@ void ChunkedFused::emit(OpBuilder &b) {
           /*constant=*/false, mb.getI64IntegerAttr(16));
     }
   }
-  if (pass == Pass::outputs || pass == Pass::summaries)
+  if (pass == Pass::outputs || pass == Pass::summaries || pass == Pass::factors)
     emitChunkPrograms(b, layout, space);
   else if (pass == Pass::scan)
     emitSummaryScan(b);
@@ -1935,10 +2040,13 @@ Value ChunkedFused::makeScratch(OpBuilder &nb, const ScratchLayout &layout,
     gCum = view(layout.g, {c}, f32);
   if (delta && solves(pass)) {
     wS = view(layout.w, {slots, c, c + pad}, elem);
-    yS = view(layout.y, {16, vt + pad}, elem);
+    yS = view(layout.y,
+              {16, (pass == Pass::factors ? std::max(vt, k) : vt) + pad}, elem);
     tS = view(layout.t, {c, 16 + pad}, elem);
     betaS = view(layout.beta, {c}, f32);
   }
+  if (delta && usesResponses(pass))
+    psiS = view(layout.psi, {c, k + pad}, elem);
   rescaled = layout.rescaled;
   if (rescaled) {
     qtS = view(layout.qt, {c, k + pad}, elem);
@@ -2040,12 +2148,20 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
                 });
               if (rescaled)
                 phase(cb, [&](OpBuilder &pb, Lane l) { emitRescales(pb, l); });
-              phase(cb, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
-              if (delta) {
+              phase(cb, [&](OpBuilder &pb, Lane l) {
+                emitScores(pb, l);
+                // The state walk of the two-pass schedule composes the
+                // chunk's summary: X = X0 + S0 Psi.
+                if (delta && pass == Pass::states)
+                  emitResponses(pb, l);
+              });
+              if (delta && solves(pass)) {
                 phase(cb,
                       [&](OpBuilder &pb, Lane l) { emitBlockInverses(pb, l); });
+                SolveColumns values{vt,   true, false,
+                                    true, dS,   {idx(cb, eraseSlot)}};
                 for (int64_t blk = 0; blk < c / 16; ++blk)
-                  emitSolveBlock(cb, blk);
+                  emitSolveBlock(cb, blk, values);
                 if (gpu)
                   gpu::BarrierOp::create(cb, loc);
               }
@@ -2166,6 +2282,41 @@ void ChunkedFused::emitSummaryScan(OpBuilder &b) {
       });
 }
 
+void ChunkedFused::emitFactors(OpBuilder &b, Value t0, Value numSteps, Value bi,
+                               Value h, Value v0) {
+  if (info.normalizeEraseKey)
+    phase(b, [&](OpBuilder &pb, Lane l) { emitNormalizeEraseKeys(pb, l); });
+  phase(b, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
+  phase(b, [&](OpBuilder &pb, Lane l) { emitBlockInverses(pb, l); });
+  // X0 (this program's V-tile) and Psi (K wide: the program of the first
+  // V-tile), block after block; each warp solves its own columns.
+  const bool oneTile = vt == info.valueDim;
+  Value first =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v0, idx(b, 0));
+  SolveColumns values{vt, false, false, true, dS, {idx(b, rank)}};
+  SolveColumns responses{k, false, true, false, psiS, {}};
+  for (int64_t blk = 0; blk < c / 16; ++blk) {
+    emitSolveBlock(b, blk, values);
+    OpBuilder::InsertionGuard guard(b);
+    if (!oneTile) {
+      auto ifFirst = scf::IfOp::create(b, loc, first, false);
+      b.setInsertionPointToStart(ifFirst.thenBlock());
+    }
+    emitSolveBlock(b, blk, responses);
+  }
+  if (gpu)
+    gpu::BarrierOp::create(b, loc);
+  phase(b, [&](OpBuilder &pb, Lane l) {
+    emitSolvedValuesOut(pb, l, t0, numSteps, bi, h, v0);
+    OpBuilder::InsertionGuard guard(pb);
+    if (!oneTile) {
+      auto ifFirst = scf::IfOp::create(pb, loc, first, false);
+      pb.setInsertionPointToStart(ifFirst.thenBlock());
+    }
+    emitResponsesOut(pb, l, t0, numSteps, bi, h);
+  });
+}
+
 void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
                                      Attribute space) {
   Value q = memrefOf(info.query);
@@ -2187,6 +2338,12 @@ void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
           if (pass == Pass::outputs)
             emitStateCopy(pb, l, bi, h, ci, v0, /*out=*/false);
         });
+        if (pass == Pass::factors) {
+          emitFactors(nb, t0, numSteps, bi, h, v0);
+          if (!gpu)
+            memref::DeallocOp::create(nb, loc, owned);
+          return;
+        }
         if (pass == Pass::summaries) {
           // K~ (keys rescaled to the chunk end), then D^T K~ and the
           // chunk's log decay.
@@ -2233,6 +2390,19 @@ int64_t prism::lowering::chunkedOutputVTile(RecurrenceInfo &info,
   return params.vTile;
 }
 
+/// The V-tile of the delta forget's chunk summaries: all of V up to 128
+/// when the scratch fits (Psi is then solved once per chunk), else
+/// `params.vTile`.
+static int64_t factorsVTile(RecurrenceInfo &info, const ChunkedParams &params) {
+  ChunkedParams wide = params;
+  wide.vTile = info.valueDim;
+  if (info.valueDim <= 128 &&
+      layoutScratch(info, wide, operandType(info), Pass::factors).bytes <=
+          kMaxSharedBytes)
+    return info.valueDim;
+  return params.vTile;
+}
+
 int64_t prism::lowering::chunkedScratchBytes(RecurrenceInfo &info,
                                              const ChunkedParams &params) {
   Type elem = operandType(info);
@@ -2240,10 +2410,14 @@ int64_t prism::lowering::chunkedScratchBytes(RecurrenceInfo &info,
     return layoutScratch(info, params, elem, Pass::fused).bytes;
   ChunkedParams out = params;
   out.vTile = chunkedOutputVTile(info, params);
-  Pass first =
-      info.family == ForgetFamily::delta ? Pass::states : Pass::summaries;
-  return std::max(layoutScratch(info, params, elem, first).bytes,
-                  layoutScratch(info, out, elem, Pass::outputs).bytes);
+  int64_t bytes = layoutScratch(info, out, elem, Pass::outputs).bytes;
+  if (info.family != ForgetFamily::delta)
+    return std::max(bytes,
+                    layoutScratch(info, params, elem, Pass::summaries).bytes);
+  ChunkedParams factors = params;
+  factors.vTile = factorsVTile(info, params);
+  return std::max({bytes, layoutScratch(info, params, elem, Pass::states).bytes,
+                   layoutScratch(info, factors, elem, Pass::factors).bytes});
 }
 
 LogicalResult prism::lowering::checkChunkedScan(RecurrenceInfo &info,
@@ -2311,12 +2485,19 @@ void prism::lowering::emitChunkedScan(OpBuilder &b, RecurrenceInfo &info,
   bool delta = info.family == ForgetFamily::delta;
   bool decays = info.family == ForgetFamily::scalar ||
                 info.family == ForgetFamily::diagonal;
-  assert(workspaces.states && (workspaces.values || !delta) &&
+  assert(workspaces.states &&
+         ((workspaces.values && workspaces.responses) || !delta) &&
          (workspaces.summaries || delta) && (workspaces.decays || !decays) &&
          "the two-pass schedule needs its workspaces");
   (void)decays;
   if (delta) {
-    // The chunk's transition depends on its keys through the solve: a walk.
+    // Chunk summaries in factored form, in parallel, then their composition
+    // over the chunks in order (the transition is K x K: a walk of matrix
+    // products, not an elementwise scan).
+    ChunkedParams factors = params;
+    factors.vTile = factorsVTile(info, params);
+    ChunkedFused(info, memrefOf, gpu, factors, Pass::factors, workspaces)
+        .emit(b);
     ChunkedFused(info, memrefOf, gpu, params, Pass::states, workspaces).emit(b);
   } else {
     ChunkedFused(info, memrefOf, gpu, params, Pass::summaries, workspaces)

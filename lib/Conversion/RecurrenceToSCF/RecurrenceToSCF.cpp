@@ -121,7 +121,7 @@ private:
   DenseMap<Value, Value> memrefs;
   /// Indices in `buffers` of the two-pass workspaces (-1: none).
   int statesWorkspace = -1, summariesWorkspace = -1, decaysWorkspace = -1,
-      valuesWorkspace = -1;
+      valuesWorkspace = -1, responsesWorkspace = -1;
   func::FuncOp newFunc;
 };
 
@@ -371,6 +371,13 @@ void SpecLowering::addScanWorkspaces() {
   values.type = MemRefType::get(shape, elem);
   valuesWorkspace = buffers.size();
   buffers.push_back(values);
+  // Their response to the chunk's start state: [B, T, H, K].
+  BufferDesc responses = values;
+  responses.name = unique("chunk_responses");
+  shape.back() = info.keyDim;
+  responses.type = MemRefType::get(shape, elem);
+  responsesWorkspace = buffers.size();
+  buffers.push_back(responses);
 }
 
 std::string SpecLowering::manifestText() {
@@ -890,6 +897,8 @@ LogicalResult SpecLowering::run() {
     workspaces.decays = entry->getArgument(decaysWorkspace);
   if (valuesWorkspace >= 0)
     workspaces.values = entry->getArgument(valuesWorkspace);
+  if (responsesWorkspace >= 0)
+    workspaces.responses = entry->getArgument(responsesWorkspace);
   if (isChunked)
     emitChunkedScan(
         b, info, [&](Value tensor) { return memrefOf(tensor); }, gpu, chunked,

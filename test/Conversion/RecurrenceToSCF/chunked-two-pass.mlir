@@ -6,10 +6,12 @@
 // zero state and its log decay in parallel, then a scan over the chunks
 // (elementwise, per state element) that stores each chunk's start state, then
 // one program per (head, batch, chunk x V-tile) for the outputs. The delta
-// forget: a walk over the chunks per (head, batch, V-tile) that solves each
-// chunk from its start state and stores that state and the solved values
-// x_t, then the outputs. The workspaces are buffers of the program, sized
-// from T.
+// forget: every chunk's summary in factored form in parallel (the values x0_t
+// its solve gives from a zero start state and their response psi_t to the
+// start state), then a walk over the chunks per (head, batch, V-tile) that
+// composes them (x_t = x0_t + S0 psi_t, then the state update) and stores
+// the start states and x_t, then the outputs. The workspaces are buffers of
+// the program, sized from T.
 
 func.func @simple_gla_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
                                %v: tensor<?x?x4x64xbf16>, %g: tensor<?x?x4xf32>)
@@ -62,10 +64,24 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // GPU-LABEL: func.func @gdn_two_pass(
 // GPU-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
 // GPU-SAME:    %[[VALUES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_values", prism.role = "workspace"}
+// GPU-SAME:    %[[RESPONSES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_responses", prism.role = "workspace"}
 // GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 64, warps = 8, stages = 1>
-// The walk: (head, batch, V-tile) x lanes, the chunks in order.
-// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4, %{{.*}}, %c1, %c256)
+// The summaries: (chunk x V-tile, head, batch) x lanes, no chunk loop; the
+// solve from a zero state (x0) and the response to the start state (psi).
+// GPU:         %[[FCHUNKS:.+]] = arith.ceildivui
+// GPU:         %[[FPROGRAMS:.+]] = arith.muli %[[FCHUNKS]]
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%[[FPROGRAMS]], %c4{{.*}}, %{{.*}}, %c256{{.*}})
+// GPU-NOT:       scf.for %{{.*}} = %{{.*}} to %{{.*}}ceildiv
+// GPU:           nvvm.mma.sync
+// GPU:           vector.store {{.*}}, %[[VALUES]][
+// GPU:           vector.store {{.*}}, %[[RESPONSES]][
+// GPU:         } {prism.loop_roles = ["program", "program", "program", "lane"]}
+// Their composition: (head, batch, V-tile) x lanes, the chunks in order;
+// x = x0 + S0 psi in place, the start states stored.
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4{{.*}}, %{{.*}}, %c1{{.*}}, %c256{{.*}})
 // GPU:           scf.for
+// GPU:             vector.load %[[VALUES]][
+// GPU:             vector.load %[[RESPONSES]][
 // GPU:             vector.store {{.*}}, %[[STATES]][
 // GPU:             nvvm.mma.sync
 // GPU:             vector.store {{.*}}, %[[VALUES]][
@@ -89,6 +105,8 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // MANIFEST-SAME: gdn_two_pass =
 // MANIFEST-SAME: \22name\22:\22chunk_states\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,4,\22ceildiv(T, 64)\22,64,64]
 // MANIFEST-SAME: \22name\22:\22chunk_values\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,\22T\22,4,64]
+// MANIFEST-SAME: \22name\22:\22chunk_responses\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,\22T\22,4,64]
+// MANIFEST-SAME: \22grid\22:[\22ceildiv(T, 64)\22,4,\22B\22]
 // MANIFEST-SAME: \22grid\22:[4,\22B\22,1]
 // MANIFEST-SAME: \22grid\22:[\22ceildiv(T, 64)\22,4,\22B\22]
 // MANIFEST-SAME: \22symbols\22:[\22B\22,\22T\22]
