@@ -86,14 +86,20 @@ def ConvertRecurrenceToSCF
     - the delta forget, whose chunk transition is a K x K matrix: first
       every chunk's summary in factored form, in parallel (one program per
       (head, batch, chunk), its V-tile all of V up to 128 where the scratch
-      fits): the triangular solve from a zero start state (values x0_t,
-      `chunk_values` [B, T, H, V]) and the solved values' response to the
-      start state (psi_t, `chunk_responses` [B, T, H, K]; x_t = x0_t +
-      S0 psi_t, so that the chunk's transition is e^{G_end} I + sum_t psi_t
-      (e^{G_end - G_t} w_t)^T); then their composition over the chunks in
-      order, a walk per (head, batch, V-tile) of two matrix products a
-      chunk (x_t in place of x0_t, then the update of a decay recurrence)
-      that stores the start states;
+      fits): the triangular solve from a zero start state (values x0_t) and
+      the solved values' response to the start state (psi_t, K wide;
+      x_t = x0_t + S0 psi_t), the update from a zero state (B0 = sum_l
+      D_l^T K~_l + X0^T W~, `chunk_summaries` in the operand type), the
+      erase keys decayed to the chunk end (w~_t, `chunk_erase_keys`) and the
+      log decay (`chunk_decays`, gated); so the chunk maps S to e^{G_end} S +
+      B0 + sum_t (S psi_t) w~_t^T. Then their composition over the chunks in
+      order: a walk per (head, batch, V-tile) of two matrix products a
+      chunk, every operand of the next chunk loaded while one computes
+      (stages = 2, cp.async), that stores the start states and x_t
+      (`chunk_values` [B, T, H, V]; `chunk_responses` [B, T, H, K] holds
+      psi). Where the erase key is an injection key (DeltaNet, Gated
+      DeltaNet, PRISM) the values carried are u_t = d_t + x_t of that key's
+      slot;
     - then one program per (head, batch, chunk x V-tile) computes the
       chunk's outputs from its start state, its V-tile all of V up to 128
       where the scratch fits.

@@ -139,9 +139,13 @@ bool planLaunch(const Manifest &manifest, int numBuffers,
       error = name + ": null device pointer";
       return false;
     }
-    if (address % dtypeSize(buffer.dtype) != 0) {
-      error = name + ": device pointer is not aligned to its " +
-              dtypeName(buffer.dtype) + " elements";
+    // The kernels move rows in 16-byte pieces (cp.async, vector loads).
+    if (address % kBufferAlignment != 0) {
+      error = name + ": device pointer is not " +
+              std::to_string(kBufferAlignment) +
+              "-byte aligned (the kernels move rows in 16-byte pieces): pass "
+              "a buffer that starts on a 16-byte boundary, e.g. a fresh "
+              "contiguous copy";
       return false;
     }
     plan.addresses[i] = address;

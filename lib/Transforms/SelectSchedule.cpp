@@ -83,6 +83,9 @@ struct SelectSchedulePass
             func ? analyzeRecurrence(func) : FailureOr<RecurrenceInfo>();
         // The delta forget and the diagonal decay have heavy per-chunk work
         // besides the products (the solve, the diagonal blocks' sums).
+        // (The delta forget's two-pass kernels share one warp count: its
+        // summaries solve and PRISM's L = 3 outputs need the 8; Eq. 18's
+        // two-pass took 9.2 ms at S1 with 4 against 3.7.)
         const bool heavy =
             succeeded(info) && (info->family == ForgetFamily::delta ||
                                 info->family == ForgetFamily::diagonal);
@@ -136,9 +139,10 @@ struct SelectSchedulePass
         // SM either way; S1 Gated DeltaNet 0.72 ms against 0.75). The
         // others keep one stage: the buffers would cost them a block per SM
         // (simple GLA 0.76 against 0.56) or the rescaled operands (GLA).
+        // The delta forget's two-pass walk loads all of its operands one
+        // chunk ahead (S2 Gated DeltaNet 1.55 ms against 1.79).
         if (!stages)
-          stages = kind == ScheduleKind::chunked_fused && succeeded(info) &&
-                           info->family == ForgetFamily::delta &&
+          stages = succeeded(info) && info->family == ForgetFamily::delta &&
                            fits(chunk ? chunk : 64, vTile, warps, 2)
                        ? 2
                        : 1;

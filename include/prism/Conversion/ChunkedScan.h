@@ -43,21 +43,26 @@ int64_t chunkedOutputVTile(RecurrenceInfo &info, const ChunkedParams &params);
 /// The workspaces of the two-pass schedule:
 /// - states: the state at the start of every chunk, in the operand type,
 ///   [B, H, ceil(T / chunk), V, K];
-/// - summaries (decay families): each chunk's update from a zero state, f32,
-///   [B, H, ceil(T / chunk), V, K];
-/// - decays (scalar and diagonal decay): each chunk's total log decay in
-///   base 2 (log2 of its decay factor), f32, [B, H, ceil(T / chunk)] or
-///   [B, H, ceil(T / chunk), K];
+/// - summaries: each chunk's update from a zero state, [B, H, ceil(T /
+///   chunk), V, K]: f32 for the decay families, the operand type for the
+///   delta forget (B0 = sum_l D_l^T K~_l + X0^T W~);
+/// - decays (scalar and diagonal decay, the gated delta forget): each
+///   chunk's total log decay in base 2 (log2 of its decay factor), f32,
+///   [B, H, ceil(T / chunk)] or [B, H, ceil(T / chunk), K];
 /// - values (delta forget): the solved values x_t of its virtual injection,
 ///   in the operand type, [B, T, H, V]; the chunk summaries write those of a
 ///   zero start state (x0_t), the state walk adds S0 psi_t in place;
 /// - responses (delta forget): psi_t, the response of x_t to the chunk's
 ///   start state S0 (x_t = x0_t + S0 psi_t), in the operand type,
-///   [B, T, H, K]. With the decayed keys, (psi, w) is the low-rank factor of
-///   the chunk's transition: A = e^{G_end} I + sum_t psi_t (e^{G_end - G_t}
-///   w_t)^T.
+///   [B, T, H, K];
+/// - erasedKeys (delta forget): the erase keys decayed to their chunk's end,
+///   w~_t = w_t e^{G_end - G_t} (normalised first when the forget asks), in
+///   the operand type, [B, T, H, K].
+/// With them a chunk's transition is S -> e^{G_end} S + B0 + sum_t
+/// (S psi_t) w~_t^T: the K x K matrix e^{G_end} I + sum_t psi_t w~_t^T in
+/// factored form.
 struct ChunkedWorkspaces {
-  mlir::Value states, summaries, decays, values, responses;
+  mlir::Value states, summaries, decays, values, responses, erasedKeys;
 };
 
 /// Checks that the chunked-fused schedule `params` can be built for `info`;

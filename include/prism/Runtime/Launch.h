@@ -30,6 +30,9 @@ constexpr int64_t kMaxBlockThreads = 1024;
 constexpr int64_t kDefaultSharedMemoryBytes = 48 * 1024;
 /// Alignment of each workspace inside the program's workspace allocation.
 constexpr int64_t kWorkspaceAlignment = 256;
+/// Alignment every caller buffer must have (cudaMalloc and PyTorch give
+/// 256).
+constexpr int64_t kBufferAlignment = 16;
 
 struct KernelLaunch {
   uint32_t grid[3] = {0, 0, 0};

@@ -109,18 +109,22 @@ Decay decayOf(RecurrenceInfo &info) {
 ///   elementwise walk that writes each chunk's start state;
 /// - factors: the delta forget's chunk summaries, per chunk in parallel:
 ///   the triangular solve from a zero state (values X0) and its response to
-///   the start state (Psi, K wide), so that X = X0 + S0 Psi;
+///   the start state (Psi, K wide), so that X = X0 + S0 Psi; the chunk's
+///   update from a zero state B0 = sum_l D_l^T K~_l + X0^T W~, its erase
+///   keys decayed to its end (W~) and its log decay: with them the chunk's
+///   transition is S -> e^{G_end} S + B0 + (S Psi^T) W~;
 /// - states: the delta forget's scan, a walk over the chunks that composes
-///   their transitions in factored form (X = X0 + S0 Psi, then the update
-///   of a decay recurrence) and writes the start states and the values X;
+///   those transitions (two products a chunk, every operand loaded one chunk
+///   ahead with two stages) and writes the start states and X = X0 + S0 Psi;
 /// - outputs: the outputs of one chunk from its start state.
 enum class Pass { fused, summaries, scan, factors, states, outputs };
 
 /// What a pass keeps in scratch.
 bool readsQueries(Pass p) { return p == Pass::fused || p == Pass::outputs; }
-bool rescalesKeys(Pass p) {
-  return p == Pass::fused || p == Pass::states || p == Pass::summaries;
-}
+/// The passes with a separate buffer of keys rescaled to the chunk end (the
+/// factors pass rescales its keys in place once its solve is done; the
+/// state walk loads them rescaled).
+bool rescalesKeys(Pass p) { return p == Pass::fused || p == Pass::summaries; }
 bool keepsStateCopy(Pass p) {
   return p != Pass::summaries && p != Pass::scan && p != Pass::factors;
 }
@@ -139,10 +143,12 @@ bool walks(Pass p) { return p == Pass::fused || p == Pass::states; }
 /// The solved values x_t then share that key, so the fused kernel folds them
 /// into its slot's values (u_t = d_t + x_t) instead of giving them a slot:
 /// half the score, output and state-update products. Returns that slot, or
-/// -1. (The two-pass walk keeps x_t apart: its output kernel reads them.)
+/// -1. The two-pass schedule merges them in its summaries (which write
+/// u0_t = d_t + x0_t), its walk (u_t = u0_t + S0 psi_t) and its outputs
+/// (which read u_t as that slot's values).
 int64_t sharedEraseSlot(RecurrenceInfo &info, Pass pass) {
   if (info.family != ForgetFamily::delta || info.normalizeEraseKey ||
-      pass != Pass::fused)
+      (pass != Pass::fused && pass != Pass::factors && pass != Pass::outputs))
     return -1;
   for (auto [j, key] : llvm::enumerate(info.keys))
     if (key == info.eraseKey)
@@ -155,6 +161,9 @@ int64_t sharedEraseSlot(RecurrenceInfo &info, Pass pass) {
 /// e_t is the decayed S_{t-1} w_t that the triangular solve produces)
 /// unless it shares a slot (sharedEraseSlot).
 int64_t slotsOf(RecurrenceInfo &info, Pass pass) {
+  // The delta forget's state walk has one: values S0 Psi^T, keys W~.
+  if (pass == Pass::states)
+    return 1;
   if (info.family != ForgetFamily::delta || sharedEraseSlot(info, pass) >= 0)
     return info.rank;
   return info.rank + 1;
@@ -167,7 +176,7 @@ struct ScratchLayout {
   // Two stages (walks): the second buffers of the queries and keys, which
   // the next chunk's loads fill while this chunk computes.
   bool staged = false;
-  int64_t q2 = 0, k2 = 0;
+  int64_t q2 = 0, k2 = 0, g2 = 0;
   // Diagonal decay with rescaled operands: Q rescaled to the start of its
   // row block (scores) and to the chunk start (outputs), and per row block a
   // the keys before it rescaled to its start.
@@ -178,6 +187,10 @@ struct ScratchLayout {
   // the two-pass schedule's response Psi (chunk x K) of the solved values
   // to the start state.
   int64_t w = 0, y = 0, t = 0, beta = 0, psi = 0;
+  // The delta forget's state walk: the chunk's zero-state update B0 (V-tile
+  // x K; two stages: b02, psi2, d2 beside k2), and S0 Psi^T (chunk x V-tile).
+  // gEnd: the chunk's log decay (per stage: g, g2).
+  int64_t b0 = 0, b02 = 0, psi2 = 0, d2 = 0, xs = 0;
   int64_t bytes = 0;
 };
 
@@ -202,6 +215,27 @@ ScratchLayout layoutScratchAs(RecurrenceInfo &info, const ChunkedParams &params,
   };
   if (pass == Pass::scan)
     return s; // Registers only.
+  if (pass == Pass::states) {
+    // Per stage W~ (k), Psi, X0 (d), B0 and the log decay (g); then
+    // S0 Psi^T and the state.
+    auto stage = [&](int64_t &kAt, int64_t &psiAt, int64_t &dAt, int64_t &b0At,
+                     int64_t &gAt) {
+      kAt = take(c * (k + pad) * eb);
+      psiAt = take(c * (k + pad) * eb);
+      dAt = take(c * (vt + pad) * eb);
+      b0At = take(vt * (k + pad) * eb);
+      gAt = take(16);
+    };
+    stage(s.k, s.psi, s.d, s.b0, s.g);
+    if (params.stages == 2) {
+      s.staged = true;
+      stage(s.k2, s.psi2, s.d2, s.b02, s.g2);
+    }
+    s.xs = take(c * (vt + pad) * eb);
+    s.sb = take(vt * (k + pad) * eb);
+    s.bytes = at;
+    return s;
+  }
   const bool outputs = readsQueries(pass);
   s.q = take(outputs ? c * (k + pad) * eb : 0);
   s.k = take(l * c * (k + pad) * eb);
@@ -451,6 +485,9 @@ private:
   void emitQueryKeyLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
                          Value bi, Value h, Value qDst, Value kDst, bool async);
   void emitScores(OpBuilder &b, Lane l);
+  /// Keys K_l o e^{G_end - G_j}, rescaled to the chunk end, into `dst` (may
+  /// be kS itself).
+  void emitRescaledKeys(OpBuilder &b, Lane l, Value dst);
   /// Diagonal decay: the rescaled operands of the scores and outputs.
   void emitRescales(OpBuilder &b, Lane l);
   /// dst[j] = (left K_j^T) o e^{G_i - G_j}, masked to j <= i (or j < i).
@@ -517,9 +554,11 @@ private:
   /// Rows [t0, t0 + c) of scratch `src` (after `lead`; `width` columns) to
   /// the [B, T, H, D] workspace `dst` from column `col0`; rows past T are
   /// not stored.
+  /// `plusLead` (when set) adds the rows of src[plusLead] (the same lead
+  /// rank).
   void emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                    Value h, Value src, ArrayRef<Value> lead, int64_t width,
-                   Value dst, Value col0);
+                   Value dst, Value col0, Value plusLead = Value());
   /// Two-pass, delta forget: the solved values x_t to their workspace.
   void emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
                            Value bi, Value h, Value v0);
@@ -531,7 +570,7 @@ private:
   /// Two-pass, delta forget: a chunk's summary in factored form (X0, Psi)
   /// after its loads.
   void emitFactors(OpBuilder &b, Value t0, Value numSteps, Value bi, Value h,
-                   Value v0);
+                   Value ci, Value v0);
   /// Two-pass, decay families: the scan over the chunk summaries.
   void emitSummaryScan(OpBuilder &b);
   /// One scf.parallel with a "program" dimension per bound of `programs`
@@ -544,19 +583,34 @@ private:
   Value makeScratch(OpBuilder &b, const ScratchLayout &layout, Attribute space);
   /// A view of the scratch at byte `offset`.
   Value viewAt(OpBuilder &b, Value offset, ArrayRef<int64_t> shape, Type type);
-  /// Two stages: the query and key buffers of stage 0 or 1 (`stage`, an
-  /// index); the query view is null when the pass reads no queries.
-  std::pair<Value, Value> stageViews(OpBuilder &b, Value stage);
-  /// Two stages: the queries and keys of the chunk at `t0` into the buffers
-  /// of `stage`, as one cp.async group on the GPU (its token returned) and
+  /// The buffers a walk loads one chunk ahead: queries and keys (the fused
+  /// walk), or W~ (as keys), Psi, X0 (as values) and B0 (the delta forget's
+  /// state walk); null where the pass has none.
+  struct StageViews {
+    Value q, k, psi, d, b0, g;
+  };
+  /// Two stages: the views of stage 0 or 1 (`stage`, an index).
+  StageViews stageViews(OpBuilder &b, Value stage);
+  /// Makes `views` the buffers the chunk's phases use.
+  void useStage(const StageViews &views);
+  /// Two stages: the inputs of chunk `ci` (at `t0`) into the buffers of
+  /// `stage`, as one cp.async group on the GPU (its token returned) and
   /// plain loads on the CPU (null).
   Value emitPrefetch(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
-                     Value h, Value stage);
+                     Value h, Value ci, Value v0, Value stage);
+  /// The delta forget's state walk: the inputs of chunk `ci` into `dst`
+  /// (`async`: cp.async copies; a chunk past the last reads the last's B0).
+  void emitStateWalkLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
+                          Value bi, Value h, Value ci, Value v0,
+                          const StageViews &dst, bool async);
   /// S <- S o e^{G_end} + sum_l D_l^T K~_l on the lane's state tiles; with
   /// `summaryAt` = (batch, head, chunk, v0), the summaries pass: from a zero
   /// state, stored to the summary workspace (and the chunk's log decay by
-  /// the first V-tile's program).
-  void emitStateUpdate(OpBuilder &b, Lane l, ValueRange summaryAt = {});
+  /// the first V-tile's program). The delta forget's state walk (`walkAt` =
+  /// (batch, head, chunk)): S <- S e^{G_end} + B0 + (S0 Psi^T) W~, its log
+  /// decay from the summaries pass.
+  void emitStateUpdate(OpBuilder &b, Lane l, ValueRange summaryAt = {},
+                       ValueRange walkAt = {});
   /// The state tile of register slot `s`: (row of V, column of K) origins.
   std::pair<Value, Value> stateTile(OpBuilder &b, Lane l, int64_t s) {
     Value tau = add(b, mul(b, l.warp, stateSlots), s);
@@ -596,8 +650,9 @@ private:
   bool rescaled = false;
   Value qtS, qhS, kaS;
   Value wS, yS, tS, betaS;
-  /// Two-pass delta forget: the response Psi (chunk x K).
-  Value psiS;
+  /// Two-pass delta forget: the response Psi (chunk x K); the state walk's
+  /// B0 (V-tile x K) and S0 Psi^T (chunk x V-tile).
+  Value psiS, b0S, xsS;
 };
 
 void ChunkedFused::phase(OpBuilder &b,
@@ -957,15 +1012,11 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   // Queries and keys (two stages: loaded one chunk ahead, emitPrefetch).
   if (stages == 1)
     emitQueryKeyLoads(b, l, t0, numSteps, bi, h, qS, kS, /*async=*/false);
-  // The two-pass delta forget: the values x_t the state walk solved for
-  // (outputs), or those of a zero start state and their response Psi to
-  // the start state (the state walk).
-  if (delta && (pass == Pass::outputs || pass == Pass::states))
-    loadRows(b, l, t0, numSteps, bi, h, workspaces.values, dS, {idx(b, rank)},
-             vt, elem, v0, /*async=*/false);
-  if (delta && pass == Pass::states)
-    loadRows(b, l, t0, numSteps, bi, h, workspaces.responses, psiS, {}, k, elem,
-             Value(), /*async=*/false);
+  // The two-pass outputs of the delta forget: the values x_t the state walk
+  // solved for (merged: u_t = d_t + x_t, the erase key's slot's values).
+  if (delta && pass == Pass::outputs)
+    loadRows(b, l, t0, numSteps, bi, h, workspaces.values, dS,
+             {idx(b, eraseSlot)}, vt, elem, v0, /*async=*/false);
 
   // Cumulative log decays, summed in registers as they arrive: one row per
   // lane (scalar: G_i = sum_{j <= i} g_j over the whole chunk), or one key
@@ -1080,7 +1131,11 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   }
 
   // Injection values d_l = gate_l * delta_l (the refinement path fused),
-  // stored by rows: D_l[j][v].
+  // stored by rows: D_l[j][v]. The merged two-pass outputs read the erase
+  // key's slot's values (u_t) from the walk: with L = 1 no d_l is needed.
+  const bool readsMergedValues = pass == Pass::outputs && merged;
+  if (readsMergedValues && rank == 1)
+    return;
   Value firstValue = info.refine ? memrefOf(info.refine.getValue())
                                  : memrefOf(info.values.front());
   Type valueElem = cast<MemRefType>(firstValue.getType()).getElementType();
@@ -1135,6 +1190,8 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
       Value row = div(sb, item.i, perRow);
       Value col = mul(sb, rem(sb, item.i, perRow), vec);
       for (int64_t j = 0; j < rank; ++j) {
+        if (readsMergedValues && j == eraseSlot)
+          continue;
         Value d = deltas[j];
         if (!elem.isF32())
           d = arith::TruncFOp::create(sb, loc, VectorType::get({vec}, elem), d);
@@ -1145,12 +1202,12 @@ void ChunkedFused::emitLoads(OpBuilder &b, Lane l, Value t0, Value numSteps,
   }
 }
 
-void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
+void ChunkedFused::emitRescaledKeys(OpBuilder &b, Lane l, Value dst) {
   Value last = idx(b, c - 1);
   // Keys rescaled to the chunk end, KT_l[j][key]. A lane takes a 16-byte
   // piece of a key row.
   const int64_t vec = padOf(elem);
-  for (int64_t j = 0; j < slots && rescalesKeys(pass); ++j) {
+  for (int64_t j = 0; j < slots; ++j) {
     Value lj = idx(b, j);
     strided(b, l.lane, c * (k / vec), [&](OpBuilder &fb, Value i) {
       Value row = div(fb, i, k / vec), key0 = mul(fb, rem(fb, i, k / vec), vec);
@@ -1173,9 +1230,14 @@ void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
       if (!elem.isF32())
         keys = arith::TruncFOp::create(fb, loc, VectorType::get({vec}, elem),
                                        keys);
-      vector::StoreOp::create(fb, loc, keys, kTS, ValueRange{lj, row, key0});
+      vector::StoreOp::create(fb, loc, keys, dst, ValueRange{lj, row, key0});
     });
   }
+}
+
+void ChunkedFused::emitScores(OpBuilder &b, Lane l) {
+  if (rescalesKeys(pass))
+    emitRescaledKeys(b, l, kTS);
 
   // Scores P_l = Q K_l^T (causal) and, for the delta forget, W K_l^T
   // (strict), decayed: one 16 x 8 tile at a time, spread over the warps;
@@ -1569,10 +1631,14 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk,
     for (int64_t j = 0; j < slots; ++j) {
       // N^l up to the diagonal block; M only left of it (T_i has the rest).
       // Merged, the erase key's slot holds U_j = D_j + X_j left of the
-      // diagonal block and D_i on it, so its N term carries both.
+      // diagonal block and D_i on it, so its N term carries both. The
+      // response Psi has no injections: only M (the erase key's scores)
+      // with its own earlier blocks.
       bool injection = j < rank;
-      if (injection && !cols.injections)
+      if (injection != cols.injections && j != eraseSlot)
         continue;
+      if (!cols.injections)
+        injection = false;
       int64_t blocks = injection ? blk + 1 : blk;
       Value lj = idx(fb, j);
       Value right = injection ? dS : cols.x;
@@ -1595,7 +1661,8 @@ void ChunkedFused::emitSolveBlock(OpBuilder &b, int64_t blk,
                SmallVector<Acc> &accs) {
     accs = mmaRow(fb, l, {tS, {}, row0, idx(fb, 0), nullptr},
                   rightsOf(fb, tiles, yS, {}, idx(fb, 0), true), accs);
-    storeRows(fb, l, tiles, accs, row0, cols.x, cols.xLead, 0, merged);
+    storeRows(fb, l, tiles, accs, row0, cols.x, cols.xLead, 0,
+              merged && cols.injections);
   });
 }
 
@@ -1763,7 +1830,7 @@ void ChunkedFused::emitStateCopy(OpBuilder &b, Lane l, Value bi, Value h,
 void ChunkedFused::emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
                                Value bi, Value h, Value src,
                                ArrayRef<Value> lead, int64_t width, Value dst,
-                               Value col0) {
+                               Value col0, Value plusLead) {
   const int64_t vec = padOf(elem), perRow = width / vec;
   auto type = VectorType::get({vec}, elem);
   SmallVector<Spread> items = spread(b, l.lane, nt, c * perRow);
@@ -1771,7 +1838,16 @@ void ChunkedFused::emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
   for (Spread item : items) {
     SmallVector<Value> at(lead.begin(), lead.end());
     at.append({div(b, item.i, perRow), mul(b, rem(b, item.i, perRow), vec)});
-    values.push_back(vector::LoadOp::create(b, loc, type, src, at));
+    Value v = vector::LoadOp::create(b, loc, type, src, at);
+    if (plusLead) {
+      Emitter e{b, loc};
+      at[0] = plusLead;
+      v = e.add(e.toF32(v),
+                e.toF32(vector::LoadOp::create(b, loc, type, src, at)));
+      if (!elem.isF32())
+        v = arith::TruncFOp::create(b, loc, type, v);
+    }
+    values.push_back(v);
   }
   for (auto [item, value] : llvm::zip(items, values)) {
     Value row = div(b, item.i, perRow),
@@ -1787,8 +1863,10 @@ void ChunkedFused::emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
 void ChunkedFused::emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0,
                                        Value numSteps, Value bi, Value h,
                                        Value v0) {
-  emitRowsOut(b, l, t0, numSteps, bi, h, dS, {idx(b, rank)}, vt,
-              workspaces.values, v0);
+  // The state walk keeps them in its one slot; merged, the summaries hold
+  // u0 = d + x0 in the erase key's slot.
+  Value slot = idx(b, pass == Pass::states ? 0 : eraseSlot);
+  emitRowsOut(b, l, t0, numSteps, bi, h, dS, {slot}, vt, workspaces.values, v0);
 }
 
 void ChunkedFused::emitResponsesOut(OpBuilder &b, Lane l, Value t0,
@@ -1799,7 +1877,8 @@ void ChunkedFused::emitResponsesOut(OpBuilder &b, Lane l, Value t0,
 
 void ChunkedFused::emitResponses(OpBuilder &b, Lane l) {
   // Per row block, the warp's column tiles of V share the Psi fragments;
-  // the reduction runs over K against the state copy (V-tile x K).
+  // the reduction runs over K against the state copy (V-tile x K). S0 Psi^T
+  // is the left operand of the state update; X = X0 + S0 Psi^T replaces X0.
   for (int64_t a = 0; a < c / 16; ++a) {
     Emitter e{b, loc};
     Value row0 = idx(b, a * 16);
@@ -1813,7 +1892,8 @@ void ChunkedFused::emitResponses(OpBuilder &b, Lane l) {
         rights.push_back({sbS, {}, mul(b, t.n, 8), col, nullptr});
       accs = mmaRow(b, l, {psiS, {}, row0, col, nullptr}, rights, accs);
     }
-    storeRows(b, l, tiles, accs, row0, dS, {idx(b, rank)}, 0,
+    storeRows(b, l, tiles, accs, row0, xsS, {}, 0, /*accumulate=*/false);
+    storeRows(b, l, tiles, accs, row0, dS, {idx(b, 0)}, 0,
               /*accumulate=*/true);
   }
 }
@@ -1826,9 +1906,18 @@ void ChunkedFused::writeStateCopy(OpBuilder &b, Lane l, int64_t s, Acc acc) {
   storePair(b, sbS, {r8, c8}, acc[2], acc[3], elem);
 }
 
-void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l, ValueRange summaryAt) {
+void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l, ValueRange summaryAt,
+                                   ValueRange walkAt) {
   Value last = idx(b, c - 1);
   const bool summary = !summaryAt.empty();
+  // The delta forget's state walk: the chunk's log decay and B0 from the
+  // summaries pass, one slot (S0 Psi^T, W~).
+  const bool composes = !walkAt.empty();
+  Value decayEnd;
+  if (composes && hasDecay())
+    decayEnd = memref::LoadOp::create(b, loc, gCum, ValueRange{idx(b, 0)});
+  else if (decay == Decay::scalar)
+    decayEnd = cumDecay(b, last, {});
   // Consecutive state tiles of a warp that share their 16 rows (of V) share
   // the A fragments (D^T) of every reduction step.
   const int64_t perRow = k / 8;
@@ -1849,11 +1938,15 @@ void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l, ValueRange summaryAt) {
       for (int x = 0; x < 4 && !summary; ++x) {
         acc[x] = regLoad(b, l, 4 * s + x);
         if (decay == Decay::scalar)
-          acc[x] = e.mul(acc[x], exp(b, cumDecay(b, last, {})));
+          acc[x] = e.mul(acc[x], exp(b, decayEnd));
         else if (decay == Decay::diagonal)
           acc[x] = e.mul(
               acc[x],
               exp(b, cumDecay(b, last, accAt(b, l, row0, col0, x).second)));
+        if (composes) {
+          auto [v, key] = accAt(b, l, row0, col0, x);
+          acc[x] = e.add(acc[x], loadF32(b, b0S, {v, key}));
+        }
       }
       accs.push_back(acc);
     }
@@ -1864,22 +1957,26 @@ void ChunkedFused::emitStateUpdate(OpBuilder &b, Lane l, ValueRange summaryAt) {
         for (Value col0 : col0s)
           rights.push_back(
               transposed({kTS, {lj}, col0, idx(b, blk * 16), nullptr}));
-        accs = mmaRow(b, l,
-                      transposed({dS, {lj}, row0, idx(b, blk * 16), nullptr}),
-                      rights, accs);
+        Operand values =
+            composes ? transposed({xsS, {}, row0, idx(b, blk * 16), nullptr})
+                     : transposed({dS, {lj}, row0, idx(b, blk * 16), nullptr});
+        accs = mmaRow(b, l, values, rights, accs);
       }
     }
     for (int64_t s = s0; s < s0 + group; ++s) {
       if (summary) {
-        // Pairs of f32 of the summary [B, H, chunks, V, K].
+        // Pairs of the summary [B, H, chunks, V, K] (f32; the delta
+        // forget's in the operand type).
         auto [row0, col0] = stateTile(b, l, s);
         Acc acc = accs[s - s0];
+        Type sumElem =
+            cast<MemRefType>(workspaces.summaries.getType()).getElementType();
         for (int half = 0; half < 2; ++half) {
           auto [v, key] = accAt(b, l, row0, col0, 2 * half);
           storePair(b, workspaces.summaries,
                     {summaryAt[0], summaryAt[1], summaryAt[2],
                      add(b, summaryAt[3], v), key},
-                    acc[2 * half], acc[2 * half + 1], b.getF32Type());
+                    acc[2 * half], acc[2 * half + 1], sumElem);
         }
         continue;
       }
@@ -1972,6 +2069,22 @@ void ChunkedFused::forPrograms(
         body(nb, iv.take_front(programs.size()));
       });
   setLoopRoles(loop, roles);
+  // Every vector access of the kernels is a piece of a row at a multiple of
+  // its own size, in buffers whose rows start on 16-byte boundaries (global
+  // rows of K or V elements, K and V multiples of 16; padded scratch rows):
+  // say so, or the GPU backend splits 16-byte accesses into 2-byte ones.
+  auto align = [&](Operation *op, VectorType type) {
+    int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    if (!op->hasAttr("alignment") && bytes >= 2 && llvm::isPowerOf2_64(bytes))
+      op->setAttr("alignment",
+                  b.getI64IntegerAttr(std::min<int64_t>(bytes, 16)));
+  };
+  loop.walk([&](Operation *op) {
+    if (auto load = dyn_cast<vector::LoadOp>(op))
+      align(op, load.getVectorType());
+    else if (auto store = dyn_cast<vector::StoreOp>(op))
+      align(op, store.getVectorType());
+  });
 }
 
 Value ChunkedFused::viewAt(OpBuilder &b, Value offset, ArrayRef<int64_t> shape,
@@ -1982,25 +2095,114 @@ Value ChunkedFused::viewAt(OpBuilder &b, Value offset, ArrayRef<int64_t> shape,
       .getResult();
 }
 
-std::pair<Value, Value> ChunkedFused::stageViews(OpBuilder &b, Value stage) {
+ChunkedFused::StageViews ChunkedFused::stageViews(OpBuilder &b, Value stage) {
   const int64_t pad = padOf(elem);
   auto at = [&](int64_t first, int64_t second) {
     return add(b, idx(b, first), mul(b, stage, second - first));
   };
-  Value q;
+  StageViews v;
   if (readsQueries(pass))
-    q = viewAt(b, at(scratch.q, scratch.q2), {c, k + pad}, elem);
-  return {q, viewAt(b, at(scratch.k, scratch.k2), {slots, c, k + pad}, elem)};
+    v.q = viewAt(b, at(scratch.q, scratch.q2), {c, k + pad}, elem);
+  v.k = viewAt(b, at(scratch.k, scratch.k2), {slots, c, k + pad}, elem);
+  if (pass == Pass::states) {
+    v.psi = viewAt(b, at(scratch.psi, scratch.psi2), {c, k + pad}, elem);
+    v.d = viewAt(b, at(scratch.d, scratch.d2), {1, c, vt + pad}, elem);
+    v.b0 = viewAt(b, at(scratch.b0, scratch.b02), {vt, k + pad}, elem);
+    v.g = viewAt(b, at(scratch.g, scratch.g2), {4}, b.getF32Type());
+  }
+  return v;
+}
+
+void ChunkedFused::useStage(const StageViews &views) {
+  qS = views.q;
+  kS = views.k;
+  if (pass == Pass::states) {
+    kTS = views.k;
+    psiS = views.psi;
+    dS = views.d;
+    b0S = views.b0;
+    gCum = views.g;
+  }
 }
 
 Value ChunkedFused::emitPrefetch(OpBuilder &b, Lane l, Value t0, Value numSteps,
-                                 Value bi, Value h, Value stage) {
-  auto [qDst, kDst] = stageViews(b, stage);
-  emitQueryKeyLoads(b, l, t0, numSteps, bi, h, qDst, kDst, /*async=*/gpu);
+                                 Value bi, Value h, Value ci, Value v0,
+                                 Value stage) {
+  StageViews dst = stageViews(b, stage);
+  if (pass == Pass::states)
+    emitStateWalkLoads(b, l, t0, numSteps, bi, h, ci, v0, dst, /*async=*/gpu);
+  else
+    emitQueryKeyLoads(b, l, t0, numSteps, bi, h, dst.q, dst.k, /*async=*/gpu);
   if (!gpu)
     return {};
   return nvgpu::DeviceAsyncCreateGroupOp::create(
       b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), ValueRange{});
+}
+
+void ChunkedFused::emitStateWalkLoads(OpBuilder &b, Lane l, Value t0,
+                                      Value numSteps, Value bi, Value h,
+                                      Value ci, Value v0, const StageViews &dst,
+                                      bool async) {
+  loadRows(b, l, t0, numSteps, bi, h, workspaces.erasedKeys, dst.k, {idx(b, 0)},
+           k, elem, Value(), async);
+  loadRows(b, l, t0, numSteps, bi, h, workspaces.responses, dst.psi, {}, k,
+           elem, Value(), async);
+  loadRows(b, l, t0, numSteps, bi, h, workspaces.values, dst.d, {idx(b, 0)}, vt,
+           elem, v0, async);
+  // B0: the V-tile's rows of the chunk's [V, K] summary, 16 bytes a piece;
+  // the chunk's log decay by lane 0.
+  Value chunks = arith::CeilDivUIOp::create(b, loc, numSteps, idx(b, c));
+  Value chunk = arith::MinUIOp::create(
+      b, loc, ci, arith::SubIOp::create(b, loc, chunks, idx(b, 1)));
+  if (hasDecay()) {
+    OpBuilder::InsertionGuard guard(b);
+    auto lane0 = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, l.lane,
+                              idx(b, 0)),
+        false);
+    b.setInsertionPointToStart(lane0.thenBlock());
+    ValueRange from{bi, h, chunk};
+    if (async)
+      nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst.g,
+          ValueRange{idx(b, 0)}, workspaces.decays, from, b.getIndexAttr(1),
+          Value(), UnitAttr());
+    else
+      memref::StoreOp::create(
+          b, loc, memref::LoadOp::create(b, loc, workspaces.decays, from),
+          dst.g, ValueRange{idx(b, 0)});
+  }
+  const int64_t vec = padOf(elem), perRow = k / vec;
+  auto type = VectorType::get({vec}, elem);
+  Value src = workspaces.summaries;
+  SmallVector<Spread> items = spread(b, l.lane, nt, vt * perRow);
+  SmallVector<Value> values;
+  auto srcAt = [&](OpBuilder &fb, Value i) -> SmallVector<Value> {
+    return {bi, h, chunk, add(fb, v0, div(fb, i, perRow)),
+            mul(fb, rem(fb, i, perRow), vec)};
+  };
+  auto dstAt = [&](OpBuilder &fb, Value i) -> SmallVector<Value> {
+    return {div(fb, i, perRow), mul(fb, rem(fb, i, perRow), vec)};
+  };
+  if (!async)
+    for (Spread item : items)
+      values.push_back(
+          vector::LoadOp::create(b, loc, type, src, srcAt(b, item.i)));
+  for (auto [n, item] : llvm::enumerate(items)) {
+    OpBuilder::InsertionGuard guard(b);
+    if (item.live) {
+      auto ifLive = scf::IfOp::create(b, loc, item.live, false);
+      b.setInsertionPointToStart(ifLive.thenBlock());
+    }
+    if (async)
+      nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst.b0,
+          dstAt(b, item.i), src, srcAt(b, item.i), b.getIndexAttr(vec), Value(),
+          b.getUnitAttr());
+    else
+      vector::StoreOp::create(b, loc, values[n], dst.b0, dstAt(b, item.i));
+  }
 }
 
 Value ChunkedFused::makeScratch(OpBuilder &nb, const ScratchLayout &layout,
@@ -2029,12 +2231,22 @@ Value ChunkedFused::makeScratch(OpBuilder &nb, const ScratchLayout &layout,
   }
   kS = view(layout.k, {slots, c, k + pad}, elem);
   dS = view(layout.d, {slots, c, vt + pad}, elem);
+  // The factors pass rescales its keys in place; the state walk loads them
+  // rescaled.
+  if (pass == Pass::factors || pass == Pass::states)
+    kTS = kS;
+  if (pass == Pass::states) {
+    b0S = view(layout.b0, {vt, k + pad}, elem);
+    xsS = view(layout.xs, {c, vt + pad}, elem);
+  }
   if (rescalesKeys(pass))
     kTS = view(layout.kT, {slots, c, k + pad}, elem);
   if (keepsStateCopy(pass))
     sbS = view(layout.sb, {vt, k + pad}, elem);
   Type f32 = nb.getF32Type();
-  if (decay == Decay::diagonal)
+  if (pass == Pass::states)
+    gCum = view(layout.g, {4}, f32); // The chunk's log decay.
+  else if (decay == Decay::diagonal)
     gCum = view(layout.g, {c, k + 4}, f32);
   else
     gCum = view(layout.g, {c}, f32);
@@ -2115,7 +2327,8 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
             auto any =
                 scf::IfOp::create(pb, loc, lt(pb, idx(pb, 0), numSteps), false);
             pb.setInsertionPointToStart(any.thenBlock());
-            emitPrefetch(pb, l, idx(pb, 0), numSteps, bi, h, idx(pb, 0));
+            emitPrefetch(pb, l, idx(pb, 0), numSteps, bi, h, idx(pb, 0), v0,
+                         idx(pb, 0));
           });
         scf::ForOp::create(
             nb, loc, idx(nb, 0), chunks, idx(nb, 1), ValueRange{},
@@ -2123,7 +2336,8 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
               Value t0 = mul(cb, ci, c);
               Value stage = staged ? rem(cb, ci, 2) : Value();
               if (staged)
-                std::tie(qS, kS) = stageViews(cb, stage);
+                useStage(stageViews(cb, stage));
+              const bool composes = pass == Pass::states;
               phase(cb, [&](OpBuilder &pb, Lane l) {
                 if (staged) {
                   // The next chunk's group, then the wait for all but it:
@@ -2132,29 +2346,40 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
                   Value next =
                       arith::SubIOp::create(pb, loc, idx(pb, 1), stage);
                   Value group = emitPrefetch(pb, l, add(pb, t0, c), numSteps,
-                                             bi, h, next);
+                                             bi, h, add(pb, ci, 1), v0, next);
                   if (group)
                     nvgpu::DeviceAsyncWaitOp::create(pb, loc, group,
                                                      pb.getI32IntegerAttr(1));
                 }
-                emitLoads(pb, l, t0, numSteps, bi, h, v0);
+                if (composes && !staged)
+                  emitStateWalkLoads(pb, l, t0, numSteps, bi, h, ci, v0,
+                                     {qS, kS, psiS, dS, b0S, gCum},
+                                     /*async=*/false);
+                if (!composes)
+                  emitLoads(pb, l, t0, numSteps, bi, h, v0);
                 // Two-pass: the chunk's start state for the output kernel.
                 if (pass == Pass::states)
                   emitStateCopy(pb, l, bi, h, ci, v0, /*out=*/true);
               });
+              if (composes) {
+                // The chunk's transition in factored form: S0 Psi^T (and
+                // X = X0 + S0 Psi^T), then S <- S e^{G_end} + B0 +
+                // (S0 Psi^T) W~, X out.
+                phase(cb, [&](OpBuilder &pb, Lane l) { emitResponses(pb, l); });
+                phase(cb, [&](OpBuilder &pb, Lane l) {
+                  emitStateUpdate(pb, l, {}, ValueRange{bi, h, ci});
+                  emitSolvedValuesOut(pb, l, t0, numSteps, bi, h, v0);
+                });
+                scf::YieldOp::create(cb, loc);
+                return;
+              }
               if (delta && info.normalizeEraseKey)
                 phase(cb, [&](OpBuilder &pb, Lane l) {
                   emitNormalizeEraseKeys(pb, l);
                 });
               if (rescaled)
                 phase(cb, [&](OpBuilder &pb, Lane l) { emitRescales(pb, l); });
-              phase(cb, [&](OpBuilder &pb, Lane l) {
-                emitScores(pb, l);
-                // The state walk of the two-pass schedule composes the
-                // chunk's summary: X = X0 + S0 Psi.
-                if (delta && pass == Pass::states)
-                  emitResponses(pb, l);
-              });
+              phase(cb, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
               if (delta && solves(pass)) {
                 phase(cb,
                       [&](OpBuilder &pb, Lane l) { emitBlockInverses(pb, l); });
@@ -2169,11 +2394,7 @@ void ChunkedFused::emitWalk(OpBuilder &b, const ScratchLayout &layout,
                 phase(cb, [&](OpBuilder &pb, Lane l) {
                   emitOutputs(pb, l, t0, numSteps, bi, h, v0);
                 });
-              phase(cb, [&](OpBuilder &pb, Lane l) {
-                emitStateUpdate(pb, l);
-                if (delta && pass == Pass::states)
-                  emitSolvedValuesOut(pb, l, t0, numSteps, bi, h, v0);
-              });
+              phase(cb, [&](OpBuilder &pb, Lane l) { emitStateUpdate(pb, l); });
               scf::YieldOp::create(cb, loc);
             });
 
@@ -2283,7 +2504,7 @@ void ChunkedFused::emitSummaryScan(OpBuilder &b) {
 }
 
 void ChunkedFused::emitFactors(OpBuilder &b, Value t0, Value numSteps, Value bi,
-                               Value h, Value v0) {
+                               Value h, Value ci, Value v0) {
   if (info.normalizeEraseKey)
     phase(b, [&](OpBuilder &pb, Lane l) { emitNormalizeEraseKeys(pb, l); });
   phase(b, [&](OpBuilder &pb, Lane l) { emitScores(pb, l); });
@@ -2293,7 +2514,7 @@ void ChunkedFused::emitFactors(OpBuilder &b, Value t0, Value numSteps, Value bi,
   const bool oneTile = vt == info.valueDim;
   Value first =
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v0, idx(b, 0));
-  SolveColumns values{vt, false, false, true, dS, {idx(b, rank)}};
+  SolveColumns values{vt, false, false, true, dS, {idx(b, eraseSlot)}};
   SolveColumns responses{k, false, true, false, psiS, {}};
   for (int64_t blk = 0; blk < c / 16; ++blk) {
     emitSolveBlock(b, blk, values);
@@ -2306,14 +2527,28 @@ void ChunkedFused::emitFactors(OpBuilder &b, Value t0, Value numSteps, Value bi,
   }
   if (gpu)
     gpu::BarrierOp::create(b, loc);
+  // X0 and Psi out; the keys (no longer read by the solve) rescaled to the
+  // chunk end in place.
   phase(b, [&](OpBuilder &pb, Lane l) {
     emitSolvedValuesOut(pb, l, t0, numSteps, bi, h, v0);
+    emitRescaledKeys(pb, l, kS);
     OpBuilder::InsertionGuard guard(pb);
     if (!oneTile) {
       auto ifFirst = scf::IfOp::create(pb, loc, first, false);
       pb.setInsertionPointToStart(ifFirst.thenBlock());
     }
     emitResponsesOut(pb, l, t0, numSteps, bi, h);
+  });
+  // B0 = sum_l D_l^T K~_l + X0^T W~ (and the chunk's log decay), and W~.
+  phase(b, [&](OpBuilder &pb, Lane l) {
+    emitStateUpdate(pb, l, ValueRange{bi, h, ci, v0});
+    OpBuilder::InsertionGuard guard(pb);
+    if (!oneTile) {
+      auto ifFirst = scf::IfOp::create(pb, loc, first, false);
+      pb.setInsertionPointToStart(ifFirst.thenBlock());
+    }
+    emitRowsOut(pb, l, t0, numSteps, bi, h, kS, {idx(pb, eraseSlot)}, k,
+                workspaces.erasedKeys, idx(pb, 0));
   });
 }
 
@@ -2339,7 +2574,7 @@ void ChunkedFused::emitChunkPrograms(OpBuilder &b, const ScratchLayout &layout,
             emitStateCopy(pb, l, bi, h, ci, v0, /*out=*/false);
         });
         if (pass == Pass::factors) {
-          emitFactors(nb, t0, numSteps, bi, h, v0);
+          emitFactors(nb, t0, numSteps, bi, h, ci, v0);
           if (!gpu)
             memref::DeallocOp::create(nb, loc, owned);
           return;
@@ -2485,10 +2720,12 @@ void prism::lowering::emitChunkedScan(OpBuilder &b, RecurrenceInfo &info,
   bool delta = info.family == ForgetFamily::delta;
   bool decays = info.family == ForgetFamily::scalar ||
                 info.family == ForgetFamily::diagonal;
-  assert(workspaces.states &&
-         ((workspaces.values && workspaces.responses) || !delta) &&
-         (workspaces.summaries || delta) && (workspaces.decays || !decays) &&
-         "the two-pass schedule needs its workspaces");
+  assert(
+      workspaces.states && workspaces.summaries &&
+      ((workspaces.values && workspaces.responses && workspaces.erasedKeys) ||
+       !delta) &&
+      (workspaces.decays || !decays) &&
+      "the two-pass schedule needs its workspaces");
   (void)decays;
   if (delta) {
     // Chunk summaries in factored form, in parallel, then their composition

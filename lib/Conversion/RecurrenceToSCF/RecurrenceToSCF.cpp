@@ -121,7 +121,7 @@ private:
   DenseMap<Value, Value> memrefs;
   /// Indices in `buffers` of the two-pass workspaces (-1: none).
   int statesWorkspace = -1, summariesWorkspace = -1, decaysWorkspace = -1,
-      valuesWorkspace = -1, responsesWorkspace = -1;
+      valuesWorkspace = -1, responsesWorkspace = -1, erasedKeysWorkspace = -1;
   func::FuncOp newFunc;
 };
 
@@ -335,15 +335,16 @@ void SpecLowering::addScanWorkspaces() {
   buffers.push_back(states);
 
   Type f32 = Float32Type::get(func.getContext());
-  if (info.family != ForgetFamily::delta) {
-    // Each chunk's update from a zero state, in f32 (the scan adds them up).
-    BufferDesc summaries = states;
-    summaries.name = unique("chunk_summaries");
-    summaries.type = MemRefType::get(shape, f32);
-    summariesWorkspace = buffers.size();
-    buffers.push_back(summaries);
-    if (info.family == ForgetFamily::identity)
-      return;
+  const bool delta = info.family == ForgetFamily::delta;
+  // Each chunk's update from a zero state: f32 for the decay families (the
+  // scan adds them up), the operand type for the delta forget (its walk
+  // loads them one chunk ahead as they are).
+  BufferDesc summaries = states;
+  summaries.name = unique("chunk_summaries");
+  summaries.type = MemRefType::get(shape, delta ? elem : f32);
+  summariesWorkspace = buffers.size();
+  buffers.push_back(summaries);
+  if (info.family != ForgetFamily::identity && (!delta || info.logDecay)) {
     // Each chunk's total log decay: [B, H, chunks] (, K for the diagonal).
     BufferDesc decays = states;
     decays.name = unique("chunk_decays");
@@ -357,8 +358,9 @@ void SpecLowering::addScanWorkspaces() {
     decays.type = MemRefType::get(decayShape, f32);
     decaysWorkspace = buffers.size();
     buffers.push_back(decays);
-    return;
   }
+  if (!delta)
+    return;
   BufferDesc values;
   values.name = unique("chunk_values");
   values.role = "workspace";
@@ -378,6 +380,11 @@ void SpecLowering::addScanWorkspaces() {
   responses.type = MemRefType::get(shape, elem);
   responsesWorkspace = buffers.size();
   buffers.push_back(responses);
+  // The erase keys decayed to their chunk's end: [B, T, H, K].
+  BufferDesc erased = responses;
+  erased.name = unique("chunk_erase_keys");
+  erasedKeysWorkspace = buffers.size();
+  buffers.push_back(erased);
 }
 
 std::string SpecLowering::manifestText() {
@@ -899,6 +906,8 @@ LogicalResult SpecLowering::run() {
     workspaces.values = entry->getArgument(valuesWorkspace);
   if (responsesWorkspace >= 0)
     workspaces.responses = entry->getArgument(responsesWorkspace);
+  if (erasedKeysWorkspace >= 0)
+    workspaces.erasedKeys = entry->getArgument(erasedKeysWorkspace);
   if (isChunked)
     emitChunkedScan(
         b, info, [&](Value tensor) { return memrefOf(tensor); }, gpu, chunked,

@@ -171,10 +171,19 @@ TEST(PlanLaunch, NullDevicePointer) {
 TEST(PlanLaunch, MisalignedDevicePointer) {
   Manifest m = parse(gatedDeltaNetManifest());
   Args args(2, 77);
+  const std::string message =
+      "buffer 3 ('g'): device pointer is not 16-byte aligned (the kernels "
+      "move rows in 16-byte pieces): pass a buffer that starts on a 16-byte "
+      "boundary, e.g. a fresh contiguous copy";
   args.pointers[3] = reinterpret_cast<void *>(0x400002); // g is f32.
-  EXPECT_EQ(planError(m, args),
-            "buffer 3 ('g'): device pointer is not aligned to its f32 "
-            "elements");
+  EXPECT_EQ(planError(m, args), message);
+  // Aligned to its f32 elements is not enough.
+  args.pointers[3] = reinterpret_cast<void *>(0x400004);
+  EXPECT_EQ(planError(m, args), message);
+  args.pointers[3] = reinterpret_cast<void *>(0x400010);
+  LaunchPlan plan;
+  std::string error;
+  EXPECT_TRUE(args.plan(m, plan, error)) << error;
 }
 
 TEST(PlanLaunch, RankMismatch) {
