@@ -27,11 +27,12 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     from both. For the chunked kinds (`chunked_fused` and `chunked_two_pass`
     are lowered today, for every forget family),
     `v_tile` is 64 (or V; 128 for the diagonal decay and the delta forget's
-    `chunked_fused` when V allows it and the scratch fits), `warps` the largest power of two that
+    `chunked_fused` when V allows it and the scratch fits; 32 for the delta
+    forget's `chunked_two_pass` at L = 1 when V > 32), `warps` the largest power of two that
     leaves each warp at least four 16 x 8 tiles of the state block, up to 8
     (up to 4 for the identity and scalar decays at K >= 128),
-    `stages` 2 for the delta forget's `chunked_fused` walk where the second
-    query and key buffers fit and 1 otherwise, and `chunk` the largest of
+    `stages` 2 for the delta forget's walks (fused and two-pass) where the
+    second buffers fit and 1 otherwise, and `chunk` the largest of
     64, 32, 16 whose per-program scratch fits an sm_90 block's 227 KiB of
     shared memory.
   }];

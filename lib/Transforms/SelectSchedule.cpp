@@ -126,6 +126,18 @@ struct SelectSchedulePass
             succeeded(info) && (info->family == ForgetFamily::diagonal ||
                                 (info->family == ForgetFamily::delta &&
                                  kind == ScheduleKind::chunked_fused));
+        // The delta forget's two-pass walk is the schedule for few
+        // sequences: at L = 1 a V-tile of 32 (and 4 warps) gives it
+        // B * H * V / 32 programs (S2 Gated DeltaNet 1.30 ms against 1.46
+        // with 64; its summaries and outputs take all of V where they fit).
+        // Higher ranks keep 64 and 8 warps, which their summaries and
+        // outputs need (PRISM Eq. 18, L = 3: 2.8 ms at S1 against 9.2 with
+        // 4 warps).
+        const bool fewSequences =
+            succeeded(info) && info->family == ForgetFamily::delta &&
+            kind == ScheduleKind::chunked_two_pass && info->rank == 1;
+        if (!vTile && fewSequences && v % 32 == 0 && v > 32)
+          vTile = 32;
         if (!vTile) {
           vTile = v % 64 == 0 ? 64 : v;
           if (solvesPerTile && v % 128 == 0 &&

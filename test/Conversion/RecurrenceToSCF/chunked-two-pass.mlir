@@ -70,13 +70,13 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // GPU-SAME:    %[[VALUES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_values", prism.role = "workspace"}
 // GPU-SAME:    %[[RESPONSES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_responses", prism.role = "workspace"}
 // GPU-SAME:    %[[ERASED:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_erase_keys", prism.role = "workspace"}
-// GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 64, warps = 8, stages = 2>
+// GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 32, warps = 4, stages = 2>
 // The summaries: (chunk x V-tile, head, batch) x lanes, no chunk loop; the
 // solve from a zero state (x0) and the response to the start state (psi),
 // the update from a zero state (B0), the log decay, the decayed erase keys.
 // GPU:         %[[FCHUNKS:.+]] = arith.ceildivui
 // GPU:         %[[FPROGRAMS:.+]] = arith.muli %[[FCHUNKS]]
-// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%[[FPROGRAMS]], %c4{{.*}}, %{{.*}}, %c256{{.*}})
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%[[FPROGRAMS]], %c4{{.*}}, %{{.*}}, %c128{{.*}})
 // GPU-NOT:       scf.for %{{.*}} = %{{.*}} to %{{.*}}ceildiv
 // GPU:           nvvm.mma.sync
 // GPU:           vector.store {{.*}}, %[[VALUES]][
@@ -88,7 +88,7 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // Their composition: (head, batch, V-tile) x lanes, the chunks in order,
 // every operand of a chunk copied (cp.async) while the one before computes;
 // x = x0 + S0 psi in place, the start states stored.
-// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4{{.*}}, %{{.*}}, %c1{{.*}}, %c256{{.*}})
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%c4{{.*}}, %{{.*}}, %c2{{.*}}, %c128{{.*}})
 // GPU:           nvgpu.device_async_copy %[[ERASED]][
 // GPU:           nvgpu.device_async_copy %[[RESPONSES]][
 // GPU:           nvgpu.device_async_copy %[[VALUES]][
@@ -106,7 +106,7 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // The outputs: (chunk x V-tile, head, batch) x lanes, no chunk loop.
 // GPU:         %[[CHUNKS:.+]] = arith.ceildivui
 // GPU:         %[[PROGRAMS:.+]] = arith.muli %[[CHUNKS]]
-// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%[[PROGRAMS]], %c4{{.*}}, %{{.*}}, %c256{{.*}})
+// GPU:         scf.parallel ({{.*}}) = ({{.*}}) to (%[[PROGRAMS]], %c4{{.*}}, %{{.*}}, %c128{{.*}})
 // GPU-NOT:       scf.for %{{.*}} = %{{.*}} to %{{.*}}ceildiv
 // GPU:           vector.load %[[VALUES]][
 // GPU:           vector.load %[[STATES]][
@@ -127,6 +127,6 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // MANIFEST-SAME: \22name\22:\22chunk_responses\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,\22T\22,4,64]
 // MANIFEST-SAME: \22name\22:\22chunk_erase_keys\22,\22role\22:\22workspace\22,\22shape\22:[\22B\22,\22T\22,4,64]
 // MANIFEST-SAME: \22grid\22:[\22ceildiv(T, 64)\22,4,\22B\22]
-// MANIFEST-SAME: \22grid\22:[4,\22B\22,1]
+// MANIFEST-SAME: \22grid\22:[4,\22B\22,2]
 // MANIFEST-SAME: \22grid\22:[\22ceildiv(T, 64)\22,4,\22B\22]
 // MANIFEST-SAME: \22symbols\22:[\22B\22,\22T\22]
