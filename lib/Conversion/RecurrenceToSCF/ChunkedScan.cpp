@@ -2614,28 +2614,29 @@ Type prism::lowering::chunkedOperandType(RecurrenceInfo &info) {
   return operandType(info);
 }
 
-int64_t prism::lowering::chunkedOutputVTile(RecurrenceInfo &info,
-                                            const ChunkedParams &params) {
+/// All of V up to 128 as the V-tile of a per-chunk kernel `pass` when its
+/// scratch fits (the chunk's work on keys is then done once), else
+/// `params.vTile`.
+static int64_t wholeVTile(RecurrenceInfo &info, const ChunkedParams &params,
+                          Pass pass) {
   ChunkedParams wide = params;
   wide.vTile = info.valueDim;
   if (info.valueDim <= 128 &&
-      layoutScratch(info, wide, operandType(info), Pass::outputs).bytes <=
+      layoutScratch(info, wide, operandType(info), pass).bytes <=
           kMaxSharedBytes)
     return info.valueDim;
   return params.vTile;
 }
 
-/// The V-tile of the delta forget's chunk summaries: all of V up to 128
-/// when the scratch fits (Psi is then solved once per chunk), else
-/// `params.vTile`.
+int64_t prism::lowering::chunkedOutputVTile(RecurrenceInfo &info,
+                                            const ChunkedParams &params) {
+  return wholeVTile(info, params, Pass::outputs);
+}
+
+/// The V-tile of the delta forget's chunk summaries (Psi is solved once per
+/// chunk when it is all of V).
 static int64_t factorsVTile(RecurrenceInfo &info, const ChunkedParams &params) {
-  ChunkedParams wide = params;
-  wide.vTile = info.valueDim;
-  if (info.valueDim <= 128 &&
-      layoutScratch(info, wide, operandType(info), Pass::factors).bytes <=
-          kMaxSharedBytes)
-    return info.valueDim;
-  return params.vTile;
+  return wholeVTile(info, params, Pass::factors);
 }
 
 int64_t prism::lowering::chunkedScratchBytes(RecurrenceInfo &info,
