@@ -554,11 +554,9 @@ private:
   /// Rows [t0, t0 + c) of scratch `src` (after `lead`; `width` columns) to
   /// the [B, T, H, D] workspace `dst` from column `col0`; rows past T are
   /// not stored.
-  /// `plusLead` (when set) adds the rows of src[plusLead] (the same lead
-  /// rank).
   void emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps, Value bi,
                    Value h, Value src, ArrayRef<Value> lead, int64_t width,
-                   Value dst, Value col0, Value plusLead = Value());
+                   Value dst, Value col0);
   /// Two-pass, delta forget: the solved values x_t to their workspace.
   void emitSolvedValuesOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
                            Value bi, Value h, Value v0);
@@ -1830,7 +1828,7 @@ void ChunkedFused::emitStateCopy(OpBuilder &b, Lane l, Value bi, Value h,
 void ChunkedFused::emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
                                Value bi, Value h, Value src,
                                ArrayRef<Value> lead, int64_t width, Value dst,
-                               Value col0, Value plusLead) {
+                               Value col0) {
   const int64_t vec = padOf(elem), perRow = width / vec;
   auto type = VectorType::get({vec}, elem);
   SmallVector<Spread> items = spread(b, l.lane, nt, c * perRow);
@@ -1838,16 +1836,7 @@ void ChunkedFused::emitRowsOut(OpBuilder &b, Lane l, Value t0, Value numSteps,
   for (Spread item : items) {
     SmallVector<Value> at(lead.begin(), lead.end());
     at.append({div(b, item.i, perRow), mul(b, rem(b, item.i, perRow), vec)});
-    Value v = vector::LoadOp::create(b, loc, type, src, at);
-    if (plusLead) {
-      Emitter e{b, loc};
-      at[0] = plusLead;
-      v = e.add(e.toF32(v),
-                e.toF32(vector::LoadOp::create(b, loc, type, src, at)));
-      if (!elem.isF32())
-        v = arith::TruncFOp::create(b, loc, type, v);
-    }
-    values.push_back(v);
+    values.push_back(vector::LoadOp::create(b, loc, type, src, at));
   }
   for (auto [item, value] : llvm::zip(items, values)) {
     Value row = div(b, item.i, perRow),
