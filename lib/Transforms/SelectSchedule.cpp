@@ -127,12 +127,11 @@ struct SelectSchedulePass
                                 (info->family == ForgetFamily::delta &&
                                  kind == ScheduleKind::chunked_fused));
         // The delta forget's two-pass walk is the schedule for few
-        // sequences: at L = 1 a V-tile of 32 (and 4 warps) gives it
-        // B * H * V / 32 programs (S2 Gated DeltaNet 1.30 ms against 1.46
-        // with 64; its summaries and outputs take all of V where they fit).
-        // Higher ranks keep 64 and 8 warps, which their summaries and
-        // outputs need (PRISM Eq. 18, L = 3: 2.8 ms at S1 against 9.2 with
-        // 4 warps).
+        // sequences: at L = 1 a V-tile of 32 gives it B * H * V / 32
+        // programs (S2 Gated DeltaNet 1.30 ms against 1.46 with 64, both
+        // with 8 warps; its summaries and outputs take all of V where they
+        // fit). Higher ranks keep 64, where 8 warps are left (PRISM Eq. 18,
+        // L = 3: 2.8 ms at S1 against 9.2 with 4 warps).
         const bool fewSequences =
             succeeded(info) && info->family == ForgetFamily::delta &&
             kind == ScheduleKind::chunked_two_pass && info->rank == 1;
