@@ -175,4 +175,41 @@ def ExportKernels : Pass<"prism-export-kernels", "mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Target: CPU host code
+//===----------------------------------------------------------------------===//
+
+def HostExpandF16 : Pass<"prism-host-expand-f16"> {
+  let summary = "Expand f16 <-> f32 conversions into integer arithmetic";
+  let description = [{
+    Rewrites `arith.extf` from f16 to f32 and `arith.truncf` from f32 to f16
+    (scalars and vectors; round to nearest even, the only mode the lowerings
+    emit) into integer and f32 arithmetic, bit-exact with IEEE 754: signed
+    zeros, subnormals, overflow to infinity, infinities and NaNs (a NaN
+    truncates to a quiet NaN with the top bits of its payload). Without it the LLVM backend calls
+    `__extendhfsf2` and `__truncsfhf2` on hosts without F16C, routines that
+    not every system's runtime library provides; with it the host code of
+    the CPU backend needs no such routine on any x86-64. `arith-expand` does
+    the same for bf16 (`include-bf16=true`).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def HostIntegerStorage : Pass<"prism-host-integer-storage", "mlir::ModuleOp"> {
+  let summary = "Hold bf16 and f16 values of LLVM dialect host code as i16";
+  let description = [{
+    Retypes every bf16 and f16 (scalar, vector, or inside an LLVM array) of
+    LLVM dialect host code as i16 of the same bits: loads, stores, pointer
+    offsets, block arguments, selects, vector shuffles and constants. Their
+    meaning is unchanged, since after `arith-expand{include-bf16=true}` and
+    `prism-host-expand-f16` such values are only moved, never computed on;
+    an op that still computes on one is refused with its location. Without
+    it, an x86-64 without native bf16 (or f16) holds a 16-bit value that
+    lives across blocks (a loop-carried load) in an f32 register and
+    truncates it back with a call of `__truncsfbf2`, which e.g. GCC 12's
+    libgcc lacks. Run it last, on the LLVM dialect.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // PRISM_PASSES

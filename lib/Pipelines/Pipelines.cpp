@@ -51,10 +51,13 @@ void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target) {
 void prism::buildCPUCodegenPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // Parallel nests become sequential loops; bf16 conversions become integer
-  // arithmetic (no native bf16 on the host); erf comes from libm.
+  // Parallel nests become sequential loops; bf16 and f16 conversions become
+  // integer arithmetic (the code runs on any x86-64, with or without native
+  // 16-bit conversions, and calls no runtime routine for them); erf comes
+  // from libm.
   addText(pm, "convert-scf-to-cf,"
               "arith-expand{include-bf16=true},"
+              "prism-host-expand-f16,"
               "convert-math-to-libm,"
               "convert-vector-to-llvm,"
               "convert-math-to-llvm,"
@@ -64,7 +67,9 @@ void prism::buildCPUCodegenPipeline(OpPassManager &pm) {
               "convert-arith-to-llvm,"
               "convert-cf-to-llvm,"
               "convert-func-to-llvm,"
-              "reconcile-unrealized-casts");
+              "reconcile-unrealized-casts,"
+              // 16-bit floats are held as i16 (see the pass).
+              "prism-host-integer-storage");
 }
 
 void prism::buildCPUPipeline(OpPassManager &pm) {

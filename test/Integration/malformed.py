@@ -711,6 +711,20 @@ def m_structure(text, rng):
     return "".join(lines), f"scan operands {', '.join(order)}"
 
 
+def m_deep_nesting(text, rng):
+    """Nesting far beyond any specification (the parser recurses per level):
+    the spec inside thousands of modules, or a deeply nested attribute,
+    type or parenthesis. Must be refused with a located diagnostic."""
+    depth = rng.choice([257, 300, 1000, 5000, 20000])
+    choice = rng.randrange(4)
+    if choice == 0:
+        return "module {\n" * depth + text + "}\n" * depth, f"{depth} nested modules"
+    opener, closer = [("[", "]"), ("(", ")"), ("{a = ", "}")][choice - 1]
+    attr = opener * depth + "1" + closer * depth
+    return (text + f"\nmodule attributes {{prism.deep = {attr}}} {{}}\n",
+            f"attribute nested {depth} deep in {opener.strip()}")
+
+
 def m_strip_comments_truncate(text, rng):
     """Truncate inside the code (not the header comment)."""
     first = re.search(r"^func\.func", text, re.M)
@@ -743,6 +757,7 @@ MUTATORS = [
     ("return", m_remove_return),
     ("bytes", m_bytes),
     ("structure", m_structure),
+    ("deep-nesting", m_deep_nesting),
     ("synth", m_synth),
     ("synth", m_synth),
 ]

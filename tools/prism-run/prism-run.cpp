@@ -14,6 +14,9 @@
 #include "prism/Pipelines/Pipelines.h"
 #include "prism/Reference/Harness.h"
 #include "prism/Runtime/Manifest.h"
+#include "prism/Support/InputLimits.h"
+#include "prism/Support/ToolOptions.h"
+#include "prism/Target/CPU/HostJIT.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -65,6 +68,26 @@ static cl::opt<std::string>
              cl::desc("Write the host code as LLVM IR to this file ('-' for "
                       "stdout) and exit without running"),
              cl::init(""));
+static cl::opt<std::string>
+    emitObject("emit-object",
+               cl::desc("Write the host code, compiled for --mcpu/--mattr, "
+                        "as an object file and exit without running"),
+               cl::init(""));
+static cl::opt<std::string>
+    saveObject("save-object",
+               cl::desc("Also write the object file the JIT compiled and ran"),
+               cl::init(""));
+static cl::opt<std::string>
+    targetCPU("mcpu",
+              cl::desc("CPU to compile the host code for: 'host' (this "
+                       "machine, the default) or an LLVM CPU name, e.g. "
+                       "x86-64 for the baseline every x86-64 runs"),
+              cl::init("host"));
+static cl::opt<std::string>
+    targetFeatures("mattr",
+                   cl::desc("CPU features to add or remove, e.g. "
+                            "+avx2,-avx512bf16"),
+                   cl::init(""));
 static cl::opt<double>
     maxGiB("max-gib",
            cl::desc("Refuse problems whose buffers need more host memory "
@@ -233,12 +256,19 @@ int main(int argc, char **argv) {
   prism::registerAllPasses();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  prism::setVersionPrinter("prism-run");
   cl::ParseCommandLineOptions(argc, argv,
                               "prism-run: compile a recurrence specification "
                               "for the CPU, run it and check it against the "
                               "float64 oracle\n");
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  prism::cpu::HostTarget hostTarget{targetCPU, targetFeatures};
+  if (llvm::Error err = prism::cpu::checkTarget(hostTarget)) {
+    llvm::errs() << "error: --mcpu/--mattr: " << llvm::toString(std::move(err))
+                 << "\n";
+    return 1;
+  }
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -256,6 +286,8 @@ int main(int argc, char **argv) {
     llvm::errs() << "error: " << error << "\n";
     return 1;
   }
+  if (!prism::checkNestingDepth(*file))
+    return 1;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
@@ -319,9 +351,17 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = makeOptimizingTransformer(2, 0, nullptr);
-  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!emitObject.empty()) {
+    if (llvm::Error err =
+            prism::cpu::emitObject(*module, hostTarget, emitObject)) {
+      llvm::errs() << "error: --emit-object: " << llvm::toString(std::move(err))
+                   << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  auto engine =
+      prism::cpu::createEngine(*module, hostTarget, !saveObject.empty());
   if (!engine) {
     llvm::errs() << "error: JIT: " << llvm::toString(engine.takeError())
                  << "\n";
@@ -331,5 +371,7 @@ int main(int argc, char **argv) {
   int status = 0;
   for (const std::string &manifest : manifests)
     status |= runProgram(**engine, manifest);
+  if (!saveObject.empty())
+    (*engine)->dumpToObjectFile(saveObject);
   return status;
 }
