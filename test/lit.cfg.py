@@ -22,7 +22,7 @@ config.substitutions.append(("%prism_src", config.prism_src_root))
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.prism_tools_dir, append_path=True)
 tool_dirs = [config.prism_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["prism-opt", "prism-run", "FileCheck", "not"], tool_dirs)
+llvm_config.add_tool_substitutions(["prism-opt", "prism-run", "prism-bench", "prism-gpu-test", "FileCheck", "not"], tool_dirs)
 
 # ptxas checks that generated PTX assembles for sm_90a.
 ptxas = os.path.join(config.cuda_home, "bin", "ptxas")

@@ -766,6 +766,25 @@ double prism::ref::toleranceFor(DType inputType) {
   return inputType == DType::BF16 || inputType == DType::F16 ? 1e-2 : 1e-4;
 }
 
+const char *prism::ref::status(const Check &check) {
+  return check.empty() ? "EMPTY" : check.pass ? "PASS" : "FAIL";
+}
+
+std::string prism::ref::describe(const Check &check) {
+  if (check.empty())
+    return "(empty: 0 values, nothing compared)";
+  std::string text = "(" + std::to_string(check.compared) + " of " +
+                     std::to_string(check.elements) + " values compared";
+  if (check.nonFiniteOutputs)
+    text += "; non-finite values: " + std::to_string(check.nonFiniteOutputs) +
+            " outputs are NaN or Inf";
+  if (check.nonFiniteReference)
+    text += "; the float64 reference is NaN or Inf at " +
+            std::to_string(check.nonFiniteReference) +
+            " (non-finite or overflowing inputs): nothing to hold those to";
+  return text + ")";
+}
+
 std::vector<Check>
 prism::ref::compare(const Manifest &manifest, const Case &actual,
                     const std::vector<std::vector<double>> &expected) {
@@ -778,39 +797,57 @@ prism::ref::compare(const Manifest &manifest, const Case &actual,
       anyNarrowInput = true;
   std::vector<Check> checks;
   for (size_t i = 0; i < manifest.buffers.size(); ++i) {
-    if (manifest.buffers[i].role != Role::Output || i >= expected.size() ||
-        expected[i].empty())
+    if (manifest.buffers[i].role != Role::Output || i >= expected.size())
       continue;
+    const std::vector<double> &ref = expected[i];
+    bool emptyBuffer =
+        i < actual.buffers.size() && actual.buffers[i].numElements() == 0;
+    if (ref.empty() && !emptyBuffer)
+      continue; // no reference for this output
     Check check;
     check.buffer = manifest.buffers[i].name;
     check.tolerance = toleranceFor(
         anyNarrowInput || narrow(manifest.buffers[i].dtype) ? DType::BF16
                                                             : DType::F32);
-    const std::vector<double> &ref = expected[i];
     if (i >= actual.buffers.size() ||
         actual.buffers[i].numElements() != static_cast<int64_t>(ref.size())) {
+      check.elements =
+          i < actual.buffers.size()
+              ? std::max<int64_t>(actual.buffers[i].numElements(), 1)
+              : 1;
       check.relativeError = std::numeric_limits<double>::infinity();
       checks.push_back(check);
       continue;
     }
     const HostBuffer &out = actual.buffers[i];
+    check.elements = out.numElements();
+    if (check.empty()) {
+      check.pass = true;
+      checks.push_back(check);
+      continue;
+    }
     double diff = 0, norm = 0;
     for (size_t e = 0; e < ref.size(); ++e) {
-      if (!std::isfinite(ref[e]))
-        continue; // Nothing to hold the program to.
       double value = out.get(e);
-      if (!std::isfinite(value)) {
-        check.finite = false;
+      bool outputFinite = std::isfinite(value);
+      check.nonFiniteOutputs += !outputFinite;
+      if (!std::isfinite(ref[e])) {
+        ++check.nonFiniteReference;
         continue;
       }
+      if (!outputFinite)
+        continue;
+      ++check.compared;
       diff += (value - ref[e]) * (value - ref[e]);
       norm += ref[e] * ref[e];
     }
+    check.finite = check.nonFiniteOutputs == 0;
     // An all-zero reference leaves only the absolute error to judge.
     check.relativeError = norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
-    if (!check.finite)
+    if (check.compared != check.elements)
       check.relativeError = std::numeric_limits<double>::infinity();
-    check.pass = check.finite && check.relativeError <= check.tolerance;
+    check.pass = check.compared == check.elements &&
+                 check.relativeError <= check.tolerance;
     checks.push_back(check);
   }
   return checks;

@@ -188,11 +188,10 @@ def compile(spec_or_mlir: Union[Spec, str, os.PathLike], output_dir: Optional[st
                     manifests[name] = (path, json.load(f))
     else:
         tool = find_tool("prism-run", prism_run, "PRISM_RUN")
-        _run([tool, mlir_path, "--emit-llvm", os.path.join(output_dir, stem + ".ll")],
-             "prism-run")
-        # Manifests are printed before anything runs; B = T = 0 keeps the
-        # run that follows empty.
-        proc = _run([tool, mlir_path, "--dump-manifest", "--bind", "B=0,T=0"], "prism-run")
+        # The manifests are printed before the host code is written; nothing
+        # runs.
+        proc = _run([tool, mlir_path, "--dump-manifest", "--emit-llvm",
+                     os.path.join(output_dir, stem + ".ll")], "prism-run")
         manifests = {}
         for line in proc.stdout.splitlines():
             if line.startswith("{"):

@@ -10,8 +10,8 @@
 // RUN: not prism-run %s --bind B=2,T=9 --input nope=%t/q.npy 2>&1 | FileCheck %s --check-prefix=NAME
 // CHECK: PASS npy [B=2,T=9] o rel_err={{.*}} tol=1e-04
 // SAVED: o.npy
-// BAD: error: {{.*}}bad.npy: shape does not match the buffer's (2, 9, 2, 16)
-// NAME: error: --input nope={{.*}}: no input buffer named 'nope' in npy
+// BAD: error: --input q={{.*}}bad.npy: {{.*}}bad.npy has shape (2, 9, 2, 15); the buffer's is (2, 9, 2, 16)
+// NAME: error: --input nope={{.*}}: no input buffer named 'nope' in npy (its inputs: q, k, v; write --input NAME=FILE.npy)
 func.func @npy(%q: tensor<?x?x2x16xf32>, %k: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x16xf32>)
     -> tensor<?x?x2x16xf32> {
   %a = recurrence.identity_forget

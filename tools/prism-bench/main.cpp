@@ -25,6 +25,7 @@
 #include "prism/Reference/Harness.h"
 #include "prism/Runtime/Manifest.h"
 #include "prism/Runtime/Runtime.hpp"
+#include "prism/Support/Version.h"
 
 #include <algorithm>
 #include <cinttypes>
@@ -90,6 +91,10 @@ bool parseOptions(int argc, char **argv, Options &options) {
       return argv[++i];
     };
     const char *text = nullptr;
+    if (arg == "--version") {
+      std::printf("%s\n", prism::versionLine("prism-bench").c_str());
+      std::exit(0);
+    }
     if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -409,10 +414,21 @@ int main(int argc, char **argv) {
   if (!parseOptions(argc, argv, options))
     return 2;
 
+  // Every manifest is read first, with or without a GPU: a malformed one
+  // is an error (exit 1) either way.
+  bool manifestsOk = true;
+  for (const std::string &path : options.manifests) {
+    Manifest manifest;
+    std::string error;
+    if (!prism::runtime::loadManifest(path, manifest, error)) {
+      std::fprintf(stderr, "error: %s\n", error.c_str());
+      manifestsOk = false;
+    }
+  }
   rt::Context ctx(0);
   if (ctx.noDevice()) {
     std::printf("skipped: no GPU (%s)\n", ctx.error().c_str());
-    return 0;
+    return manifestsOk ? 0 : 1;
   }
   if (!ctx.ok()) {
     std::fprintf(stderr, "error: %s\n", ctx.error().c_str());

@@ -18,6 +18,7 @@
 #include "prism/Reference/Harness.h"
 #include "prism/Runtime/Manifest.h"
 #include "prism/Runtime/Runtime.hpp"
+#include "prism/Support/Version.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -59,6 +60,10 @@ bool parseOptions(int argc, char **argv, Options &options) {
       }
       return argv[++i];
     };
+    if (arg == "--version") {
+      std::printf("%s\n", prism::versionLine("prism-gpu-test").c_str());
+      std::exit(0);
+    }
     if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -189,11 +194,11 @@ void runCase(rt::Context &ctx, rt::Program &program, const Manifest &manifest,
   if (checks.empty())
     return error("no output to compare");
   for (const ref::Check &check : checks) {
-    std::printf("%s %s %s %s rel_err=%.3e tol=%.0e seed=%" PRIu64 "%s\n",
-                check.pass ? "PASS" : "FAIL", manifest.function.c_str(),
+    std::printf("%s %s %s %s rel_err=%.3e tol=%.0e seed=%" PRIu64 " %s\n",
+                ref::status(check), manifest.function.c_str(),
                 runtime::formatBindings(manifest, bindings).c_str(),
                 check.buffer.c_str(), check.relativeError, check.tolerance,
-                seed, check.finite ? "" : " (non-finite values)");
+                seed, ref::describe(check).c_str());
     ++(check.pass ? tally.passed : tally.failed);
   }
 }

@@ -2,6 +2,7 @@
 
 #include "Npy.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -61,13 +62,28 @@ bool parseShape(const std::string &header, std::vector<int64_t> &shape) {
   }
   return true;
 }
-} // namespace
 
-bool prism::readNpy(const std::string &path, ref::HostBuffer &buffer,
-                    std::string &error) {
-  std::ifstream in(path, std::ios::binary);
+/// A dtype's NumPy name, for messages.
+std::string numpyName(const std::string &descr) {
+  if (descr == "<f4")
+    return "float32";
+  if (descr == "<f2")
+    return "float16";
+  if (descr == "<i4")
+    return "int32";
+  if (descr == "<i8")
+    return "int64";
+  if (descr == "<f8")
+    return "float64";
+  return "'" + descr + "'";
+}
+
+/// Opens `path` and reads its header; `in` is left at the data.
+bool openNpy(const std::string &path, std::ifstream &in, NpyHeader &header,
+             std::string &error) {
+  in.open(path, std::ios::binary);
   if (!in) {
-    error = path + ": cannot open";
+    error = path + ": cannot open: " + std::strerror(errno);
     return false;
   }
   char magic[8];
@@ -86,27 +102,58 @@ bool prism::readNpy(const std::string &path, ref::HostBuffer &buffer,
     headerLen =
         len[0] | (len[1] << 8) | (len[2] << 16) | (uint32_t(len[3]) << 24);
   }
-  std::string header(headerLen, '\0');
-  if (!in.read(header.data(), headerLen)) {
+  std::string text(headerLen, '\0');
+  if (!in || !in.read(text.data(), headerLen)) {
     error = path + ": truncated header";
     return false;
   }
-  if (header.find("'fortran_order': False") == std::string::npos) {
+  if (text.find("'fortran_order': False") == std::string::npos) {
     error = path + ": only C-order arrays are supported";
     return false;
   }
-  // bf16 buffers accept float32 files (NumPy has no bf16), rounded on load.
-  bool widenedBf16 = buffer.dtype == DType::BF16;
-  std::string want = std::string("'descr': '") + descrOf(buffer.dtype) + "'";
-  if (header.find(want) == std::string::npos) {
-    error = path + ": dtype does not match the buffer's " +
-            runtime::dtypeName(buffer.dtype) + " (header: " + header + ")";
+  size_t key = text.find("'descr':");
+  size_t open = key == std::string::npos ? key : text.find('\'', key + 8);
+  size_t close = open == std::string::npos ? open : text.find('\'', open + 1);
+  if (close == std::string::npos) {
+    error = path + ": the header has no 'descr'";
     return false;
   }
-  std::vector<int64_t> fileShape;
-  if (!parseShape(header, fileShape) || fileShape != buffer.shape) {
-    error = path + ": shape does not match the buffer's " +
-            shapeText(buffer.shape) + " (header: " + header + ")";
+  header.descr = text.substr(open + 1, close - open - 1);
+  if (!parseShape(text, header.shape)) {
+    error = path + ": the header has no readable 'shape'";
+    return false;
+  }
+  return true;
+}
+} // namespace
+
+std::string prism::npyShapeText(const std::vector<int64_t> &shape) {
+  return shapeText(shape);
+}
+
+bool prism::readNpyHeader(const std::string &path, NpyHeader &header,
+                          std::string &error) {
+  std::ifstream in;
+  return openNpy(path, in, header, error);
+}
+
+bool prism::readNpy(const std::string &path, ref::HostBuffer &buffer,
+                    std::string &error) {
+  std::ifstream in;
+  NpyHeader header;
+  if (!openNpy(path, in, header, error))
+    return false;
+  // bf16 buffers accept float32 files (NumPy has no bf16), rounded on load.
+  bool widenedBf16 = buffer.dtype == DType::BF16;
+  if (header.descr != descrOf(buffer.dtype)) {
+    error = path + " holds " + numpyName(header.descr) + "; the buffer is " +
+            runtime::dtypeName(buffer.dtype) + " (give " +
+            numpyName(descrOf(buffer.dtype)) + ")";
+    return false;
+  }
+  if (header.shape != buffer.shape) {
+    error = path + " has shape " + shapeText(header.shape) +
+            "; the buffer's is " + shapeText(buffer.shape);
     return false;
   }
   int64_t n = buffer.numElements();
@@ -132,7 +179,7 @@ bool prism::writeNpy(const std::string &path, const ref::HostBuffer &buffer,
                      std::string &error) {
   std::ofstream out(path, std::ios::binary);
   if (!out) {
-    error = path + ": cannot write";
+    error = path + ": cannot write: " + std::strerror(errno);
     return false;
   }
   std::string header =

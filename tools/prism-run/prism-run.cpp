@@ -35,6 +35,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
@@ -43,59 +44,65 @@
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <cstdio>
+#include <map>
 
 using namespace mlir;
 namespace runtime = prism::runtime;
 namespace ref = prism::ref;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory runCategory("prism-run options");
+
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<spec.mlir>"),
-                                      cl::Required);
-static cl::opt<std::string>
-    functionName("function", cl::desc("Run only this program"), cl::init(""));
+                                      cl::Required, cl::cat(runCategory));
+static cl::opt<std::string> functionName("function",
+                                         cl::desc("Run only this program"),
+                                         cl::init(""), cl::cat(runCategory));
 static cl::list<std::string>
     binds("bind", cl::desc("Dynamic dimension values, e.g. --bind B=2,T=77"),
-          cl::CommaSeparated);
+          cl::CommaSeparated, cl::cat(runCategory));
 static cl::opt<uint64_t> seed("seed", cl::desc("Seed of the random inputs"),
-                              cl::init(1));
+                              cl::init(1), cl::cat(runCategory));
 static cl::list<std::string>
-    inputs("input", cl::desc("Read a buffer from .npy: --input q=q.npy"));
+    inputs("input", cl::desc("Read a buffer from .npy: --input q=q.npy"),
+           cl::cat(runCategory));
 static cl::opt<std::string>
     saveDir("save", cl::desc("Write every output buffer as <dir>/<name>.npy"),
-            cl::init(""));
+            cl::init(""), cl::cat(runCategory));
 static cl::opt<std::string>
     emitLLVM("emit-llvm",
              cl::desc("Write the host code as LLVM IR to this file ('-' for "
                       "stdout) and exit without running"),
-             cl::init(""));
+             cl::init(""), cl::cat(runCategory));
 static cl::opt<std::string>
     emitObject("emit-object",
                cl::desc("Write the host code, compiled for --mcpu/--mattr, "
                         "as an object file and exit without running"),
-               cl::init(""));
+               cl::init(""), cl::cat(runCategory));
 static cl::opt<std::string>
     saveObject("save-object",
                cl::desc("Also write the object file the JIT compiled and ran"),
-               cl::init(""));
+               cl::init(""), cl::cat(runCategory));
 static cl::opt<std::string>
     targetCPU("mcpu",
               cl::desc("CPU to compile the host code for: 'host' (this "
                        "machine, the default) or an LLVM CPU name, e.g. "
                        "x86-64 for the baseline every x86-64 runs"),
-              cl::init("host"));
+              cl::init("host"), cl::cat(runCategory));
 static cl::opt<std::string>
     targetFeatures("mattr",
                    cl::desc("CPU features to add or remove, e.g. "
                             "+avx2,-avx512bf16"),
-                   cl::init(""));
+                   cl::init(""), cl::cat(runCategory));
 static cl::opt<double>
     maxGiB("max-gib",
            cl::desc("Refuse problems whose buffers need more host memory "
                     "than this many GiB (default 8)"),
-           cl::init(8.0));
+           cl::init(8.0), cl::cat(runCategory));
 static cl::opt<bool> dumpManifest("dump-manifest",
-                                  cl::desc("Print each program's manifest"),
-                                  cl::init(false));
+                                  cl::desc("Print each program's manifest (a "
+                                           "JSON line) before compiling it"),
+                                  cl::init(false), cl::cat(runCategory));
 
 namespace {
 
@@ -108,13 +115,25 @@ struct Descriptor {
   std::vector<int64_t> sizes, strides;
 };
 
-/// The --bind values, parsed by the runtime's own parser.
-bool parseBindings(runtime::Bindings &bindings, std::string &error) {
-  for (const std::string &entry : binds)
-    if (!runtime::parseBindings(entry, bindings, error)) {
+/// The --bind values, parsed by the runtime's own parser; a name given twice
+/// is refused.
+bool parseBindOption(runtime::Bindings &bindings, std::string &error) {
+  for (const std::string &entry : binds) {
+    runtime::Bindings one;
+    if (!runtime::parseBindings(entry, one, error)) {
       error = "--bind " + entry + ": " + error;
       return false;
     }
+    for (auto &[name, value] : one) {
+      auto [it, inserted] = bindings.emplace(name, value);
+      if (!inserted) {
+        error = "--bind gives " + name + " twice (" + name + "=" +
+                std::to_string(it->second) + " and " + name + "=" +
+                std::to_string(value) + ")";
+        return false;
+      }
+    }
+  }
   return true;
 }
 
@@ -129,6 +148,94 @@ int64_t defaultFor(const std::string &symbol) {
   return 3;
 }
 
+/// "B, T" or "none: its shapes are all static".
+std::string symbolList(const runtime::Manifest &manifest) {
+  std::string list;
+  for (const std::string &symbol : manifest.symbols)
+    list += (list.empty() ? "" : ", ") + symbol;
+  return list.empty() ? "none: its shapes are all static" : list;
+}
+
+/// Binds every symbol of `manifest`: from --bind, then from the shapes of
+/// the --input files, then defaults (reported on stderr). Refuses a --bind
+/// name the program does not have, an --input that names no input buffer,
+/// and shapes that disagree with --bind or with each other.
+bool bindSymbols(const runtime::Manifest &manifest, runtime::Bindings &bindings,
+                 std::string &error) {
+  if (!parseBindOption(bindings, error))
+    return false;
+  std::map<std::string, std::string> source; // symbol -> who bound it
+  for (auto &[name, value] : bindings) {
+    if (llvm::find(manifest.symbols, name) == manifest.symbols.end()) {
+      error = "--bind " + name + "=" + std::to_string(value) + ": " +
+              manifest.function + " has no dynamic dimension " + name +
+              " (its dynamic dimensions: " + symbolList(manifest) + ")";
+      return false;
+    }
+    source[name] = "--bind " + name + "=" + std::to_string(value);
+  }
+  for (const std::string &entry : inputs) {
+    size_t eq = entry.find('=');
+    std::string name = entry.substr(0, eq);
+    int index = -1;
+    for (size_t i = 0; i < manifest.buffers.size(); ++i)
+      if (manifest.buffers[i].name == name)
+        index = i;
+    if (eq == std::string::npos || index < 0 ||
+        manifest.buffers[index].role != runtime::Role::Input) {
+      std::string names;
+      for (const runtime::Buffer &buffer : manifest.buffers)
+        if (buffer.role == runtime::Role::Input)
+          names += (names.empty() ? "" : ", ") + buffer.name;
+      error = "--input " + entry + ": no input buffer named '" + name +
+              "' in " + manifest.function + " (its inputs: " + names +
+              "; write --input NAME=FILE.npy)";
+      return false;
+    }
+    std::string path = entry.substr(eq + 1);
+    prism::NpyHeader header;
+    if (!prism::readNpyHeader(path, header, error)) {
+      error = "--input " + entry + ": " + error;
+      return false;
+    }
+    const runtime::Buffer &buffer = manifest.buffers[index];
+    if (header.shape.size() != buffer.shape.size()) {
+      error = "--input " + entry + ": " + path + " has shape " +
+              prism::npyShapeText(header.shape) + "; " + name + " is " +
+              runtime::formatShape(buffer) + ", of rank " +
+              std::to_string(buffer.shape.size());
+      return false;
+    }
+    for (size_t d = 0; d < buffer.shape.size(); ++d) {
+      const runtime::Dim &dim = buffer.shape[d];
+      if (dim.isStatic() || dim.isExpr)
+        continue; // checked with the data
+      std::string here = path + " (" + dim.symbol + "=" +
+                         std::to_string(header.shape[d]) + " from " + name +
+                         "'s shape " + prism::npyShapeText(header.shape) + ")";
+      auto [it, inserted] = bindings.emplace(dim.symbol, header.shape[d]);
+      if (!inserted && it->second != header.shape[d]) {
+        error = "--input " + entry + ": " + here + " disagrees with " +
+                source[dim.symbol];
+        return false;
+      }
+      if (inserted)
+        source[dim.symbol] = here;
+    }
+  }
+  std::string defaulted;
+  for (const std::string &symbol : manifest.symbols)
+    if (!bindings.count(symbol)) {
+      bindings[symbol] = defaultFor(symbol);
+      defaulted += (defaulted.empty() ? "" : ", ") + symbol + "=" +
+                   std::to_string(bindings[symbol]);
+    }
+  if (!defaulted.empty())
+    llvm::errs() << "note: " << manifest.function << ": " << defaulted
+                 << " by default (not given by --bind or an --input file)\n";
+  return true;
+}
+
 int runProgram(ExecutionEngine &engine, const std::string &manifestText) {
   runtime::Manifest manifest;
   std::string error;
@@ -136,16 +243,11 @@ int runProgram(ExecutionEngine &engine, const std::string &manifestText) {
     llvm::errs() << "error: internal manifest: " << error << "\n";
     return 1;
   }
-  if (dumpManifest)
-    llvm::outs() << manifestText << "\n";
   runtime::Bindings bindings;
-  if (!parseBindings(bindings, error)) {
+  if (!bindSymbols(manifest, bindings, error)) {
     llvm::errs() << "error: " << error << "\n";
     return 1;
   }
-  for (const std::string &symbol : manifest.symbols)
-    if (!bindings.count(symbol))
-      bindings[symbol] = defaultFor(symbol);
 
   // Sizes first: a huge static or bound dimension is an error, not an
   // allocation failure.
@@ -172,20 +274,12 @@ int runProgram(ExecutionEngine &engine, const std::string &manifestText) {
   for (const std::string &entry : inputs) {
     size_t eq = entry.find('=');
     std::string name = entry.substr(0, eq);
-    int index = -1;
     for (size_t i = 0; i < manifest.buffers.size(); ++i)
-      if (manifest.buffers[i].name == name)
-        index = i;
-    if (eq == std::string::npos || index < 0 ||
-        manifest.buffers[index].role != runtime::Role::Input) {
-      llvm::errs() << "error: --input " << entry << ": no input buffer named '"
-                   << name << "' in " << manifest.function << "\n";
-      return 1;
-    }
-    if (!prism::readNpy(entry.substr(eq + 1), c.buffers[index], error)) {
-      llvm::errs() << "error: " << error << "\n";
-      return 1;
-    }
+      if (manifest.buffers[i].name == name &&
+          !prism::readNpy(entry.substr(eq + 1), c.buffers[i], error)) {
+        llvm::errs() << "error: --input " << entry << ": " << error << "\n";
+        return 1;
+      }
   }
 
   std::vector<std::vector<double>> expected;
@@ -226,14 +320,24 @@ int runProgram(ExecutionEngine &engine, const std::string &manifestText) {
   std::string shape;
   for (auto &[name, value] : c.bindings)
     shape += (shape.empty() ? "" : ",") + name + "=" + std::to_string(value);
-  int failures = 0;
+  int failures = 0, nonEmpty = 0;
   for (const ref::Check &check : ref::compare(manifest, c, expected)) {
-    std::printf("%s %s [%s] %s rel_err=%.3e tol=%.0e%s\n",
-                check.pass ? "PASS" : "FAIL", manifest.function.c_str(),
-                shape.c_str(), check.buffer.c_str(), check.relativeError,
-                check.tolerance, check.finite ? "" : " (non-finite values)");
+    if (check.empty())
+      std::printf("EMPTY %s [%s] %s %s\n", manifest.function.c_str(),
+                  shape.c_str(), check.buffer.c_str(),
+                  ref::describe(check).c_str());
+    else
+      std::printf("%s %s [%s] %s rel_err=%.3e tol=%.0e %s\n",
+                  ref::status(check), manifest.function.c_str(), shape.c_str(),
+                  check.buffer.c_str(), check.relativeError, check.tolerance,
+                  ref::describe(check).c_str());
     failures += !check.pass;
+    nonEmpty += !check.empty();
   }
+  std::fflush(stdout); // the note after the lines it is about
+  if (!nonEmpty)
+    llvm::errs() << "note: " << manifest.function << " [" << shape
+                 << "]: every output is empty; nothing was checked\n";
   if (!saveDir.empty()) {
     for (size_t i = 0; i < manifest.buffers.size(); ++i) {
       if (manifest.buffers[i].role != runtime::Role::Output)
@@ -257,6 +361,14 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   prism::setVersionPrinter("prism-run");
+  // --help shows prism-run's own options and MLIR's IR printing ones, not
+  // the hundreds of LLVM backend flags linked in (--help-hidden has them).
+  static cl::OptionCategory mlirCategory("MLIR options (IR printing, "
+                                         "pass timing)");
+  for (auto &[name, option] : cl::getRegisteredOptions())
+    if (name.starts_with("mlir-"))
+      option->addCategory(mlirCategory);
+  cl::HideUnrelatedOptions({&runCategory, &mlirCategory});
   cl::ParseCommandLineOptions(argc, argv,
                               "prism-run: compile a recurrence specification "
                               "for the CPU, run it and check it against the "
@@ -278,6 +390,14 @@ int main(int argc, char **argv) {
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+
+  // The output folder exists before anything runs.
+  if (!saveDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(saveDir)) {
+      llvm::errs() << "error: --save " << saveDir
+                   << ": cannot create it: " << ec.message() << "\n";
+      return 1;
+    }
 
   llvm::SourceMgr sourceMgr;
   std::string error;
@@ -324,6 +444,12 @@ int main(int argc, char **argv) {
                  << (functionName.empty() ? "" : " named " + functionName)
                  << "\n";
     return 1;
+  }
+
+  if (dumpManifest) {
+    for (const std::string &manifest : manifests)
+      llvm::outs() << manifest << "\n";
+    llvm::outs().flush();
   }
 
   PassManager codegenPm(&context);

@@ -82,18 +82,35 @@ struct Check {
   std::string buffer;
   double relativeError = 0;
   double tolerance = 0;
-  bool finite = true; ///< No NaN/Inf where the reference is finite.
+  int64_t elements = 0;           ///< Values in the output buffer.
+  int64_t compared = 0;           ///< Values compared with the reference.
+  int64_t nonFiniteOutputs = 0;   ///< NaN or Inf among the outputs.
+  int64_t nonFiniteReference = 0; ///< NaN or Inf in the reference.
+  bool finite = true;             ///< No NaN or Inf among the outputs.
   bool pass = false;
+  /// An empty buffer (B = 0, or T = 0 for a per-token output): nothing to
+  /// compare; `pass` is true.
+  bool empty() const { return elements == 0; }
 };
+
+/// "PASS", "FAIL" or "EMPTY".
+const char *status(const Check &check);
+
+/// What was compared, for the end of a check's line: "(1920 values)", or
+/// the count of non-finite outputs and reference values, or "(empty: ...)".
+std::string describe(const Check &check);
 
 /// Tolerance of prism-math.md section 7 for a recurrence whose inputs have
 /// the given dtype (1e-4 for f32, 1e-2 for bf16/f16).
 double toleranceFor(runtime::DType inputType);
 
-/// Compares every output buffer of `actual` that has a non-empty `expected`
-/// entry: relative 2-norm error over the whole buffer (absolute error when
-/// the reference is all zero) against toleranceFor(dtype of the query
-/// buffer); any NaN or Inf where the reference is finite fails the check.
+/// Compares every output buffer of `actual` with its `expected` entry:
+/// relative 2-norm error over the whole buffer (absolute error when the
+/// reference is all zero) against toleranceFor(dtype of the query buffer).
+/// A check passes only when every value was compared: any NaN or Inf among
+/// the outputs fails it, and so does a non-finite reference value (the
+/// inputs hold NaN or Inf, or overflow), since nothing then holds the
+/// program to a result. An empty output buffer gives an empty check.
 std::vector<Check> compare(const runtime::Manifest &manifest,
                            const Case &actual,
                            const std::vector<std::vector<double>> &expected);

@@ -549,6 +549,61 @@ TEST(HarnessTest, CompareAcceptsTheReferenceAndCatchesErrors) {
   EXPECT_NEAR(checks[0].relativeError, 1e-3, 1e-5);
 }
 
+TEST(HarnessTest, NonFiniteInputsNeverPass) {
+  // A NaN query makes the reference NaN; a program that echoes NaN must not
+  // pass by having nothing compared (it used to: rel_err 0, PASS).
+  runtime::Manifest m = gatedDeltaNet(DType::F32);
+  Case c = draw(m, 9, 2, 32);
+  int q = m.recurrence.query;
+  for (int64_t e = 0; e < c.buffers[q].numElements(); ++e)
+    c.buffers[q].set(e, std::nan(""));
+  std::vector<Vec> expected;
+  std::string error;
+  ASSERT_TRUE(evaluateOracle(m, c, expected, error)) << error;
+  writeExpected(m, c, expected); // the outputs equal the (NaN) reference
+  std::vector<Check> checks = compare(m, c, expected);
+  ASSERT_EQ(checks.size(), 2u);
+  const Check &o = checks[0];
+  EXPECT_FALSE(o.pass);
+  EXPECT_EQ(o.compared, 0);
+  EXPECT_EQ(o.nonFiniteReference, o.elements);
+  EXPECT_EQ(o.nonFiniteOutputs, o.elements);
+  EXPECT_STREQ(status(o), "FAIL");
+  std::string n = std::to_string(o.elements);
+  EXPECT_NE(describe(o).find("0 of " + n + " values compared"),
+            std::string::npos)
+      << describe(o);
+  EXPECT_NE(describe(o).find("reference is NaN or Inf at " + n),
+            std::string::npos);
+  // The final state never reads q: it is still compared and passes.
+  EXPECT_TRUE(checks[1].pass);
+  EXPECT_EQ(checks[1].compared, checks[1].elements);
+
+  // A finite output where the reference is not fails as well.
+  for (int64_t e = 0; e < c.buffers[m.recurrence.output].numElements(); ++e)
+    c.buffers[m.recurrence.output].set(e, 0.0);
+  checks = compare(m, c, expected);
+  EXPECT_FALSE(checks[0].pass);
+  EXPECT_TRUE(checks[0].finite);
+  EXPECT_EQ(checks[0].nonFiniteOutputs, 0);
+}
+
+TEST(HarnessTest, EmptyOutputsAreReportedNotPassedSilently) {
+  runtime::Manifest m = gatedDeltaNet(DType::F32);
+  Case c = draw(m, 9, 2, 0); // T = 0: no tokens, only the final state
+  std::vector<Vec> expected;
+  std::string error;
+  ASSERT_TRUE(evaluateOracle(m, c, expected, error)) << error;
+  writeExpected(m, c, expected);
+  std::vector<Check> checks = compare(m, c, expected);
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_TRUE(checks[0].empty());
+  EXPECT_STREQ(status(checks[0]), "EMPTY");
+  EXPECT_EQ(describe(checks[0]), "(empty: 0 values, nothing compared)");
+  EXPECT_FALSE(checks[1].empty());
+  EXPECT_TRUE(checks[1].pass);
+}
+
 TEST(HarnessTest, CompareUsesTheQueryDtypeTolerance) {
   EXPECT_EQ(toleranceFor(DType::F32), 1e-4);
   EXPECT_EQ(toleranceFor(DType::BF16), 1e-2);
