@@ -165,9 +165,11 @@ def ExportKernels : Pass<"prism-export-kernels", "mlir::ModuleOp"> {
   let summary = "Write the PTX of each GPU binary and its manifest to files";
   let description = [{
     Writes `<function>.ptx` and `<function>.manifest.json` for each manifest
-    in `prism.manifests` into `output-dir`. Each `gpu.binary` must hold an
-    assembly (PTX) object. With `output-dir` empty, nothing is written and the
-    pass only checks that every manifest has its PTX.
+    in `prism.manifests` into `output-dir` (created when missing; the option
+    is required). Each `gpu.binary` must hold an assembly (PTX) object. The
+    binaries and `prism.manifests` are then replaced by `prism.exported`, a
+    dictionary from each program to the paths of its two files, so the
+    module printed after the pipeline is a few lines, not the PTX.
   }];
   let options = [
     Option<"outputDir", "output-dir", "std::string", "\"\"",

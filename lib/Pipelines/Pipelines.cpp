@@ -79,6 +79,12 @@ void prism::buildCPUPipeline(OpPassManager &pm) {
 
 void prism::buildGPUPipeline(OpPassManager &pm,
                              const GPUPipelineOptions &options) {
+  // Without a folder for its files the pipeline would compile for nothing:
+  // the export pass alone reports the missing option, at once.
+  if (options.outputDir.empty()) {
+    pm.addPass(createExportKernels());
+    return;
+  }
   buildScheduleLoweringPipeline(pm, "gpu");
   // Target mapping: programs to blocks, lanes to threads, then launches.
   addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"

@@ -14,3 +14,10 @@ void prism::setVersionPrinter(const char *tool) {
        << LLVM_VERSION_STRING << "\n";
   });
 }
+
+void prism::quietOpDiagnosticsByDefault() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto it = options.find("mlir-print-op-on-diagnostic");
+  if (it != options.end())
+    static_cast<llvm::cl::opt<bool> *>(it->second)->setInitialValue(false);
+}

@@ -28,9 +28,10 @@ struct SelectSchedulePass
   void runOnOperation() override {
     std::optional<ScheduleKind> fallback = symbolizeScheduleKind(defaultKind);
     if (!fallback) {
-      getOperation().emitError() << "prism-select-schedule: unknown "
-                                    "default-kind '"
-                                 << defaultKind << "'";
+      mlir::emitError(getOperation().getLoc())
+          << "prism-select-schedule: unknown default-kind '" << defaultKind
+          << "' (expected sequential, chunked_fused, chunked_two_pass or "
+             "tree)";
       return signalPassFailure();
     }
     WalkResult result = getOperation().walk([&](ScanOp scan) {

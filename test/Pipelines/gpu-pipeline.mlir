@@ -5,14 +5,15 @@
 // RUN: prism-opt %s --prism-gpu-pipeline="output-dir=%t chip=sm_80 features=+ptx75" -o /dev/null
 // RUN: FileCheck %s --check-prefix=SM80 --input-file=%t/gdn.ptx
 
-// The whole GPU path: the module keeps only the compiled binary and the
-// manifests; the PTX targets sm_90a, loads 16 bytes at a time, combines the
+// The whole GPU path: the module keeps only where its files went (the
+// PTX and manifest are in output-dir); the PTX targets sm_90a, loads 16 bytes at a time, combines the
 // row's partial dot products with warp shuffles, calls libdevice's expf
 // (linked from the toolkit), and carries launch bounds.
 
-// IR: module attributes {gpu.container_module, prism.manifests = {gdn = "{\22backend\22:\22cuda\22
+// IR: module attributes {gpu.container_module, prism.exported = {gdn = {manifest = "[[DIR:.*]]/gdn.manifest.json", ptx = "[[DIR]]/gdn.ptx"}}} {
+// IR-NEXT: }
 // IR-NOT: func.func
-// IR: gpu.binary @gdn_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, {{.*}}assembly = "
+// IR-NOT: gpu.binary
 
 // PTX: .version 8.0
 // PTX: .target sm_90a

@@ -40,6 +40,7 @@ int main(int argc, char **argv) {
       "prism optimizer driver: the recurrence dialect, its schedules and "
       "lowerings to PTX and host code\n",
       registry);
+  prism::quietOpDiagnosticsByDefault();
   auto [inputFilename, outputFilename] =
       mlir::parseCLIOptions(argc, argv, helpHeader);
   mlir::MlirOptMainConfig config =

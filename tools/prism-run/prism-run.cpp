@@ -361,6 +361,7 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   prism::setVersionPrinter("prism-run");
+  prism::quietOpDiagnosticsByDefault();
   // --help shows prism-run's own options and MLIR's IR printing ones, not
   // the hundreds of LLVM backend flags linked in (--help-hidden has them).
   static cl::OptionCategory mlirCategory("MLIR options (IR printing, "

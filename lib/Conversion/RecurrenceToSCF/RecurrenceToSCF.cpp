@@ -930,9 +930,10 @@ struct ConvertRecurrenceToSCFPass
 
   void runOnOperation() override {
     if (target != "cpu" && target != "gpu") {
-      getOperation().emitError() << "prism-convert-recurrence-to-scf: unknown "
-                                    "target '"
-                                 << target << "' (expected cpu or gpu)";
+      mlir::emitError(getOperation().getLoc())
+          << "prism-convert-recurrence-to-scf: unknown "
+             "target '"
+          << target << "' (expected cpu or gpu)";
       return signalPassFailure();
     }
     SmallVector<func::FuncOp> specs;
