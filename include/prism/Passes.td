@@ -34,7 +34,12 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     `stages` 2 for the delta forget's walks (fused and two-pass) where the
     second buffers fit and 1 otherwise, and `chunk` the largest of
     64, 32, 16 whose per-program scratch fits an sm_90 block's 227 KiB of
-    shared memory.
+    shared memory. The choice is then held to the lowering's own checks
+    (with the GPU's limits): where the defaults would not lower (K = 512
+    would put 256 floats of state in a lane), the parameters left free are
+    searched (smaller V-tiles, more warps, smaller chunks), and when nothing
+    lowers the pass fails with the reason, so that it never picks what the
+    lowering then rejects.
   }];
   let options = [
     Option<"defaultKind", "default-kind", "std::string", "\"sequential\"",

@@ -78,8 +78,16 @@ struct SelectSchedulePass
         auto func = scan->getParentOfType<func::FuncOp>();
         // A specification the analysis rejects is reported by the lowering;
         // here it only keeps the defaults.
-        ScopedDiagnosticHandler quiet(scan.getContext(),
-                                      [](Diagnostic &) { return success(); });
+        // While quiet, diagnostics are swallowed and the last one kept (why
+        // a candidate does not lower).
+        bool quietMode = true;
+        std::string whyNot;
+        ScopedDiagnosticHandler quiet(scan.getContext(), [&](Diagnostic &d) {
+          if (!quietMode)
+            return failure(); // on to the next handler
+          whyNot = d.str();
+          return success();
+        });
         FailureOr<RecurrenceInfo> info =
             func ? analyzeRecurrence(func) : FailureOr<RecurrenceInfo>();
         // The delta forget and the diagonal decay have heavy per-chunk work
@@ -165,6 +173,66 @@ struct SelectSchedulePass
           while (succeeded(info) && chunk > 16 &&
                  !fits(chunk, vTile, warps, stages))
             chunk /= 2;
+        }
+        // The choice must lower (the lowering's own check, with the GPU's
+        // limits). Where the defaults above do not (e.g. K = 512 would put
+        // 256 floats of state in a lane), the parameters left free are
+        // searched: smaller V-tiles, more warps, smaller chunks.
+        auto lowers = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
+          lowering::ChunkedParams params{c, vt, w, st};
+          params.twoPass = kind == ScheduleKind::chunked_two_pass;
+          return succeeded(lowering::checkChunkedScan(*info, params, true));
+        };
+        if (succeeded(info) && !lowers(chunk, vTile, warps, stages)) {
+          std::string firstReason = whyNot;
+          auto candidates = [](bool given, int64_t value,
+                               SmallVector<int64_t> all) {
+            if (given)
+              return SmallVector<int64_t>{value};
+            // The default first, then the rest in the order given.
+            SmallVector<int64_t> out{value};
+            for (int64_t x : all)
+              if (x != value)
+                out.push_back(x);
+            return out;
+          };
+          SmallVector<int64_t> tiles;
+          for (int64_t t = std::min<int64_t>(v, 128); t >= 16; t -= 16)
+            if (v % t == 0)
+              tiles.push_back(t);
+          bool found = false;
+          for (int64_t vt :
+               candidates(current && current.getVTile(), vTile, tiles)) {
+            for (int64_t w : candidates(current && current.getWarps(), warps,
+                                        {8, 4, 2, 1})) {
+              for (int64_t c : candidates(current && current.getChunk(), chunk,
+                                          {64, 32, 16})) {
+                for (int64_t st :
+                     candidates(current && current.getStages(), stages, {1})) {
+                  if (lowers(c, vt, w, st)) {
+                    chunk = c, vTile = vt, warps = w, stages = st;
+                    found = true;
+                    break;
+                  }
+                }
+                if (found)
+                  break;
+              }
+              if (found)
+                break;
+            }
+            if (found)
+              break;
+          }
+          if (!found) {
+            quietMode = false;
+            scan.emitOpError()
+                << "prism-select-schedule: no " << stringifyScheduleKind(kind)
+                << " parameters lower for K = " << k << ", V = " << v
+                << " with the parameters given; with the defaults: "
+                << firstReason;
+            return WalkResult::interrupt();
+          }
         }
       }
       auto schedule = ScheduleAttr::getChecked(
