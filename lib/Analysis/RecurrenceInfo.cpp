@@ -2,6 +2,8 @@
 
 #include "prism/Analysis/RecurrenceInfo.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 using namespace mlir;
 using namespace prism;
 using namespace prism::recurrence;
@@ -36,6 +38,17 @@ FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
            << "is a declaration; a specification needs a body";
   if (!func.getBody().hasOneBlock())
     return func.emitOpError() << "must have a single block to be lowered";
+  // The name becomes kernel symbols (PTX identifiers), file names and the
+  // runtime's lookup key: a plain identifier only.
+  StringRef name = func.getSymName();
+  bool plain =
+      !name.empty() && (llvm::isAlpha(name[0]) || name[0] == '_') &&
+      llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+  if (!plain)
+    return func.emitOpError()
+           << "name '" << name
+           << "' must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*) to be "
+              "lowered: it names the program's kernels and files";
 
   SmallVector<ScanOp> scans;
   for (Operation &op : func.getBody().front()) {

@@ -82,6 +82,16 @@ struct ExportKernelsPass : prism::impl::ExportKernelsBase<ExportKernelsPass> {
                        << " holds no PTX: compile with format=isa";
         return signalPassFailure();
       }
+      // The name becomes a file name inside output-dir, nowhere else.
+      if (function.empty() || function.starts_with(".") ||
+          function.find_first_of("/\\") != StringRef::npos ||
+          function.find('\0') != StringRef::npos) {
+        emitError(loc) << "the program's name '" << function
+                       << "' cannot be a file name in output-dir (it may not "
+                          "start with '.' or hold '/' or '\\'): rename the "
+                          "function";
+        return signalPassFailure();
+      }
       std::string longest = (function + ".manifest.json").str();
       if (longest.size() > kMaxFileName) {
         emitError(loc) << "the program's name is " << function.size()

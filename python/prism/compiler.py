@@ -19,7 +19,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Union
 
 from .spec import Spec
@@ -31,6 +31,8 @@ TARGETS = ("cuda", "cpu")
 # `loc("file":line:col): error: message`.
 _DIAGNOSTIC = re.compile(r'^(?:loc\("(?P<qfile>.+?)"|(?P<file>.+?)):(?P<line>\d+):(?P<col>\d+)\)?: '
                          r"(?P<severity>error|warning|note|remark): (?P<message>.*)$")
+#: A name compile() may use for files in its output folder.
+_FILE_STEM = re.compile(r"[A-Za-z0-9_$][\w$.\-]*")
 _FUNCTION = re.compile(r"func\.func\s+(?:public\s+)?@([A-Za-z_$.][\w$.]*)")
 _CHECK = re.compile(r"^(?P<status>PASS|FAIL) (?P<function>\S+) \[(?P<bindings>[^\]]*)\] "
                     r"(?P<buffer>\S+) rel_err=(?P<rel_err>\S+) tol=(?P<tol>\S+)"
@@ -83,6 +85,10 @@ class Program:
     manifest: dict
     #: The PTX (target "cuda") or host LLVM IR (target "cpu").
     module_path: str
+    #: The temporary folder holding the files, when compile() made one; it
+    #: is removed when the Program is.
+    _workdir: Optional[tempfile.TemporaryDirectory] = field(default=None, repr=False,
+                                                           compare=False)
 
     @property
     def ptx_path(self) -> Optional[str]:
@@ -164,8 +170,31 @@ def compile(spec_or_mlir: Union[Spec, str, os.PathLike], output_dir: Optional[st
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r} (expected one of {', '.join(TARGETS)})")
     stem, text = _source(spec_or_mlir)
-    output_dir = os.path.abspath(output_dir or tempfile.mkdtemp(prefix="prism-"))
+    # Without output_dir, the files live in a temporary folder that the
+    # returned Program owns: it is removed with the Program (and any Kernel
+    # made from it), or at exit, never left behind in /tmp.
+    workdir = None
+    if output_dir is None:
+        workdir = tempfile.TemporaryDirectory(prefix="prism-")
+        output_dir = workdir.name
+    output_dir = os.path.abspath(output_dir)
     os.makedirs(output_dir, exist_ok=True)
+    try:
+        program = _compile_in(stem, text, output_dir, target, prism_opt, prism_run, function)
+    except BaseException:
+        if workdir is not None:
+            workdir.cleanup()
+        raise
+    program._workdir = workdir
+    return program
+
+
+def _compile_in(stem: str, text: str, output_dir: str, target: str,
+                prism_opt: Optional[str], prism_run: Optional[str],
+                function: Optional[str]) -> Program:
+    if not _FILE_STEM.fullmatch(stem):
+        raise ValueError(f"program name {stem!r} cannot name files in {output_dir} "
+                         f"(use letters, digits, '_', '.', '-'; no '/' or leading '.')")
     mlir_path = os.path.join(output_dir, stem + ".mlir")
     with open(mlir_path, "w") as f:
         f.write(text)
@@ -173,6 +202,11 @@ def compile(spec_or_mlir: Union[Spec, str, os.PathLike], output_dir: Optional[st
     if target == "cuda":
         tool = find_tool("prism-opt", prism_opt, "PRISM_OPT")
         names = _FUNCTION.findall(text)
+        for name in names:
+            if not _FILE_STEM.fullmatch(name):
+                raise ValueError(f"function name {name!r} cannot name files in "
+                                 f"{output_dir} (use letters, digits, '_', '.', '-'; "
+                                 f"no '/' or leading '.')")
         # A stale manifest from an earlier run must not pass for this one's.
         for name in names:
             for ext in (".manifest.json", ".ptx"):

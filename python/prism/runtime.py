@@ -192,6 +192,8 @@ class Kernel:
 
     def __init__(self, program, device: Optional[int] = None,
                  library: Optional[str] = None) -> None:
+        # A Program compiled into a temporary folder keeps it while it lives.
+        self._program = program
         path = getattr(program, "manifest_path", program)
         self.manifest_path = os.path.abspath(os.fspath(path))
         with open(self.manifest_path) as f:

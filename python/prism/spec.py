@@ -9,10 +9,16 @@ compiled program serves every batch size and sequence length.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
 FAMILIES = ("identity", "scalar", "diagonal", "delta")
+REFINES = ("gelu", "identity")
+LAYOUTS = ("kv", "vk")
+SCHEDULE_PARAMS = ("chunk", "v_tile", "k_split", "rows", "warps", "stages")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DTYPES = ("f32", "f16", "bf16")
 SCHEDULES = ("sequential", "chunked_fused", "chunked_two_pass", "tree")
 
@@ -51,16 +57,76 @@ class Spec:
     steps: str = "?"
 
     def __post_init__(self) -> None:
-        if self.forget not in FAMILIES:
-            raise ValueError(f"unknown forget family {self.forget!r}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"unknown dtype {self.dtype!r}")
-        if self.rank < 1:
-            raise ValueError("rank must be at least 1")
+        """Every field is checked here, so that a mistake is a ValueError
+        (or TypeError) naming the field, not a parser error from prism-opt
+        later."""
+        def fail(field_name, why, cls=ValueError):
+            raise cls(f"Spec.{field_name}: {why} (got {getattr(self, field_name)!r})")
+
+        def check_int(field_name, low):
+            value = getattr(self, field_name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                fail(field_name, "must be an int", TypeError)
+            if value < low:
+                fail(field_name, f"must be at least {low}")
+
+        def check_choice(field_name, choices, optional=False):
+            value = getattr(self, field_name)
+            if optional and value is None:
+                return
+            if not isinstance(value, str) or value not in choices:
+                fail(field_name, "must be one of " + ", ".join(map(repr, choices))
+                     + (" or None" if optional else ""))
+
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            fail("name", "must be a plain identifier (letters, digits, '_', not starting "
+                 "with a digit): it names the MLIR function and the files compile() writes")
+        check_choice("forget", FAMILIES)
+        check_int("rank", 1)
+        check_int("heads", 1)
+        check_int("key_dim", 1)
+        check_int("value_dim", 1)
+        check_choice("dtype", DTYPES)
+        check_choice("output_dtype", DTYPES, optional=True)
+        check_choice("gate_dtype", DTYPES)
+        for flag in ("delta_gate", "normalize", "erase_key", "inject_gates",
+                     "initial_state", "final_state"):
+            if not isinstance(getattr(self, flag), bool):
+                fail(flag, "must be True or False", TypeError)
+        if isinstance(self.beta_max, bool) or not isinstance(self.beta_max, (int, float)):
+            fail("beta_max", "must be a number", TypeError)
+        if self.beta_max not in (1, 2):
+            fail("beta_max", "must be 1 (beta in (0, 1)) or 2 (beta in (0, 2))")
+        check_choice("refine", REFINES, optional=True)
+        check_int("conv_window", 0)
         if self.conv_window and not self.refine:
-            raise ValueError("a short convolution feeds the refinement anchor")
-        if self.schedule is not None and self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}")
+            fail("conv_window", "a short convolution feeds the refinement anchor: set refine too")
+        check_choice("layout", LAYOUTS)
+        if self.scale is not None:
+            if isinstance(self.scale, bool) or not isinstance(self.scale, (int, float)):
+                fail("scale", "must be a number or None", TypeError)
+            if not math.isfinite(self.scale) or self.scale <= 0:
+                fail("scale", "must be finite and positive")
+        check_choice("schedule", SCHEDULES, optional=True)
+        if not isinstance(self.schedule_params, dict):
+            fail("schedule_params", "must be a dict", TypeError)
+        for key, value in self.schedule_params.items():
+            if key not in SCHEDULE_PARAMS:
+                raise ValueError(f"Spec.schedule_params: unknown parameter {key!r} "
+                                 f"(known: {', '.join(SCHEDULE_PARAMS)})")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"Spec.schedule_params[{key!r}]: must be an int >= 0 "
+                                 f"(got {value!r})")
+        for dim in ("batch", "steps"):
+            value = getattr(self, dim)
+            if value != "?" and (isinstance(value, bool) or not isinstance(value, int)
+                                 or value < 1):
+                fail(dim, "must be '?' (dynamic) or an int >= 1")
+        if self.erase_key and self.forget != "delta":
+            fail("erase_key", "only the delta forget has an erase key")
+        if (self.delta_gate or self.normalize) and self.forget != "delta":
+            fail("delta_gate" if self.delta_gate else "normalize",
+                 "only applies to the delta forget")
 
     # -- shapes ---------------------------------------------------------
     def _t(self, *dims, dtype: Optional[str] = None) -> str:
@@ -133,7 +199,7 @@ class Spec:
             if self.normalize:
                 attrs.append("normalize")
             if self.beta_max != 1.0:
-                attrs.append(f"beta_max = {self.beta_max:.1f} : f64")
+                attrs.append(f"beta_max = {float(self.beta_max):.1f} : f64")
             attr = " {" + ", ".join(attrs) + "}" if attrs else ""
             body.append(f"%a = recurrence.delta_forget {erase}, {beta}{gate}{attr}"
                         f" : {self.seq(K)}, {self.seq()}")
@@ -167,7 +233,7 @@ class Spec:
         if self.layout != "kv":
             attrs.append(f"state_layout = #recurrence<state_layout {self.layout}>")
         if self.scale is not None:
-            attrs.append(f"scale = {self.scale!r} : f64")
+            attrs.append(f"scale = {_float_literal(self.scale)} : f64")
         attr = " {" + ", ".join(attrs) + "}" if attrs else ""
         init = f" initial({s0} : {self.state()})" if s0 else ""
         out_ty = self.seq(V, dtype=out_dtype)
@@ -184,6 +250,14 @@ class Spec:
         lines += ["  " + line for line in body]
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+
+def _float_literal(value) -> str:
+    """`value` as an MLIR float literal (which needs a '.'), exactly."""
+    text = repr(float(value))
+    if "e" in text and "." not in text:
+        text = text.replace("e", ".0e")
+    return text
 
 
 def _family_grid(prefix, dtypes, ranks, key_dim, value_dim, **common):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import tempfile
 
 import pytest
 
@@ -168,3 +169,35 @@ def test_run_cpu_compile_error(prism_run):
         prism.run_cpu(MALFORMED, prism_run=prism_run)
     (error,) = [d for d in info.value.diagnostics if d.severity == "error"]
     assert (os.path.basename(error.file), error.line, error.col) == ("bad.mlir", 6, 8)
+
+
+def test_temporary_output_dir_is_removed_with_the_program(prism_opt, prism_run):
+    # compile() without output_dir used to leave a /tmp/prism-* folder per call.
+    import gc
+    for target, tool in (("cuda", dict(prism_opt=prism_opt)), ("cpu", dict(prism_run=prism_run))):
+        program = prism.compile(Spec(name="la_tmp", forget="identity"), target=target, **tool)
+        folder = os.path.dirname(program.manifest_path)
+        assert os.path.exists(program.manifest_path)
+        del program
+        gc.collect()
+        assert not os.path.exists(folder), target
+
+
+def test_failed_compile_removes_its_temporary_folder(prism_opt):
+    before = set(os.listdir(tempfile.gettempdir()))
+    with pytest.raises(prism.CompileError):
+        prism.compile(MALFORMED, prism_opt=prism_opt)
+    after = {f for f in os.listdir(tempfile.gettempdir()) if f.startswith("prism-")}
+    assert after <= before
+
+
+def test_function_names_stay_inside_output_dir(prism_opt, tmp_path):
+    # A quoted MLIR symbol may hold '/': prism-opt refuses it as a program
+    # name (it used to crash in the PTX printer) instead of writing outside
+    # output-dir.
+    text = open(os.path.join(EXAMPLES, "linear_attention.mlir")).read().replace(
+        "@linear_attention", '@"../escaped"')
+    out = tmp_path / "out"
+    with pytest.raises(prism.CompileError, match="must be a plain identifier"):
+        prism.compile(text, output_dir=str(out), prism_opt=prism_opt)
+    assert not (tmp_path / "escaped.ptx").exists()

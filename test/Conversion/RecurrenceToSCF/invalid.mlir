@@ -147,3 +147,17 @@ func.func @two_pass_decay_two_stages(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x
       : !recurrence.forget<scalar>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
   return %o : tensor<1x8x1x16xf32>
 }
+
+// -----
+
+// A program's name becomes its kernels' PTX symbols and its file names: a
+// quoted symbol with '/' (or other characters) is refused, not written
+// outside output-dir or handed to the PTX printer.
+// expected-error @+1 {{'func.func' op name '../escaped' must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*) to be lowered: it names the program's kernels and files}}
+func.func @"../escaped"(%q: tensor<1x8x1x16xf32>, %k: tensor<1x8x1x16xf32>, %v: tensor<1x8x1x16xf32>)
+    -> tensor<1x8x1x16xf32> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<1x8x1x16xf32>) values(%v : tensor<1x8x1x16xf32>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<1x8x1x16xf32> -> tensor<1x8x1x16xf32>
+  return %o : tensor<1x8x1x16xf32>
+}
