@@ -37,9 +37,9 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     shared memory. The choice is then held to the lowering's own checks
     (with the GPU's limits): where the defaults would not lower (K = 512
     would put 256 floats of state in a lane), the parameters left free are
-    searched (smaller V-tiles, more warps, smaller chunks), and when nothing
-    lowers the pass fails with the reason, so that it never picks what the
-    lowering then rejects.
+    searched (smaller V-tiles, more warps, smaller chunks). When no
+    parameters lower at all (a chunked kind on V = 4), the defaults stay and
+    the lowering reports the reason.
   }];
   let options = [
     Option<"defaultKind", "default-kind", "std::string", "\"sequential\"",

@@ -78,16 +78,8 @@ struct SelectSchedulePass
         auto func = scan->getParentOfType<func::FuncOp>();
         // A specification the analysis rejects is reported by the lowering;
         // here it only keeps the defaults.
-        // While quiet, diagnostics are swallowed and the last one kept (why
-        // a candidate does not lower).
-        bool quietMode = true;
-        std::string whyNot;
-        ScopedDiagnosticHandler quiet(scan.getContext(), [&](Diagnostic &d) {
-          if (!quietMode)
-            return failure(); // on to the next handler
-          whyNot = d.str();
-          return success();
-        });
+        ScopedDiagnosticHandler quiet(scan.getContext(),
+                                      [](Diagnostic &) { return success(); });
         FailureOr<RecurrenceInfo> info =
             func ? analyzeRecurrence(func) : FailureOr<RecurrenceInfo>();
         // The delta forget and the diagonal decay have heavy per-chunk work
@@ -177,22 +169,22 @@ struct SelectSchedulePass
         // The choice must lower (the lowering's own check, with the GPU's
         // limits). Where the defaults above do not (e.g. K = 512 would put
         // 256 floats of state in a lane), the parameters left free are
-        // searched: smaller V-tiles, more warps, smaller chunks.
+        // searched: smaller V-tiles, more warps, smaller chunks. When nothing
+        // lowers, the defaults stay and the lowering says why.
         auto lowers = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
           lowering::ChunkedParams params{c, vt, w, st};
           params.twoPass = kind == ScheduleKind::chunked_two_pass;
           return succeeded(lowering::checkChunkedScan(*info, params, true));
         };
         if (succeeded(info) && !lowers(chunk, vTile, warps, stages)) {
-          std::string firstReason = whyNot;
+          // The given value alone, or `first` then the rest of `all`.
           auto candidates = [](bool given, int64_t value,
-                               SmallVector<int64_t> all) {
+                               SmallVector<int64_t> all, int64_t first) {
             if (given)
               return SmallVector<int64_t>{value};
-            // The default first, then the rest in the order given.
-            SmallVector<int64_t> out{value};
+            SmallVector<int64_t> out{first};
             for (int64_t x : all)
-              if (x != value)
+              if (x != first)
                 out.push_back(x);
             return out;
           };
@@ -202,13 +194,14 @@ struct SelectSchedulePass
               tiles.push_back(t);
           bool found = false;
           for (int64_t vt :
-               candidates(current && current.getVTile(), vTile, tiles)) {
+               candidates(current && current.getVTile(), vTile, tiles, vTile)) {
+            // A new V-tile re-derives its warps and chunk (largest first).
             for (int64_t w : candidates(current && current.getWarps(), warps,
-                                        {8, 4, 2, 1})) {
+                                        {8, 4, 2, 1}, warpsFor(vt))) {
               for (int64_t c : candidates(current && current.getChunk(), chunk,
-                                          {64, 32, 16})) {
-                for (int64_t st :
-                     candidates(current && current.getStages(), stages, {1})) {
+                                          {64, 32, 16}, 64)) {
+                for (int64_t st : candidates(current && current.getStages(),
+                                             stages, {1}, stages)) {
                   if (lowers(c, vt, w, st)) {
                     chunk = c, vTile = vt, warps = w, stages = st;
                     found = true;
@@ -224,15 +217,9 @@ struct SelectSchedulePass
             if (found)
               break;
           }
-          if (!found) {
-            quietMode = false;
-            scan.emitOpError()
-                << "prism-select-schedule: no " << stringifyScheduleKind(kind)
-                << " parameters lower for K = " << k << ", V = " << v
-                << " with the parameters given; with the defaults: "
-                << firstReason;
-            return WalkResult::interrupt();
-          }
+          // When no parameters lower (e.g. V = 4 for a chunked kind), the
+          // defaults stay and the lowering reports why.
+          (void)found;
         }
       }
       auto schedule = ScheduleAttr::getChecked(

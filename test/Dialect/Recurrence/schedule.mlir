@@ -320,14 +320,16 @@ func.func @explicit_v_tile512(%q: tensor<?x?x4x256xbf16>, %v: tensor<?x?x4x512xb
 
 // -----
 
-// A chosen schedule is checked: a chunked kind on V = 1040 (64 does not
-// divide it) would take v_tile = 1040, over 1024, and that is an error at the
-// scan, whatever the default kind.
+// A chosen schedule is checked against the lowering: a chunked kind on
+// V = 1040 (64 does not divide it) would take v_tile = 1040 by default, which
+// does not lower, so the selector searches and takes the widest V-tile that
+// divides V and lowers (80), with its own chunk and warps.
+// CHECK-LABEL: func.func @chunked_v_too_wide(
+// CHECK: schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 80, warps = 8, stages = 1>
 func.func @chunked_v_too_wide(%q: tensor<?x?x1x64xf32>, %v: tensor<?x?x1x1040xf32>) -> tensor<?x?x1x1040xf32> {
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%q : tensor<?x?x1x64xf32>) values(%v : tensor<?x?x1x1040xf32>)
       -> !recurrence.injection<1>
-  // expected-error @+1 {{'recurrence.scan' op cannot choose a schedule: schedule v_tile must be in [1, 1024] (or 0 to choose), got 1040}}
   %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused>}
       : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<?x?x1x64xf32> -> tensor<?x?x1x1040xf32>
   return %o : tensor<?x?x1x1040xf32>
