@@ -384,11 +384,7 @@ int main(int argc, char **argv) {
   }
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  prism::registerAllDialects(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
+  prism::cpu::registerHostDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 

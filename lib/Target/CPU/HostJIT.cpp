@@ -1,6 +1,12 @@
 //===- HostJIT.cpp - Host code for a chosen CPU: JIT and objects ----------===//
 
 #include "prism/Target/CPU/HostJIT.h"
+#include "prism/InitAll.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -15,6 +21,14 @@
 #include "llvm/TargetParser/Triple.h"
 
 using namespace llvm;
+
+void prism::cpu::registerHostDialects(mlir::DialectRegistry &registry) {
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  prism::registerAllDialects(registry);
+  mlir::registerBuiltinDialectTranslation(registry);
+  mlir::registerLLVMDialectTranslation(registry);
+}
 
 std::string prism::cpu::baselineCPU() {
   Triple triple(sys::getProcessTriple());

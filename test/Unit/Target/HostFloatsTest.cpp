@@ -131,11 +131,7 @@ protected:
     registerAllPasses();
     prism::registerAllPasses();
     DialectRegistry registry;
-    registerAllDialects(registry);
-    registerAllExtensions(registry);
-    prism::registerAllDialects(registry);
-    registerBuiltinDialectTranslation(registry);
-    registerLLVMDialectTranslation(registry);
+    prism::cpu::registerHostDialects(registry);
     context = new MLIRContext(registry);
     context->loadAllAvailableDialects();
     module = new OwningOpRef<ModuleOp>(

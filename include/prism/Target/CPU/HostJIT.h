@@ -33,6 +33,10 @@ struct HostTarget {
   std::string features;
 };
 
+/// Every dialect a specification and its CPU lowering use (MLIR's, prism's)
+/// plus the translations to LLVM IR that the JIT and object emission need.
+void registerHostDialects(mlir::DialectRegistry &registry);
+
 /// The architecture's baseline CPU, which every machine of it runs
 /// ("x86-64" on x86-64, "generic" elsewhere).
 std::string baselineCPU();
