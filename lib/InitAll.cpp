@@ -1,13 +1,14 @@
 //===- InitAll.cpp - Register prism's dialects, passes, pipelines ---------===//
 
 #include "prism/InitAll.h"
+#include "prism/Dialect/Tile/TileOps.h"
 #include "prism/Passes.h"
 #include "prism/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
 void prism::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<recurrence::RecurrenceDialect>();
+  registry.insert<recurrence::RecurrenceDialect, tile::TileDialect>();
 }
 
 void prism::registerAllPasses() { registerPrismPasses(); }
