@@ -35,11 +35,11 @@ ArrayRef<int64_t> shapeOf(Value value) {
 
 /// The shape rules shared by loads and stores: one index per buffer
 /// dimension, one distinct buffer dimension per tile dimension, the same
-/// element type, and a bound only along a dynamic or static buffer dimension
-/// the tile walks.
+/// element type, and no tile longer than the buffer along a dimension that no
+/// bound masks.
 LogicalResult verifyAccess(Operation *op, MemRefType memref,
                            RankedTensorType tile, size_t numIndices,
-                           ArrayRef<int64_t> dims) {
+                           ArrayRef<int64_t> dims, bool bounded) {
   if (static_cast<int64_t>(numIndices) != memref.getRank())
     return op->emitOpError() << "has " << numIndices << " indices for a rank-"
                              << memref.getRank() << " buffer";
@@ -54,8 +54,10 @@ LogicalResult verifyAccess(Operation *op, MemRefType memref,
                                << memref.getRank() << " buffer";
     if (!seen.insert(d).second)
       return op->emitOpError() << "walks buffer dimension " << d << " twice";
+    // Along a bounded dimension the rows outside the buffer are masked.
     int64_t size = memref.getDimSize(d);
-    if (!ShapedType::isDynamic(size) && tile.getDimSize(i) > size)
+    bool masked = bounded && i == 0;
+    if (!masked && !ShapedType::isDynamic(size) && tile.getDimSize(i) > size)
       return op->emitOpError()
              << "tile dimension " << i << " (" << tile.getDimSize(i)
              << ") is longer than buffer dimension " << d << " (" << size
@@ -114,12 +116,12 @@ LogicalResult KernelOp::verify() {
 
 LogicalResult LoadOp::verify() {
   return verifyAccess(*this, getSource().getType(), getResult().getType(),
-                      getIndices().size(), getDims());
+                      getIndices().size(), getDims(), bool(getBound()));
 }
 
 LogicalResult StoreOp::verify() {
   return verifyAccess(*this, getDest().getType(), getValue().getType(),
-                      getIndices().size(), getDims());
+                      getIndices().size(), getDims(), bool(getBound()));
 }
 
 //===----------------------------------------------------------------------===//
@@ -193,10 +195,17 @@ LogicalResult CumsumOp::verify() {
 
 LogicalResult ReduceOp::verify() {
   ArrayRef<int64_t> in = shapeOf(getInput());
-  if (getDim() < 0 || getDim() > 1)
-    return emitOpError() << "dim must be 0 or 1, got " << getDim();
-  if (getResult().getType().getRank() != 1 ||
-      shapeOf(getResult())[0] != in[1 - getDim()])
+  if (getDim() < 0 || getDim() >= static_cast<int64_t>(in.size()))
+    return emitOpError() << "dim " << getDim() << " is not a dimension of "
+                         << getInput().getType();
+  if (in.size() == 1) {
+    if (!getResult().getType().isF32())
+      return emitOpError() << "result of a 1-d reduction must be f32";
+    return success();
+  }
+  auto result = dyn_cast<RankedTensorType>(getResult().getType());
+  if (!result || result.getRank() != 1 ||
+      result.getDimSize(0) != in[1 - getDim()])
     return emitOpError() << "result must be tensor<" << in[1 - getDim()]
                          << "xf32>";
   return success();

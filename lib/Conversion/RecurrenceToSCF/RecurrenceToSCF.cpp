@@ -24,6 +24,7 @@
 #include "Emitter.h"
 #include "prism/Analysis/RecurrenceInfo.h"
 #include "prism/Conversion/ChunkedScan.h"
+#include "prism/Conversion/SpecBuffers.h"
 #include "prism/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -33,8 +34,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
-#include "llvm/ADT/StringSet.h"
-#include "llvm/Support/JSON.h"
 
 #include <cmath>
 
@@ -51,58 +50,22 @@ using namespace prism::lowering;
 namespace {
 
 //===----------------------------------------------------------------------===//
-// Buffers of a program
-//===----------------------------------------------------------------------===//
-
-/// One buffer of the lowered program: a function argument, a result turned
-/// into an output argument, or a workspace for an intermediate sequence.
-struct BufferDesc {
-  std::string name;
-  std::string role; // input | output | workspace
-  std::string access;
-  MemRefType type;
-  /// Symbol names of the dimensions ("" for static ones); a workspace's may
-  /// be expressions over them (`dimIsExpr`).
-  SmallVector<std::string> dimNames;
-  SmallVector<bool> dimIsExpr;
-};
-
-const char *dtypeName(Type type) {
-  if (type.isF32())
-    return "f32";
-  if (type.isF16())
-    return "f16";
-  if (type.isBF16())
-    return "bf16";
-  return "unknown";
-}
-
-//===----------------------------------------------------------------------===//
 // Lowering of one specification
 //===----------------------------------------------------------------------===//
 
 class SpecLowering {
 public:
   SpecLowering(func::FuncOp func, RecurrenceInfo &info, bool gpu)
-      : func(func), info(info), gpu(gpu) {}
+      : func(func), info(info), gpu(gpu), buffers(func, info) {}
 
   LogicalResult run();
 
 private:
   LogicalResult checkSchedule();
-  void collectBuffers();
-  void nameBuffers();
-  /// The two-pass schedule's workspaces (after the named buffers).
-  void addScanWorkspaces();
-  std::string manifestText();
   void emitConv(OpBuilder &b, ShortConvOp conv);
   void emitSequentialScan(OpBuilder &b);
 
-  Value memrefOf(Value tensor) { return memrefs.lookup(tensor); }
-  int bufferIndexOf(Value tensor) {
-    auto it = bufferIndex.find(tensor);
-    return it == bufferIndex.end() ? -1 : it->second;
-  }
+  Value memrefOf(Value tensor) { return buffers.memrefOf(tensor); }
 
   func::FuncOp func;
   RecurrenceInfo &info;
@@ -114,15 +77,7 @@ private:
   int64_t rows = 1;
   ChunkedParams chunked;
 
-  /// Tensor values that live in buffers, in buffer order.
-  SmallVector<Value> bufferTensors;
-  SmallVector<BufferDesc> buffers;
-  DenseMap<Value, int> bufferIndex;
-  DenseMap<Value, Value> memrefs;
-  /// Indices in `buffers` of the two-pass workspaces (-1: none).
-  int statesWorkspace = -1, summariesWorkspace = -1, decaysWorkspace = -1,
-      valuesWorkspace = -1, responsesWorkspace = -1, erasedKeysWorkspace = -1;
-  func::FuncOp newFunc;
+  SpecBuffers buffers;
 };
 
 LogicalResult SpecLowering::checkSchedule() {
@@ -176,303 +131,6 @@ LogicalResult SpecLowering::checkSchedule() {
            << "v_tile / rows * k_split = " << vTile / rows * kSplit
            << " exceeds 1024 lanes per program";
   return success();
-}
-
-void SpecLowering::collectBuffers() {
-  auto addBuffer = [&](Value tensor, StringRef role, StringRef access) {
-    auto type = cast<RankedTensorType>(tensor.getType());
-    BufferDesc desc;
-    desc.role = role.str();
-    desc.access = access.str();
-    desc.type = MemRefType::get(type.getShape(), type.getElementType());
-    bufferIndex[tensor] = buffers.size();
-    buffers.push_back(desc);
-    bufferTensors.push_back(tensor);
-  };
-  for (BlockArgument arg : func.getArguments())
-    addBuffer(arg, "input", "read");
-  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  for (Value result : ret.getOperands())
-    addBuffer(result, "output", "write");
-  for (ShortConvOp conv : info.convs)
-    addBuffer(conv.getOutput(), "workspace", "readwrite");
-}
-
-void SpecLowering::nameBuffers() {
-  // Names follow the tensors' uses (q, k, v, g, w, beta, u, p0, ...), unless
-  // an argument carries `recurrence.name`.
-  DenseMap<Value, std::string> use;
-  auto note = [&](Value v, std::string name) {
-    if (v && !use.count(v))
-      use[v] = std::move(name);
-  };
-  auto indexed = [&](StringRef base, size_t l, size_t count) {
-    return count == 1 ? base.str() : base.str() + std::to_string(l);
-  };
-  note(info.query, "q");
-  for (auto [l, k] : llvm::enumerate(info.keys))
-    note(k, indexed("k", l, info.keys.size()));
-  note(info.eraseKey, "w");
-  note(info.eraseStrength, "beta");
-  note(info.logDecay, "g");
-  for (auto [l, v] : llvm::enumerate(info.values))
-    note(v, indexed("v", l, info.values.size()));
-  for (auto [l, gate] : llvm::enumerate(info.injectGates))
-    note(gate, indexed("gate", l, info.injectGates.size()));
-  if (info.refine) {
-    note(info.refine.getAnchor(), "u");
-    note(info.refine.getValue(), "v");
-    for (auto [l, p] : llvm::enumerate(info.refine.getGains()))
-      note(p, indexed("p", l, info.refine.getGains().size()));
-  }
-  note(info.initialState, "initial_state");
-  note(info.scan.getOutput(), "o");
-  note(info.scan.getFinalState(), "final_state");
-  for (auto [i, conv] : llvm::enumerate(info.convs)) {
-    std::string base = "conv" + std::to_string(i);
-    note(conv.getOutput(), base + "_out");
-    note(conv.getInput(), base + "_in");
-    note(conv.getWeight(), base + "_weight");
-    note(conv.getBias(), base + "_bias");
-    note(conv.getCache(), base + "_cache");
-  }
-
-  llvm::StringSet<> taken;
-  for (auto [i, tensor] : llvm::enumerate(bufferTensors)) {
-    std::string name;
-    if (auto arg = dyn_cast<BlockArgument>(tensor))
-      if (auto attr = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                        "recurrence.name"))
-        name = attr.str();
-    if (name.empty())
-      name = use.count(tensor) ? use[tensor] : "arg" + std::to_string(i);
-    std::string unique = name;
-    for (int n = 1; taken.contains(unique); ++n)
-      unique = name + "_" + std::to_string(n);
-    taken.insert(unique);
-    buffers[i].name = unique;
-  }
-
-  // Dynamic dimensions get the name of what they index: B, T, H for
-  // sequences ([B,T,H,...]), B, H for states ([B,H,.,.]), B for conv caches.
-  DenseSet<Value> states = {info.initialState, info.scan.getFinalState()};
-  DenseSet<Value> caches;
-  for (ShortConvOp conv : info.convs)
-    if (conv.getCache())
-      caches.insert(conv.getCache());
-  for (auto [i, tensor] : llvm::enumerate(bufferTensors)) {
-    MemRefType type = buffers[i].type;
-    const char *const seq[] = {"B", "T", "H"};
-    const char *const state[] = {"B", "H"};
-    for (int64_t d = 0; d < type.getRank(); ++d) {
-      std::string name;
-      buffers[i].dimIsExpr.push_back(false);
-      if (type.isDynamicDim(d)) {
-        if (caches.contains(tensor))
-          name = d == 0 ? "B" : "";
-        else if (states.contains(tensor))
-          name = d < 2 ? state[d] : "";
-        else if (type.getRank() >= 3 && d < 3)
-          name = seq[d];
-        if (name.empty())
-          name = buffers[i].name + "_d" + std::to_string(d);
-      }
-      buffers[i].dimNames.push_back(name);
-    }
-  }
-}
-
-void SpecLowering::addScanWorkspaces() {
-  if (!chunked.twoPass)
-    return;
-  // Sizes from the query's [B, T, H, K]: static where it is, else its
-  // symbols (the chunk count as an expression of T).
-  const BufferDesc query = buffers[bufferIndexOf(info.query)];
-  MemRefType qType = query.type;
-  Type elem = chunkedOperandType(info);
-  auto staticDim = [](BufferDesc &desc) {
-    desc.dimNames.push_back("");
-    desc.dimIsExpr.push_back(false);
-  };
-  auto dimOfQuery = [&](int64_t d, BufferDesc &desc) {
-    desc.dimNames.push_back(qType.isDynamicDim(d) ? query.dimNames[d] : "");
-    desc.dimIsExpr.push_back(false);
-    return qType.getDimSize(d);
-  };
-  llvm::StringSet<> taken;
-  for (const BufferDesc &desc : buffers)
-    taken.insert(desc.name);
-  auto unique = [&](std::string name) {
-    std::string out = name;
-    for (int n = 1; taken.contains(out); ++n)
-      out = name + "_" + std::to_string(n);
-    taken.insert(out);
-    return out;
-  };
-
-  BufferDesc states;
-  states.name = unique("chunk_states");
-  states.role = "workspace";
-  states.access = "readwrite";
-  SmallVector<int64_t> shape;
-  shape.push_back(dimOfQuery(0, states));
-  shape.push_back(dimOfQuery(2, states));
-  if (qType.isDynamicDim(1)) {
-    shape.push_back(ShapedType::kDynamic);
-    states.dimNames.push_back("ceildiv(" + query.dimNames[1] + ", " +
-                              std::to_string(chunked.chunk) + ")");
-    states.dimIsExpr.push_back(true);
-  } else {
-    shape.push_back(llvm::divideCeil(qType.getDimSize(1), chunked.chunk));
-    staticDim(states);
-  }
-  for (int64_t size : {info.valueDim, info.keyDim}) {
-    shape.push_back(size);
-    staticDim(states);
-  }
-  states.type = MemRefType::get(shape, elem);
-  statesWorkspace = buffers.size();
-  buffers.push_back(states);
-
-  Type f32 = Float32Type::get(func.getContext());
-  const bool delta = info.family == ForgetFamily::delta;
-  // Each chunk's update from a zero state: f32 for the decay families (the
-  // scan adds them up), the operand type for the delta forget (its walk
-  // loads them one chunk ahead as they are).
-  BufferDesc summaries = states;
-  summaries.name = unique("chunk_summaries");
-  summaries.type = MemRefType::get(shape, delta ? elem : f32);
-  summariesWorkspace = buffers.size();
-  buffers.push_back(summaries);
-  if (info.family != ForgetFamily::identity && (!delta || info.logDecay)) {
-    // Each chunk's total log decay: [B, H, chunks] (, K for the diagonal).
-    BufferDesc decays = states;
-    decays.name = unique("chunk_decays");
-    SmallVector<int64_t> decayShape(shape.begin(), shape.begin() + 3);
-    decays.dimNames.resize(3);
-    decays.dimIsExpr.resize(3);
-    if (info.family == ForgetFamily::diagonal) {
-      decayShape.push_back(info.keyDim);
-      staticDim(decays);
-    }
-    decays.type = MemRefType::get(decayShape, f32);
-    decaysWorkspace = buffers.size();
-    buffers.push_back(decays);
-  }
-  if (!delta)
-    return;
-  BufferDesc values;
-  values.name = unique("chunk_values");
-  values.role = "workspace";
-  values.access = "readwrite";
-  shape.clear();
-  for (int64_t d = 0; d < 3; ++d)
-    shape.push_back(dimOfQuery(d, values));
-  shape.push_back(info.valueDim);
-  staticDim(values);
-  values.type = MemRefType::get(shape, elem);
-  valuesWorkspace = buffers.size();
-  buffers.push_back(values);
-  // Their response to the chunk's start state: [B, T, H, K].
-  BufferDesc responses = values;
-  responses.name = unique("chunk_responses");
-  shape.back() = info.keyDim;
-  responses.type = MemRefType::get(shape, elem);
-  responsesWorkspace = buffers.size();
-  buffers.push_back(responses);
-  // The erase keys decayed to their chunk's end: [B, T, H, K].
-  BufferDesc erased = responses;
-  erased.name = unique("chunk_erase_keys");
-  erasedKeysWorkspace = buffers.size();
-  buffers.push_back(erased);
-}
-
-std::string SpecLowering::manifestText() {
-  namespace json = llvm::json;
-  json::Array bufferArray;
-  SmallVector<std::string> symbols;
-  for (const BufferDesc &desc : buffers) {
-    json::Array shape;
-    for (auto [d, size] : llvm::enumerate(desc.type.getShape())) {
-      if (ShapedType::isDynamic(size)) {
-        shape.push_back(desc.dimNames[d]);
-        if (!desc.dimIsExpr[d] &&
-            !llvm::is_contained(symbols, desc.dimNames[d]))
-          symbols.push_back(desc.dimNames[d]);
-      } else {
-        shape.push_back(size);
-      }
-    }
-    bufferArray.push_back(
-        json::Object{{"name", desc.name},
-                     {"role", desc.role},
-                     {"dtype", dtypeName(desc.type.getElementType())},
-                     {"shape", std::move(shape)},
-                     {"access", desc.access}});
-  }
-  auto indices = [&](ArrayRef<Value> values) {
-    json::Array array;
-    for (Value v : values)
-      array.push_back(bufferIndexOf(v));
-    return array;
-  };
-  json::Object rec{
-      {"forget", stringifyForgetFamily(info.family)},
-      {"rank", info.rank},
-      {"key_dim", info.keyDim},
-      {"value_dim", info.valueDim},
-      {"heads", cast<RankedTensorType>(info.query.getType()).getShape()[2]},
-      {"scale", info.scale},
-      {"state_layout", stringifyStateLayout(info.layout)},
-      {"query", bufferIndexOf(info.query)},
-      {"log_decay", info.logDecay ? bufferIndexOf(info.logDecay) : -1},
-      {"keys", indices(info.keys)},
-      {"inject_gates", indices(info.injectGates)},
-      {"initial_state",
-       info.initialState ? bufferIndexOf(info.initialState) : -1},
-      {"output", bufferIndexOf(info.scan.getOutput())},
-      {"final_state", info.scan.getFinalState()
-                          ? bufferIndexOf(info.scan.getFinalState())
-                          : -1}};
-  if (info.family == ForgetFamily::delta) {
-    rec["erase_key"] = bufferIndexOf(info.eraseKey);
-    rec["erase_strength"] = bufferIndexOf(info.eraseStrength);
-    rec["erase_beta_max"] = info.eraseBetaMax;
-    rec["normalize_erase_key"] = info.normalizeEraseKey;
-  }
-  if (!info.refine)
-    rec["values"] = indices(info.values);
-  if (info.refine) {
-    SmallVector<Value> gains(info.refine.getGains());
-    rec["refine"] = json::Object{
-        {"anchor", bufferIndexOf(info.refine.getAnchor())},
-        {"value", bufferIndexOf(info.refine.getValue())},
-        {"gains", indices(gains)},
-        {"activation", stringifyActivation(info.refine.getActivation())}};
-  }
-  json::Array convs;
-  for (ShortConvOp conv : info.convs)
-    convs.push_back(json::Object{
-        {"input", bufferIndexOf(conv.getInput())},
-        {"weight", bufferIndexOf(conv.getWeight())},
-        {"bias", conv.getBias() ? bufferIndexOf(conv.getBias()) : -1},
-        {"cache", conv.getCache() ? bufferIndexOf(conv.getCache()) : -1},
-        {"activation", stringifyConvActivation(conv.getActivation())},
-        {"output", bufferIndexOf(conv.getOutput())}});
-  rec["short_convs"] = std::move(convs);
-
-  json::Array symbolArray;
-  for (const std::string &s : symbols)
-    symbolArray.push_back(s);
-  json::Object manifest{{"version", 1},
-                        {"function", func.getSymName().str()},
-                        {"symbols", std::move(symbolArray)},
-                        {"buffers", std::move(bufferArray)},
-                        {"recurrence", std::move(rec)}};
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << json::Value(std::move(manifest));
-  return text;
 }
 
 void SpecLowering::emitConv(OpBuilder &b, ShortConvOp conv) {
@@ -851,36 +509,16 @@ void SpecLowering::emitSequentialScan(OpBuilder &b) {
 LogicalResult SpecLowering::run() {
   if (failed(checkSchedule()))
     return failure();
-  collectBuffers();
-  nameBuffers();
-  addScanWorkspaces();
-  // Static sizes alone must fit a 64-bit byte count (dynamic ones are
-  // checked by the runtime when they are bound).
-  for (const BufferDesc &desc : buffers) {
-    int64_t bytes = desc.type.getElementTypeBitWidth() / 8;
-    for (int64_t d : desc.type.getShape())
-      if (!ShapedType::isDynamic(d) && __builtin_mul_overflow(bytes, d, &bytes))
-        return func.emitOpError() << "buffer '" << desc.name << "' of type "
-                                  << desc.type << " is larger than 2^63 bytes";
-  }
+  TwoPassWorkspaceIndices ws;
+  if (chunked.twoPass)
+    ws = buffers.addTwoPassWorkspaces(chunked.chunk, chunkedOperandType(info));
+  if (failed(buffers.checkSizes()))
+    return failure();
 
-  // The program: every buffer an argument, inputs first, then outputs, then
-  // workspaces.
-  SmallVector<Type> argTypes;
-  for (const BufferDesc &desc : buffers)
-    argTypes.push_back(desc.type);
   OpBuilder b(func);
   Location loc = func.getLoc();
-  newFunc = func::FuncOp::create(b, loc, func.getSymName(),
-                                 b.getFunctionType(argTypes, {}));
-  Block *entry = newFunc.addEntryBlock();
-  for (auto [i, tensor] : llvm::enumerate(bufferTensors))
-    memrefs[tensor] = entry->getArgument(i);
-  for (auto [i, desc] : llvm::enumerate(buffers)) {
-    newFunc.setArgAttr(i, "prism.name", b.getStringAttr(desc.name));
-    newFunc.setArgAttr(i, "prism.role", b.getStringAttr(desc.role));
-  }
-  newFunc->setAttr("prism.manifest", b.getStringAttr(manifestText()));
+  func::FuncOp newFunc = buffers.createProgram(b);
+  Block *entry = &newFunc.getBody().front();
   bool isChunked = schedule.getKind() == ScheduleKind::chunked_fused ||
                    schedule.getKind() == ScheduleKind::chunked_two_pass;
   newFunc->setAttr(
@@ -895,19 +533,16 @@ LogicalResult SpecLowering::run() {
   b.setInsertionPointToStart(entry);
   for (ShortConvOp conv : info.convs)
     emitConv(b, conv);
+  auto argOrNull = [&](int i) {
+    return i >= 0 ? entry->getArgument(i) : Value();
+  };
   ChunkedWorkspaces workspaces;
-  if (statesWorkspace >= 0)
-    workspaces.states = entry->getArgument(statesWorkspace);
-  if (summariesWorkspace >= 0)
-    workspaces.summaries = entry->getArgument(summariesWorkspace);
-  if (decaysWorkspace >= 0)
-    workspaces.decays = entry->getArgument(decaysWorkspace);
-  if (valuesWorkspace >= 0)
-    workspaces.values = entry->getArgument(valuesWorkspace);
-  if (responsesWorkspace >= 0)
-    workspaces.responses = entry->getArgument(responsesWorkspace);
-  if (erasedKeysWorkspace >= 0)
-    workspaces.erasedKeys = entry->getArgument(erasedKeysWorkspace);
+  workspaces.states = argOrNull(ws.states);
+  workspaces.summaries = argOrNull(ws.summaries);
+  workspaces.decays = argOrNull(ws.decays);
+  workspaces.values = argOrNull(ws.values);
+  workspaces.responses = argOrNull(ws.responses);
+  workspaces.erasedKeys = argOrNull(ws.erasedKeys);
   if (isChunked)
     emitChunkedScan(
         b, info, [&](Value tensor) { return memrefOf(tensor); }, gpu, chunked,

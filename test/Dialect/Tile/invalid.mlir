@@ -93,6 +93,16 @@ func.func @load_too_long(%m: memref<?x?x4x64xf32>, %i: index) {
 
 // -----
 
+// A bound masks the rows past the buffer: a 16-row tile of a 3-row cache.
+func.func @load_masked_longer(%m: memref<2x3x4x64xf32>, %i: index) {
+  %t = tile.load %m[%i, %i, %i, %i] dims [1, 3] below(%i) : memref<2x3x4x64xf32> -> tensor<16x64xf32>
+  // expected-error @+1 {{tile dimension 1 (128) is longer than buffer dimension 3 (64)}}
+  %u = tile.load %m[%i, %i, %i, %i] dims [1, 3] below(%i) : memref<2x3x4x64xf32> -> tensor<16x128xf32>
+  return
+}
+
+// -----
+
 func.func @load_element_type(%m: memref<?x?x4x64xf32>, %i: index) {
   // expected-error @+1 {{tile element type 'bf16' differs from the buffer's 'f32'}}
   %t = tile.load %m[%i, %i, %i, %i] dims [1, 3] : memref<?x?x4x64xf32> -> tensor<16x64xbf16>
@@ -238,7 +248,7 @@ func.func @mask_vector(%x: tensor<16xf32>) {
 // -----
 
 func.func @reduce_dim(%x: tensor<16x8xf32>) {
-  // expected-error @+1 {{dim must be 0 or 1, got 2}}
+  // expected-error @+1 {{dim 2 is not a dimension of 'tensor<16x8xf32>'}}
   %r = tile.reduce add %x dim 2 : tensor<16x8xf32> -> tensor<16xf32>
   return
 }
@@ -248,6 +258,14 @@ func.func @reduce_dim(%x: tensor<16x8xf32>) {
 func.func @reduce_result(%x: tensor<16x8xf32>) {
   // expected-error @+1 {{result must be tensor<16xf32>}}
   %r = tile.reduce max %x dim 1 : tensor<16x8xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_vector(%x: tensor<16xf32>) {
+  // expected-error @+1 {{result of a 1-d reduction must be f32}}
+  %r = tile.reduce add %x dim 0 : tensor<16xf32> -> tensor<1xf32>
   return
 }
 

@@ -43,6 +43,8 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>,
     %r = tile.reduce add %x dim 1 : tensor<64x64xf32> -> tensor<64xf32>
     // CHECK: tile.reduce max %{{.+}} dim 0
     %mx = tile.reduce max %dd dim 0 : tensor<64x64xf32> -> tensor<64xf32>
+    // CHECK: tile.reduce add %{{.+}} dim 0 : tensor<64xf32> -> f32
+    %total = tile.reduce add %gc dim 0 : tensor<64xf32> -> f32
     %one = arith.constant 1.0 : f32
     // CHECK: tile.splat %{{.+}} : f32 -> tensor<64x64xf32>
     %ones = tile.splat %one : f32 -> tensor<64x64xf32>

@@ -299,18 +299,20 @@ def Tile_ReduceKind : I32EnumAttr<"ReduceKind", "reduction of a tile", [
 }
 
 def Tile_ReduceOp : Tile_Op<"reduce", [Pure]> {
-  let summary = "Reduces a 2-d tile along one dimension";
+  let summary = "Reduces a tile along one dimension";
   let description = [{
-    Sums (`add`) or takes the maximum (`max`) of a 2-d `f32` tile along
-    `dim`, which the result drops.
+    Sums (`add`) or takes the maximum (`max`) of an `f32` tile along `dim`,
+    which the result drops: a 2-d tile gives a 1-d tile, a 1-d tile (dim 0)
+    an `f32` scalar.
 
     ```mlir
     %n = tile.reduce add %x dim 1 : tensor<64x128xf32> -> tensor<64xf32>
+    %g = tile.reduce add %y dim 0 : tensor<64xf32> -> f32
     ```
   }];
-  let arguments = (ins Tile_ReduceKind:$kind, Tile_F32Matrix:$input,
+  let arguments = (ins Tile_ReduceKind:$kind, Tile_F32Tile:$input,
                        I64Attr:$dim);
-  let results = (outs Tile_F32Tile:$result);
+  let results = (outs AnyTypeOf<[F32, Tile_F32Tile]>:$result);
   let assemblyFormat = [{
     $kind $input `dim` $dim attr-dict `:` type($input) `->` type($result)
   }];

@@ -1,0 +1,84 @@
+//===- SpecBuffers.h - The buffers of a lowered specification ---*- C++ -*-===//
+//
+// Every lowering of a specification turns its tensors into buffers in one
+// order (inputs, outputs, workspaces), names them after their uses, and
+// describes them in the program's manifest (docs/manifest.md). This is that
+// part, shared by the lowerings.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PRISM_CONVERSION_SPECBUFFERS_H
+#define PRISM_CONVERSION_SPECBUFFERS_H
+
+#include "prism/Analysis/RecurrenceInfo.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <string>
+
+namespace prism {
+
+/// One buffer of the lowered program: a function argument, a result turned
+/// into an output argument, or a workspace.
+struct BufferDesc {
+  std::string name;
+  std::string role; // input | output | workspace
+  std::string access;
+  mlir::MemRefType type;
+  /// Symbol names of the dimensions ("" for static ones); a workspace's may
+  /// be expressions over them (`dimIsExpr`).
+  llvm::SmallVector<std::string> dimNames;
+  llvm::SmallVector<bool> dimIsExpr;
+};
+
+/// The two-pass schedule's workspaces, as indices into SpecBuffers::buffers
+/// (-1: none); see prism/Conversion/ChunkedScan.h.
+struct TwoPassWorkspaceIndices {
+  int states = -1, summaries = -1, decays = -1, values = -1, responses = -1,
+      erasedKeys = -1;
+};
+
+class SpecBuffers {
+public:
+  /// Collects and names the buffers of `func`: its arguments (inputs), its
+  /// results (outputs) and the short convolutions' results (workspaces).
+  SpecBuffers(mlir::func::FuncOp func, RecurrenceInfo &info);
+
+  /// Appends the two-pass schedule's workspaces for chunks of `chunk`
+  /// tokens, `operandType` the element type of its operands.
+  TwoPassWorkspaceIndices addTwoPassWorkspaces(int64_t chunk,
+                                               mlir::Type operandType);
+
+  /// Fails, at the function, when a buffer's static sizes alone exceed
+  /// 2^63 bytes.
+  mlir::LogicalResult checkSizes();
+
+  /// Creates the program before `func`: every buffer an argument (with
+  /// `prism.name`, `prism.role`), the manifest as `prism.manifest`, an
+  /// entry block; maps each tensor to its argument (memrefOf).
+  mlir::func::FuncOp createProgram(mlir::OpBuilder &b);
+
+  mlir::Value memrefOf(mlir::Value tensor) const {
+    return memrefs.lookup(tensor);
+  }
+  int indexOf(mlir::Value tensor) const;
+
+  llvm::SmallVector<BufferDesc> buffers;
+
+private:
+  void collect();
+  void name();
+  std::string manifestText();
+
+  mlir::func::FuncOp func;
+  RecurrenceInfo &info;
+  /// Tensor values that live in buffers, in buffer order.
+  llvm::SmallVector<mlir::Value> tensors;
+  llvm::DenseMap<mlir::Value, int> index;
+  llvm::DenseMap<mlir::Value, mlir::Value> memrefs;
+};
+
+} // namespace prism
+
+#endif // PRISM_CONVERSION_SPECBUFFERS_H
