@@ -1,6 +1,7 @@
 //===- InitAll.cpp - Register prism's dialects, passes, pipelines ---------===//
 
 #include "prism/InitAll.h"
+#include "prism/Conversion/RecurrenceToTile/ForgetAlgebra.h"
 #include "prism/Dialect/Tile/TileOps.h"
 #include "prism/Passes.h"
 #include "prism/Pipelines/Pipelines.h"
@@ -9,6 +10,7 @@
 
 void prism::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<recurrence::RecurrenceDialect, tile::TileDialect>();
+  registerForgetAlgebraModels(registry);
 }
 
 void prism::registerAllPasses() { registerPrismPasses(); }

@@ -4,6 +4,7 @@
 #define PRISM_PASSES_H
 
 #include "prism/Dialect/Recurrence/RecurrenceOps.h"
+#include "prism/Dialect/Tile/TileOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -124,6 +124,36 @@ def ConvertRecurrenceToSCF
   ];
 }
 
+def ConvertRecurrenceToTile
+    : Pass<"prism-convert-recurrence-to-tile", "mlir::ModuleOp"> {
+  let summary = "Rewrite recurrence specifications into tile programs";
+  let description = [{
+    Rewrites every function that holds a `recurrence.scan` whose schedule has
+    a tile-level rewrite into a program over buffers (the same arguments,
+    names and `prism.manifest` as `prism-convert-recurrence-to-scf`) whose
+    body is a sequence of `tile.kernel`s: one per short convolution (a
+    program per 64 tokens, batch and head), then the scan's, as its schedule
+    says. Each schedule is one file of lib/Conversion/RecurrenceToTile,
+    written once for every forget family through the forget ops'
+    `ForgetAlgebra` interface (the step, the chunk's decay and the chunk's
+    own injections), every rank L and both write paths:
+    - `sequential`: a program per (head, batch, V-tile) walks the tokens,
+      `S <- S A_t + sum_l d_l k_l^T`, `o_t = scale S q_t`;
+    - `chunked_fused`: a program per (head, batch, V-tile) walks the chunks
+      carrying its state tile; per chunk the decayed scores, the outputs
+      from the state and from the chunk, and the state update as tile
+      products (the delta forget adds a virtual injection whose values a
+      unit-triangular solve gives).
+    Scans with another schedule (or none: run `prism-select-schedule`
+    first) are left unchanged, for `prism-convert-recurrence-to-scf`.
+  }];
+  let dependentDialects = [
+    "::prism::tile::TileDialect", "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect"
+  ];
+}
+
 def MapParallelLoopsToGPU
     : Pass<"prism-map-parallel-loops-to-gpu", "mlir::func::FuncOp"> {
   let summary = "Place prism's parallel loop nests on GPU blocks and threads";

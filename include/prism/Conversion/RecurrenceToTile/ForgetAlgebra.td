@@ -1,0 +1,51 @@
+//===- ForgetAlgebra.td - The forget families' chunk algebra -*- tablegen -*-===//
+//
+// What a schedule asks of a forget operator, at the tile level.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PRISM_CONVERSION_RECURRENCETOTILE_FORGETALGEBRA
+#define PRISM_CONVERSION_RECURRENCETOTILE_FORGETALGEBRA
+
+include "mlir/IR/OpBase.td"
+
+def ForgetAlgebraInterface : OpInterface<"ForgetAlgebra"> {
+  let description = [{
+    The algebra of one forget family (prism-math.md sections 2 and 5), as
+    builders of tile-level IR, so that every schedule is written once for
+    all families. Implemented by the forget ops of the recurrence dialect
+    (external models attached by the RecurrenceToTile conversion); a new
+    family is a new forget op with this interface.
+
+    A chunk's decay is what the family contributes to the decay-form chunk
+    algebra (cumulative log2 decays, scalar per token or per key channel);
+    the chunk's slots are what it adds to the injections (the delta forget:
+    a virtual injection whose values come from the in-chunk triangular
+    solve); the step is `S A_t` for the sequential schedule.
+  }];
+  let cppNamespace = "::prism";
+  let methods = [
+    InterfaceMethod<[{
+        Returns `state A_t` for the state tile `state` ([V-tile, K], f32),
+        at step `t`.
+      }], "::mlir::Value", "buildStep",
+      (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t,
+           "::mlir::Value":$state)>,
+    InterfaceMethod<[{
+        The in-chunk cumulative log2 decays of the `chunk` tokens from `t0`
+        (rows past the sequence decay by nothing).
+      }], "::prism::ChunkDecay", "buildChunkDecay",
+      (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0,
+           "int64_t":$chunk)>,
+    InterfaceMethod<[{
+        Adds to `slots` (the injections of the `chunk` tokens from `t0`) what
+        the family injects itself, given its decay and the state at the
+        chunk's start.
+      }], "void", "buildChunkSlots",
+      (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
+           "const ::prism::ChunkDecay &":$decay, "::mlir::Value":$state,
+           "::llvm::SmallVectorImpl<::prism::Slot> &":$slots)>
+  ];
+}
+
+#endif // PRISM_CONVERSION_RECURRENCETOTILE_FORGETALGEBRA

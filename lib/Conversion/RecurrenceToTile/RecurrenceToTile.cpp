@@ -1,0 +1,102 @@
+//===- RecurrenceToTile.cpp - Specifications to tile programs -------------===//
+//
+// Applies a scan's schedule target-independently: the specification function
+// over tensors becomes a program over buffers (SpecBuffers: the order, names
+// and manifest every lowering shares) whose body is a sequence of tile
+// kernels: one per short convolution, then the schedule's. Each schedule is
+// one file; this one registers them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Schedules.h"
+#include "prism/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace prism {
+#define GEN_PASS_DEF_CONVERTRECURRENCETOTILE
+#include "prism/Passes.h.inc"
+} // namespace prism
+
+using namespace mlir;
+using namespace prism;
+using namespace prism::recurrence;
+using namespace prism::tiling;
+
+namespace {
+
+/// The schedules with a tile-level rewrite: adding one is a file and a line.
+ScheduleBuilder scheduleBuilder(ScheduleKind kind) {
+  switch (kind) {
+  case ScheduleKind::sequential:
+    return buildSequential;
+  case ScheduleKind::chunked_fused:
+    return buildChunkedFused;
+  case ScheduleKind::chunked_two_pass:
+  case ScheduleKind::tree:
+    return nullptr;
+  }
+  return nullptr;
+}
+
+/// Rewrites one specification into its tile program.
+LogicalResult convertSpec(func::FuncOp func, RecurrenceInfo &info,
+                          ScheduleAttr schedule) {
+  auto forget =
+      dyn_cast_or_null<ForgetAlgebra>(info.scan.getForget().getDefiningOp());
+  if (!forget)
+    return info.scan.emitOpError()
+           << "forget operand has no tile-level algebra (ForgetAlgebra)";
+  SpecBuffers buffers(func, info);
+  if (failed(buffers.checkSizes()))
+    return failure();
+  OpBuilder b(func);
+  func::FuncOp program = buffers.createProgram(b);
+  program->setAttr("prism.schedule", schedule);
+  b.setInsertionPointToStart(&program.getBody().front());
+  ScheduleContext ctx{b, info, buffers, schedule, forget};
+  for (ShortConvOp conv : info.convs)
+    buildShortConv(ctx, conv);
+  if (failed(scheduleBuilder(schedule.getKind())(ctx))) {
+    program.erase();
+    return failure();
+  }
+  func::ReturnOp::create(b, func.getLoc());
+  func.erase();
+  return success();
+}
+
+struct ConvertRecurrenceToTilePass
+    : prism::impl::ConvertRecurrenceToTileBase<ConvertRecurrenceToTilePass> {
+  using Base::Base;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    registerForgetAlgebraModels(registry);
+  }
+
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> specs;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (isRecurrenceSpec(func))
+        specs.push_back(func);
+    for (func::FuncOp func : specs) {
+      FailureOr<RecurrenceInfo> info = analyzeRecurrence(func);
+      if (failed(info))
+        return signalPassFailure();
+      // Scans without a schedule, or with one that has no tile-level
+      // rewrite yet, are left to prism-convert-recurrence-to-scf.
+      ScheduleAttr schedule = info->scan.getScheduleAttr();
+      if (!schedule || !scheduleBuilder(schedule.getKind()))
+        continue;
+      if (failed(convertSpec(func, *info, schedule)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

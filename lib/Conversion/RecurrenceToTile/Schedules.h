@@ -1,0 +1,73 @@
+//===- Schedules.h - The schedules of a scan, at the tile level -*- C++ -*-===//
+//
+// One file per schedule (Sequential.cpp, ChunkedFused.cpp, ...), each a
+// rewrite of a specification's scan into tile kernels over the algebra of
+// TileBuilder.h and the forget family's ForgetAlgebra; WritePath.cpp holds
+// what they share (injection values, the short convolution).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PRISM_LIB_CONVERSION_RECURRENCETOTILE_SCHEDULES_H
+#define PRISM_LIB_CONVERSION_RECURRENCETOTILE_SCHEDULES_H
+
+#include "prism/Conversion/RecurrenceToTile/ForgetAlgebra.h"
+#include "prism/Conversion/SpecBuffers.h"
+#include "prism/Dialect/Recurrence/RecurrenceOps.h"
+#include "prism/Dialect/Tile/TileOps.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace prism {
+namespace tiling {
+
+/// What a schedule builds from: the analysed specification, its buffers,
+/// its (filled-in) schedule, and a builder at the end of the program's
+/// entry block.
+struct ScheduleContext {
+  mlir::OpBuilder &b;
+  RecurrenceInfo &info;
+  SpecBuffers &buffers;
+  recurrence::ScheduleAttr schedule;
+  ForgetAlgebra forget;
+
+  mlir::Location loc() { return info.scan.getLoc(); }
+  /// A tile builder for the program (batch, head) of a kernel body.
+  TileBuilder builderFor(mlir::Value batch, mlir::Value head);
+  /// dim `d` of the buffer of spec tensor `tensor`.
+  mlir::Value dimOf(mlir::Value tensor, int64_t d);
+  /// A kernel over `grid`, with `b` set inside its body.
+  tile::KernelOp createKernel(llvm::StringRef name, mlir::ValueRange grid);
+  /// An scf.for from 0 to `ub` carrying `init`, with `b` set inside its body
+  /// (the caller yields).
+  mlir::scf::ForOp createLoop(mlir::Value ub, mlir::Value init);
+  /// The state at the start: the initial state's tile, or zeros.
+  mlir::Value initialState(TileBuilder &tb, mlir::Value v0, int64_t vTile);
+};
+
+/// A schedule's rewrite of the scan. Fails (with a diagnostic at the scan)
+/// when its parameters do not fit the specification.
+using ScheduleBuilder = mlir::LogicalResult (*)(ScheduleContext &);
+
+mlir::LogicalResult buildSequential(ScheduleContext &ctx);
+mlir::LogicalResult buildChunkedFused(ScheduleContext &ctx);
+
+/// The injection values d_l = beta_l delta_l ([rows, v-tile], or [v-tile]
+/// for a step) of the span's tokens, columns from `v0`, f32: loaded, or
+/// computed by the refinement write path.
+llvm::SmallVector<mlir::Value> buildInjectionValues(TileBuilder &tb,
+                                                    mlir::Value t, int64_t rows,
+                                                    mlir::Value v0,
+                                                    int64_t vTile);
+
+/// The injections of the span: keys and values per rank.
+llvm::SmallVector<Slot> buildInjectionSlots(TileBuilder &tb, mlir::Value t,
+                                            int64_t rows, mlir::Value v0,
+                                            int64_t vTile);
+
+/// The kernel of a short convolution.
+void buildShortConv(ScheduleContext &ctx, recurrence::ShortConvOp conv);
+
+} // namespace tiling
+} // namespace prism
+
+#endif // PRISM_LIB_CONVERSION_RECURRENCETOTILE_SCHEDULES_H
