@@ -143,7 +143,13 @@ def ConvertRecurrenceToTile
       carrying its state tile; per chunk the decayed scores, the outputs
       from the state and from the chunk, and the state update as tile
       products (the delta forget adds a virtual injection whose values a
-      unit-triangular solve gives).
+      unit-triangular solve gives);
+    - `chunked_two_pass`: the chunks' summaries in parallel (their update
+      from a zero state, log decay and, for the delta forget, the response to
+      the start state and the decayed erase keys), a walk per (head, batch,
+      V-tile) composing them that stores every chunk's start state, then the
+      chunks' outputs in parallel; workspaces `chunk_summaries`,
+      `chunk_states`, `chunk_decays`, `chunk_responses`, `chunk_erase_keys`.
     Scans with another schedule (or none: run `prism-select-schedule`
     first) are left unchanged, for `prism-convert-recurrence-to-scf`.
   }];

@@ -142,108 +142,77 @@ void SpecBuffers::name() {
   }
 }
 
-TwoPassWorkspaceIndices SpecBuffers::addTwoPassWorkspaces(int64_t chunk,
-                                                          Type elem) {
-  TwoPassWorkspaceIndices out;
+int SpecBuffers::addWorkspace(StringRef name, ArrayRef<WorkspaceDim> dims,
+                              Type elem) {
   // Sizes from the query's [B, T, H, K]: static where it is, else its
   // symbols (the chunk count as an expression of T).
-  const BufferDesc query = buffers[indexOf(info.query)];
+  const BufferDesc &query = buffers[indexOf(info.query)];
   MemRefType qType = query.type;
-  auto staticDim = [](BufferDesc &desc) {
-    desc.dimNames.push_back("");
-    desc.dimIsExpr.push_back(false);
-  };
-  auto dimOfQuery = [&](int64_t d, BufferDesc &desc) {
-    desc.dimNames.push_back(qType.isDynamicDim(d) ? query.dimNames[d] : "");
-    desc.dimIsExpr.push_back(false);
-    return qType.getDimSize(d);
-  };
-  llvm::StringSet<> taken;
-  for (const BufferDesc &desc : buffers)
-    taken.insert(desc.name);
-  auto unique = [&](std::string name) {
-    std::string out = name;
-    for (int n = 1; taken.contains(out); ++n)
-      out = name + "_" + std::to_string(n);
-    taken.insert(out);
-    return out;
-  };
-
-  BufferDesc states;
-  states.name = unique("chunk_states");
-  states.role = "workspace";
-  states.access = "readwrite";
+  BufferDesc desc;
+  desc.role = "workspace";
+  desc.access = "readwrite";
+  std::string unique = name.str();
+  for (int n = 1; llvm::any_of(
+           buffers,
+           [&](const BufferDesc &other) { return other.name == unique; });
+       ++n)
+    unique = name.str() + "_" + std::to_string(n);
+  desc.name = unique;
   SmallVector<int64_t> shape;
-  shape.push_back(dimOfQuery(0, states));
-  shape.push_back(dimOfQuery(2, states));
-  if (qType.isDynamicDim(1)) {
-    shape.push_back(ShapedType::kDynamic);
-    states.dimNames.push_back("ceildiv(" + query.dimNames[1] + ", " +
-                              std::to_string(chunk) + ")");
-    states.dimIsExpr.push_back(true);
-  } else {
-    shape.push_back(llvm::divideCeil(qType.getDimSize(1), chunk));
-    staticDim(states);
-  }
-  for (int64_t size : {info.valueDim, info.keyDim}) {
+  for (const WorkspaceDim &dim : dims) {
+    std::string symbol;
+    bool isExpr = false;
+    int64_t size = dim.value;
+    if (dim.kind == WorkspaceDim::Kind::query) {
+      size = qType.getDimSize(dim.value);
+      if (ShapedType::isDynamic(size))
+        symbol = query.dimNames[dim.value];
+    } else if (dim.kind == WorkspaceDim::Kind::chunks) {
+      if (qType.isDynamicDim(1)) {
+        size = ShapedType::kDynamic;
+        symbol = "ceildiv(" + query.dimNames[1] + ", " +
+                 std::to_string(dim.value) + ")";
+        isExpr = true;
+      } else {
+        size = llvm::divideCeil(qType.getDimSize(1), dim.value);
+      }
+    }
     shape.push_back(size);
-    staticDim(states);
+    desc.dimNames.push_back(symbol);
+    desc.dimIsExpr.push_back(isExpr);
   }
-  states.type = MemRefType::get(shape, elem);
-  out.states = buffers.size();
-  buffers.push_back(states);
+  desc.type = MemRefType::get(shape, elem);
+  buffers.push_back(desc);
+  return buffers.size() - 1;
+}
 
+TwoPassWorkspaceIndices SpecBuffers::addTwoPassWorkspaces(int64_t chunk,
+                                                          Type elem) {
+  using Dim = WorkspaceDim;
+  const Dim b = Dim::query(0), t = Dim::query(1), h = Dim::query(2),
+            chunks = Dim::chunks(chunk), k = Dim::fixed(info.keyDim),
+            v = Dim::fixed(info.valueDim);
   Type f32 = Float32Type::get(func.getContext());
   const bool delta = info.family == ForgetFamily::delta;
+  TwoPassWorkspaceIndices out;
+  out.states = addWorkspace("chunk_states", {b, h, chunks, v, k}, elem);
   // Each chunk's update from a zero state: f32 for the decay families (the
   // scan adds them up), the operand type for the delta forget (its walk
   // loads them one chunk ahead as they are).
-  BufferDesc summaries = states;
-  summaries.name = unique("chunk_summaries");
-  summaries.type = MemRefType::get(shape, delta ? elem : f32);
-  out.summaries = buffers.size();
-  buffers.push_back(summaries);
-  if (info.family != ForgetFamily::identity && (!delta || info.logDecay)) {
-    // Each chunk's total log decay: [B, H, chunks] (, K for the diagonal).
-    BufferDesc decays = states;
-    decays.name = unique("chunk_decays");
-    SmallVector<int64_t> decayShape(shape.begin(), shape.begin() + 3);
-    decays.dimNames.resize(3);
-    decays.dimIsExpr.resize(3);
-    if (info.family == ForgetFamily::diagonal) {
-      decayShape.push_back(info.keyDim);
-      staticDim(decays);
-    }
-    decays.type = MemRefType::get(decayShape, f32);
-    out.decays = buffers.size();
-    buffers.push_back(decays);
-  }
+  out.summaries =
+      addWorkspace("chunk_summaries", {b, h, chunks, v, k}, delta ? elem : f32);
+  // Each chunk's total log decay: [B, H, chunks] (, K for the diagonal).
+  if (info.family == ForgetFamily::diagonal)
+    out.decays = addWorkspace("chunk_decays", {b, h, chunks, k}, f32);
+  else if (info.family != ForgetFamily::identity && (!delta || info.logDecay))
+    out.decays = addWorkspace("chunk_decays", {b, h, chunks}, f32);
   if (!delta)
     return out;
-  BufferDesc values;
-  values.name = unique("chunk_values");
-  values.role = "workspace";
-  values.access = "readwrite";
-  shape.clear();
-  for (int64_t d = 0; d < 3; ++d)
-    shape.push_back(dimOfQuery(d, values));
-  shape.push_back(info.valueDim);
-  staticDim(values);
-  values.type = MemRefType::get(shape, elem);
-  out.values = buffers.size();
-  buffers.push_back(values);
-  // Their response to the chunk's start state: [B, T, H, K].
-  BufferDesc responses = values;
-  responses.name = unique("chunk_responses");
-  shape.back() = info.keyDim;
-  responses.type = MemRefType::get(shape, elem);
-  out.responses = buffers.size();
-  buffers.push_back(responses);
-  // The erase keys decayed to their chunk's end: [B, T, H, K].
-  BufferDesc erased = responses;
-  erased.name = unique("chunk_erase_keys");
-  out.erasedKeys = buffers.size();
-  buffers.push_back(erased);
+  out.values = addWorkspace("chunk_values", {b, t, h, v}, elem);
+  // Their response to the chunk's start state, and the erase keys decayed
+  // to their chunk's end: [B, T, H, K].
+  out.responses = addWorkspace("chunk_responses", {b, t, h, k}, elem);
+  out.erasedKeys = addWorkspace("chunk_erase_keys", {b, t, h, k}, elem);
   return out;
 }
 

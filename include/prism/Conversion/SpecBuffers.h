@@ -39,11 +39,26 @@ struct TwoPassWorkspaceIndices {
       erasedKeys = -1;
 };
 
+/// One dimension of a workspace: a fixed size, a dimension of the query
+/// ([B, T, H, K]: 0, 1 or 2), or the number of chunks of T of `value` tokens.
+struct WorkspaceDim {
+  enum class Kind { fixed, query, chunks };
+  Kind kind;
+  int64_t value;
+  static WorkspaceDim fixed(int64_t size) { return {Kind::fixed, size}; }
+  static WorkspaceDim query(int64_t dim) { return {Kind::query, dim}; }
+  static WorkspaceDim chunks(int64_t chunk) { return {Kind::chunks, chunk}; }
+};
+
 class SpecBuffers {
 public:
   /// Collects and names the buffers of `func`: its arguments (inputs), its
   /// results (outputs) and the short convolutions' results (workspaces).
   SpecBuffers(mlir::func::FuncOp func, RecurrenceInfo &info);
+
+  /// Appends a workspace named `name` (made unique) and returns its index.
+  int addWorkspace(llvm::StringRef name, llvm::ArrayRef<WorkspaceDim> dims,
+                   mlir::Type elem);
 
   /// Appends the two-pass schedule's workspaces for chunks of `chunk`
   /// tokens, `operandType` the element type of its operands.

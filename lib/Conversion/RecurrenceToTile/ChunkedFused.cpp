@@ -19,18 +19,13 @@ using namespace mlir;
 using namespace prism;
 using namespace prism::tiling;
 
-LogicalResult tiling::buildChunkedFused(ScheduleContext &ctx) {
+void tiling::buildChunkedFused(ScheduleContext &ctx) {
   RecurrenceInfo &info = ctx.info;
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc();
   const int64_t keyDim = info.keyDim;
   const int64_t chunk = ctx.schedule.getChunk();
   const int64_t vTile = ctx.schedule.getVTile();
-  if (vTile <= 0 || info.valueDim % vTile != 0)
-    return info.scan.emitOpError()
-           << "v_tile " << vTile << " does not divide V = " << info.valueDim;
-  if (chunk <= 0)
-    return info.scan.emitOpError() << "chunk must be positive, got " << chunk;
 
   OpBuilder::InsertionGuard guard(b);
   Value tiles = arith::ConstantIndexOp::create(b, loc, info.valueDim / vTile);
@@ -51,16 +46,8 @@ LogicalResult tiling::buildChunkedFused(ScheduleContext &ctx) {
   ChunkDecay decay = ctx.forget.buildChunkDecay(tb, t0, chunk);
   ctx.forget.buildChunkSlots(tb, t0, chunk, decay, s, slots);
 
-  Value o = tb.dot(tb.operand(chunk::decayFromStart(tb, decay, q)),
-                   tb.operand(s), false, true);
-  Value next = chunk::decayState(tb, decay, s);
-  for (const Slot &slot : slots) {
-    Value scores = chunk::decayedScores(tb, decay, q, slot.keys, false);
-    Value values = tb.operand(slot.values);
-    o = tb.dot(tb.operand(scores), values, false, false, o);
-    next = tb.dot(values, tb.operand(chunk::decayToEnd(tb, decay, slot.keys)),
-                  true, false, next);
-  }
+  Value o = chunk::outputs(tb, decay, q, s, slots);
+  Value next = chunk::update(tb, decay, slots, chunk::decayState(tb, decay, s));
   tb.storeTokens(tb.mul(o, tb.constantLike(o, info.scale)),
                  info.scan.getOutput(), t0, chunk, v0);
   scf::YieldOp::create(b, loc, next);
@@ -68,5 +55,4 @@ LogicalResult tiling::buildChunkedFused(ScheduleContext &ctx) {
   b.setInsertionPointAfter(walk);
   if (Value final = info.scan.getFinalState())
     tb.storeState(walk.getResult(0), final, v0);
-  return success();
 }

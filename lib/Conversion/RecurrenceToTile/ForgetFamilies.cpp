@@ -27,23 +27,39 @@ namespace {
 
 int64_t keyDimOf(TileBuilder &tb) { return tb.info.keyDim; }
 
+/// The decay families: a chunk adds no injection of its own, and its
+/// transition is its decay.
+template <typename Concrete, typename Op>
+struct DecayAlgebra : ForgetAlgebra::ExternalModel<Concrete, Op> {
+  void buildChunkSlots(Operation *, TileBuilder &, Value, int64_t,
+                       const ChunkDecay &, Value,
+                       SmallVectorImpl<Slot> &) const {}
+  ChunkTransition buildChunkSummary(Operation *, TileBuilder &, Value, int64_t,
+                                    const ChunkDecay &decay,
+                                    SmallVectorImpl<Slot> &) const {
+    return {decay, Value(), Value(), -1};
+  }
+  bool hasChunkResponse(Operation *) const { return false; }
+};
+
 /// A_t = I.
-struct IdentityAlgebra
-    : ForgetAlgebra::ExternalModel<IdentityAlgebra, IdentityForgetOp> {
+struct IdentityAlgebra : DecayAlgebra<IdentityAlgebra, IdentityForgetOp> {
+  ChunkDecay::Kind getChunkDecayKind(Operation *) const {
+    return ChunkDecay::Kind::none;
+  }
   Value buildStep(Operation *, TileBuilder &, Value, Value state) const {
     return state;
   }
   ChunkDecay buildChunkDecay(Operation *, TileBuilder &, Value, int64_t) const {
     return {};
   }
-  void buildChunkSlots(Operation *, TileBuilder &, Value, int64_t,
-                       const ChunkDecay &, Value,
-                       SmallVectorImpl<Slot> &) const {}
 };
 
 /// A_t = e^{g_t} I.
-struct ScalarAlgebra
-    : ForgetAlgebra::ExternalModel<ScalarAlgebra, ScalarForgetOp> {
+struct ScalarAlgebra : DecayAlgebra<ScalarAlgebra, ScalarForgetOp> {
+  ChunkDecay::Kind getChunkDecayKind(Operation *) const {
+    return ChunkDecay::Kind::scalar;
+  }
   Value buildStep(Operation *op, TileBuilder &tb, Value t, Value state) const {
     Value g = tb.loadTokenScalars(cast<ScalarForgetOp>(op).getLogDecay(), t, 0);
     return tb.scaleTokens(state, tb.exp(g));
@@ -54,14 +70,13 @@ struct ScalarAlgebra
         tb,
         tb.loadTokenScalars(cast<ScalarForgetOp>(op).getLogDecay(), t0, chunk));
   }
-  void buildChunkSlots(Operation *, TileBuilder &, Value, int64_t,
-                       const ChunkDecay &, Value,
-                       SmallVectorImpl<Slot> &) const {}
 };
 
 /// A_t = diag(e^{g_t}).
-struct DiagonalAlgebra
-    : ForgetAlgebra::ExternalModel<DiagonalAlgebra, DiagonalForgetOp> {
+struct DiagonalAlgebra : DecayAlgebra<DiagonalAlgebra, DiagonalForgetOp> {
+  ChunkDecay::Kind getChunkDecayKind(Operation *) const {
+    return ChunkDecay::Kind::channel;
+  }
   Value buildStep(Operation *op, TileBuilder &tb, Value t, Value state) const {
     Value g = tb.loadTokens(cast<DiagonalForgetOp>(op).getLogDecay(), t, 0,
                             tb.idx(0), keyDimOf(tb));
@@ -74,14 +89,17 @@ struct DiagonalAlgebra
         tb, tb.loadTokens(cast<DiagonalForgetOp>(op).getLogDecay(), t0, chunk,
                           tb.idx(0), keyDimOf(tb)));
   }
-  void buildChunkSlots(Operation *, TileBuilder &, Value, int64_t,
-                       const ChunkDecay &, Value,
-                       SmallVectorImpl<Slot> &) const {}
 };
 
 /// A_t = e^{g_t} (I - beta_t w_t w_t^T).
 struct DeltaAlgebra
     : ForgetAlgebra::ExternalModel<DeltaAlgebra, DeltaForgetOp> {
+  ChunkDecay::Kind getChunkDecayKind(Operation *op) const {
+    return cast<DeltaForgetOp>(op).getGate() ? ChunkDecay::Kind::scalar
+                                             : ChunkDecay::Kind::none;
+  }
+  bool hasChunkResponse(Operation *) const { return true; }
+
   /// The erase keys of the span (unit norm when the op asks for it).
   static Value eraseKeys(DeltaForgetOp op, TileBuilder &tb, Value t,
                          int64_t rows) {
@@ -113,35 +131,79 @@ struct DeltaAlgebra
     return chunk::cumulativeDecay(tb, tb.loadTokenScalars(gate, t0, chunk));
   }
 
+  /// The chunk's erase keys, strengths and L[t, s] = beta_s <w_t, w_s>
+  /// e^{G_t - G_s} (s < t).
+  struct Erasure {
+    Value w, beta, l;
+  };
+  static Erasure erasure(DeltaForgetOp op, TileBuilder &tb, Value t0,
+                         int64_t chunk, const ChunkDecay &decay) {
+    Erasure e;
+    e.w = eraseKeys(op, tb, t0, chunk);
+    e.beta = tb.loadTokenScalars(op.getStrength(), t0, chunk);
+    e.l = tb.mul(chunk::decayedScores(tb, decay, e.w, e.w, /*strict=*/true),
+                 tb.broadcast(e.beta, 0, chunk));
+    return e;
+  }
+
+  /// What the slots inject into w_t before the erasures: sum_l strict(W
+  /// K_l^T o D) D_l, added to `acc` (or alone).
+  static Value seenBy(TileBuilder &tb, const ChunkDecay &decay, Value w,
+                      ArrayRef<Slot> slots, Value acc) {
+    for (const Slot &slot : slots)
+      acc = tb.dot(tb.operand(chunk::decayedScores(tb, decay, w, slot.keys,
+                                                   /*strict=*/true)),
+                   tb.operand(slot.values), false, false, acc);
+    return acc;
+  }
+
+  /// Adds the virtual injection (w_t, x_t) to the slots and returns its
+  /// slot. DeltaNet's form (w_t is a key as it is): x_t joins that slot's
+  /// values, halving the products.
+  static int64_t addSlot(DeltaForgetOp op, TileBuilder &tb, Value w, Value x,
+                         SmallVectorImpl<Slot> &slots) {
+    if (!op.getNormalize())
+      for (auto [j, key] : llvm::enumerate(tb.info.keys))
+        if (key == op.getKey()) {
+          slots[j].values = tb.add(slots[j].values, x);
+          return j;
+        }
+    slots.push_back({w, x});
+    return slots.size() - 1;
+  }
+
+  static Value solve(TileBuilder &tb, Value l, Value rhs) {
+    return tile::TriSolveOp::create(tb.b, tb.loc, rhs.getType(), l, rhs);
+  }
+
   void buildChunkSlots(Operation *op, TileBuilder &tb, Value t0, int64_t chunk,
                        const ChunkDecay &decay, Value state,
                        SmallVectorImpl<Slot> &slots) const {
     auto delta = cast<DeltaForgetOp>(op);
-    Value w = eraseKeys(delta, tb, t0, chunk);
-    Value beta = tb.loadTokenScalars(delta.getStrength(), t0, chunk);
-
-    // L[t, s] = beta_s <w_t, w_s> e^{G_t - G_s} for s < t.
-    Value l = tb.mul(chunk::decayedScores(tb, decay, w, w, /*strict=*/true),
-                     tb.broadcast(beta, 0, chunk));
-    // The right-hand side: what S_{t-1} w_t would be without the erasures.
-    Value rhs = tb.dot(tb.operand(chunk::decayFromStart(tb, decay, w)),
+    Erasure e = erasure(delta, tb, t0, chunk, decay);
+    // (I + L) E = (W o e^G) S^T + what the slots inject into w_t.
+    Value rhs = tb.dot(tb.operand(chunk::decayFromStart(tb, decay, e.w)),
                        tb.operand(state), false, true);
-    for (const Slot &slot : slots)
-      rhs = tb.dot(tb.operand(chunk::decayedScores(tb, decay, w, slot.keys,
-                                                   /*strict=*/true)),
-                   tb.operand(slot.values), false, false, rhs);
-    Value e = tile::TriSolveOp::create(tb.b, tb.loc, rhs.getType(), l, rhs);
-    Value x = tb.neg(tb.scaleTokens(e, beta));
+    Value x = solve(tb, e.l, seenBy(tb, decay, e.w, slots, rhs));
+    addSlot(delta, tb, e.w, tb.neg(tb.scaleTokens(x, e.beta)), slots);
+  }
 
-    // DeltaNet's form (w_t is the first key, as it is): the virtual values
-    // join that slot's, halving the products.
-    if (!delta.getNormalize())
-      for (auto [j, key] : llvm::enumerate(tb.info.keys))
-        if (key == delta.getKey()) {
-          slots[j].values = tb.add(slots[j].values, x);
-          return;
-        }
-    slots.push_back({w, x});
+  ChunkTransition buildChunkSummary(Operation *op, TileBuilder &tb, Value t0,
+                                    int64_t chunk, const ChunkDecay &decay,
+                                    SmallVectorImpl<Slot> &slots) const {
+    auto delta = cast<DeltaForgetOp>(op);
+    Erasure e = erasure(delta, tb, t0, chunk, decay);
+    // E = E0 + Psi S^T: E0 from the slots alone, Psi the response to the
+    // start state.
+    Value e0 = solve(tb, e.l, seenBy(tb, decay, e.w, slots, Value()));
+    Value psi = solve(tb, e.l, chunk::decayFromStart(tb, decay, e.w));
+    ChunkTransition transition;
+    transition.decay = decay;
+    transition.response = tb.neg(tb.scaleTokens(psi, e.beta));
+    transition.endKeys = chunk::decayToEnd(tb, decay, e.w);
+    transition.slot =
+        addSlot(delta, tb, e.w, tb.neg(tb.scaleTokens(e0, e.beta)), slots);
+    return transition;
   }
 };
 

@@ -30,13 +30,18 @@ using namespace prism::tiling;
 namespace {
 
 /// The schedules with a tile-level rewrite: adding one is a file and a line.
-ScheduleBuilder scheduleBuilder(ScheduleKind kind) {
+const Schedule *scheduleFor(ScheduleKind kind) {
+  static const Schedule sequential{declareVTiles, buildSequential};
+  static const Schedule chunkedFused{declareVTiles, buildChunkedFused};
+  static const Schedule chunkedTwoPass{declareChunkedTwoPass,
+                                       buildChunkedTwoPass};
   switch (kind) {
   case ScheduleKind::sequential:
-    return buildSequential;
+    return &sequential;
   case ScheduleKind::chunked_fused:
-    return buildChunkedFused;
+    return &chunkedFused;
   case ScheduleKind::chunked_two_pass:
+    return &chunkedTwoPass;
   case ScheduleKind::tree:
     return nullptr;
   }
@@ -45,26 +50,23 @@ ScheduleBuilder scheduleBuilder(ScheduleKind kind) {
 
 /// Rewrites one specification into its tile program.
 LogicalResult convertSpec(func::FuncOp func, RecurrenceInfo &info,
-                          ScheduleAttr schedule) {
+                          ScheduleAttr schedule, const Schedule &rewrite) {
   auto forget =
       dyn_cast_or_null<ForgetAlgebra>(info.scan.getForget().getDefiningOp());
   if (!forget)
     return info.scan.emitOpError()
            << "forget operand has no tile-level algebra (ForgetAlgebra)";
   SpecBuffers buffers(func, info);
-  if (failed(buffers.checkSizes()))
-    return failure();
   OpBuilder b(func);
-  func::FuncOp program = buffers.createProgram(b);
-  program->setAttr("prism.schedule", schedule);
-  b.setInsertionPointToStart(&program.getBody().front());
-  ScheduleContext ctx{b, info, buffers, schedule, forget};
+  ScheduleContext ctx{b, info, buffers, schedule, forget, {}, {}};
+  if (failed(rewrite.declare(ctx)) || failed(buffers.checkSizes()))
+    return failure();
+  ctx.program = buffers.createProgram(b);
+  ctx.program->setAttr("prism.schedule", schedule);
+  b.setInsertionPointToStart(&ctx.program.getBody().front());
   for (ShortConvOp conv : info.convs)
     buildShortConv(ctx, conv);
-  if (failed(scheduleBuilder(schedule.getKind())(ctx))) {
-    program.erase();
-    return failure();
-  }
+  rewrite.build(ctx);
   func::ReturnOp::create(b, func.getLoc());
   func.erase();
   return success();
@@ -91,9 +93,11 @@ struct ConvertRecurrenceToTilePass
       // Scans without a schedule, or with one that has no tile-level
       // rewrite yet, are left to prism-convert-recurrence-to-scf.
       ScheduleAttr schedule = info->scan.getScheduleAttr();
-      if (!schedule || !scheduleBuilder(schedule.getKind()))
+      const Schedule *rewrite =
+          schedule ? scheduleFor(schedule.getKind()) : nullptr;
+      if (!rewrite)
         continue;
-      if (failed(convertSpec(func, *info, schedule)))
+      if (failed(convertSpec(func, *info, schedule, *rewrite)))
         return signalPassFailure();
     }
   }

@@ -29,6 +29,12 @@ struct ScheduleContext {
   SpecBuffers &buffers;
   recurrence::ScheduleAttr schedule;
   ForgetAlgebra forget;
+  /// The program, once created.
+  mlir::func::FuncOp program;
+  /// The schedule's workspaces (indices into buffers), as it declared them.
+  llvm::SmallVector<int> workspaces;
+  /// The program's argument for workspace `i`.
+  mlir::Value workspace(int i);
 
   mlir::Location loc() { return info.scan.getLoc(); }
   /// A tile builder for the program (batch, head) of a kernel body.
@@ -44,12 +50,25 @@ struct ScheduleContext {
   mlir::Value initialState(TileBuilder &tb, mlir::Value v0, int64_t vTile);
 };
 
-/// A schedule's rewrite of the scan. Fails (with a diagnostic at the scan)
-/// when its parameters do not fit the specification.
-using ScheduleBuilder = mlir::LogicalResult (*)(ScheduleContext &);
+/// A schedule: `declare` checks its parameters against the specification
+/// (failing with a diagnostic at the scan) and adds the workspaces it needs
+/// to ctx.workspaces, before the program exists; `build` writes its kernels.
+struct Schedule {
+  mlir::LogicalResult (*declare)(ScheduleContext &);
+  void (*build)(ScheduleContext &);
+};
 
-mlir::LogicalResult buildSequential(ScheduleContext &ctx);
-mlir::LogicalResult buildChunkedFused(ScheduleContext &ctx);
+/// Element type of the matrix products' operands: the inputs' 16-bit type
+/// when they all share it, else f32.
+mlir::Type operandTypeOf(RecurrenceInfo &info);
+
+/// Declares no workspace; checks that the V-tile divides V.
+mlir::LogicalResult declareVTiles(ScheduleContext &ctx);
+
+void buildSequential(ScheduleContext &ctx);
+void buildChunkedFused(ScheduleContext &ctx);
+mlir::LogicalResult declareChunkedTwoPass(ScheduleContext &ctx);
+void buildChunkedTwoPass(ScheduleContext &ctx);
 
 /// The injection values d_l = beta_l delta_l ([rows, v-tile], or [v-tile]
 /// for a step) of the span's tokens, columns from `v0`, f32: loaded, or

@@ -301,3 +301,33 @@ Value chunk::decayState(TileBuilder &tb, const ChunkDecay &decay, Value state) {
   }
   llvm_unreachable("unknown decay kind");
 }
+
+Value chunk::transitionState(TileBuilder &tb, const ChunkTransition &transition,
+                             Value state) {
+  Value next = decayState(tb, transition.decay, state);
+  if (!transition.response)
+    return next;
+  Value seen =
+      tb.dot(tb.operand(state), tb.operand(transition.response), false, true);
+  return tb.dot(tb.operand(seen), tb.operand(transition.endKeys), false, false,
+                next);
+}
+
+Value chunk::outputs(TileBuilder &tb, const ChunkDecay &decay, Value queries,
+                     Value state, ArrayRef<Slot> slots) {
+  Value o = tb.dot(tb.operand(decayFromStart(tb, decay, queries)),
+                   tb.operand(state), false, true);
+  for (const Slot &slot : slots)
+    o = tb.dot(tb.operand(decayedScores(tb, decay, queries, slot.keys, false)),
+               tb.operand(slot.values), false, false, o);
+  return o;
+}
+
+Value chunk::update(TileBuilder &tb, const ChunkDecay &decay,
+                    ArrayRef<Slot> slots, Value acc) {
+  for (const Slot &slot : slots)
+    acc =
+        tb.dot(tb.operand(slot.values),
+               tb.operand(decayToEnd(tb, decay, slot.keys)), true, false, acc);
+  return acc;
+}

@@ -29,6 +29,11 @@ TileBuilder ScheduleContext::builderFor(Value batch, Value head) {
       batch,   head,
       Value(), Type()};
   tb.seqLen = dimOf(info.query, 1);
+  tb.operandType = operandTypeOf(info);
+  return tb;
+}
+
+Type tiling::operandTypeOf(RecurrenceInfo &info) {
   // The inputs' 16-bit type when they all share it (tensor cores), else f32.
   SmallVector<Value> inputs = {info.query};
   inputs.append(info.keys.begin(), info.keys.end());
@@ -39,13 +44,13 @@ TileBuilder ScheduleContext::builderFor(Value batch, Value head) {
   } else {
     inputs.append(info.values.begin(), info.values.end());
   }
+  Type f32 = Float32Type::get(info.scan.getContext());
   Type common;
   for (Value v : inputs) {
     Type elem = cast<ShapedType>(v.getType()).getElementType();
-    common = !common || common == elem ? elem : b.getF32Type();
+    common = !common || common == elem ? elem : f32;
   }
-  tb.operandType = common;
-  return tb;
+  return common;
 }
 
 Value ScheduleContext::dimOf(Value tensor, int64_t d) {
@@ -65,6 +70,22 @@ scf::ForOp ScheduleContext::createLoop(Value ub, Value init) {
   auto loop = scf::ForOp::create(b, loc(), zero, ub, one, ValueRange{init});
   b.setInsertionPointToEnd(loop.getBody());
   return loop;
+}
+
+Value ScheduleContext::workspace(int i) {
+  return program.getArgument(workspaces[i]);
+}
+
+LogicalResult tiling::declareVTiles(ScheduleContext &ctx) {
+  int64_t vTile = ctx.schedule.getVTile();
+  if (vTile <= 0 || ctx.info.valueDim % vTile != 0)
+    return ctx.info.scan.emitOpError()
+           << "v_tile " << vTile
+           << " does not divide V = " << ctx.info.valueDim;
+  if (ctx.schedule.isChunked() && ctx.schedule.getChunk() <= 0)
+    return ctx.info.scan.emitOpError()
+           << "chunk must be positive, got " << ctx.schedule.getChunk();
+  return success();
 }
 
 Value ScheduleContext::initialState(TileBuilder &tb, Value v0, int64_t vTile) {

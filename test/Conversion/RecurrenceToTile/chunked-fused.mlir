@@ -38,15 +38,15 @@ func.func @simple_gla(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:           %[[G2:.+]] = arith.mulf %[[GC]]
 // CHECK:           %[[CUM:.+]] = tile.cumsum %[[G2]] dim 0 : tensor<32xf32>
 // CHECK:           %[[TOTAL:.+]] = tile.reduce add %[[G2]] dim 0 : tensor<32xf32> -> f32
-// Outputs from the state: (Q e^G) S^T; the state decayed over the chunk.
+// Outputs from the state: (Q e^G) S^T.
 // CHECK:           tile.dot %{{.+}}, %{{.+}} transpose_b : tensor<32x64xbf16>, tensor<64x64xbf16> -> tensor<32x64xf32>
-// CHECK:           math.exp2 %[[TOTAL]] : f32
 // The causal decay matrix, no positive exponent.
 // CHECK:           tile.causal_mask %{{.+}} fill(0xFFF0000000000000) : tensor<32x32xf32>
 // CHECK:           math.exp2 %{{.+}} : tensor<32x32xf32>
 // CHECK:           tile.dot %[[QC]], %[[KC]] transpose_b : tensor<32x64xbf16>, tensor<32x64xbf16> -> tensor<32x32xf32>
 // CHECK:           tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x64xf32>) : tensor<32x32xbf16>, tensor<32x64xbf16> -> tensor<32x64xf32>
 // The state update: S e^{G_end} + V^T (K e^{G_end - G}).
+// CHECK:           math.exp2 %[[TOTAL]] : f32
 // CHECK:           tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x64xf32>) transpose_a : tensor<32x64xbf16>, tensor<32x64xbf16> -> tensor<64x64xf32>
 // CHECK:           tile.store %{{.+}}, %[[O]][%[[B]], %[[T0]], %[[H]], %{{.+}}] dims [1, 3] below(%[[T]]) : tensor<32x64xbf16>
 // CHECK:           scf.yield
@@ -69,9 +69,9 @@ func.func @gla(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // CHECK:         scf.for
 // CHECK:           %[[CUM:.+]] = tile.cumsum %{{.+}} dim 0 : tensor<64x32xf32>
 // CHECK:           %[[TOTAL:.+]] = tile.reduce add %{{.+}} dim 0 : tensor<64x32xf32> -> tensor<32xf32>
+// CHECK:           tile.decay_dot %{{.+}}, %{{.+}}, %[[CUM]], %[[CUM]] : tensor<64x32xbf16>, tensor<64x32xbf16>, tensor<64x32xf32>, tensor<64x32xf32> -> tensor<64x64xf32>
 // CHECK:           math.exp2 %[[TOTAL]] : tensor<32xf32>
 // CHECK:           tile.broadcast %{{.+}} dim 0 : tensor<32xf32> -> tensor<32x32xf32>
-// CHECK:           tile.decay_dot %{{.+}}, %{{.+}}, %[[CUM]], %[[CUM]] : tensor<64x32xbf16>, tensor<64x32xbf16>, tensor<64x32xf32>, tensor<64x32xf32> -> tensor<64x64xf32>
 
 // -----
 
@@ -127,22 +127,3 @@ func.func @deltanet_normalized(%q: tensor<?x?x2x32xf32>, %k: tensor<?x?x2x32xf32
 // CHECK:           tile.tri_solve
 // CHECK-COUNT-2:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) transpose_a
 // CHECK-NOT:       tile.dot
-
-// -----
-
-// Schedules without a tile-level rewrite are left for
-// prism-convert-recurrence-to-scf.
-func.func @two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
-                    %v: tensor<?x?x4x64xbf16>) -> tensor<?x?x4x64xbf16> {
-  %a = recurrence.identity_forget
-  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
-      -> !recurrence.injection<1>
-  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_two_pass>}
-      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
-      -> tensor<?x?x4x64xbf16>
-  return %o : tensor<?x?x4x64xbf16>
-}
-
-// CHECK-LABEL: func.func @two_pass(
-// CHECK:         recurrence.scan
-// CHECK-NOT:     tile.kernel

@@ -21,10 +21,21 @@ def ForgetAlgebraInterface : OpInterface<"ForgetAlgebra"> {
     algebra (cumulative log2 decays, scalar per token or per key channel);
     the chunk's slots are what it adds to the injections (the delta forget:
     a virtual injection whose values come from the in-chunk triangular
-    solve); the step is `S A_t` for the sequential schedule.
+    solve); the chunk's summary is the same without the state at the
+    chunk's start (its response to that state kept apart, so that chunks can
+    be summarised in parallel); the step is `S A_t` for the sequential
+    schedule.
   }];
   let cppNamespace = "::prism";
   let methods = [
+    InterfaceMethod<[{
+        How the family's chunks decay (the kind of `buildChunkDecay`'s
+        result), known before anything is built.
+      }], "::prism::ChunkDecay::Kind", "getChunkDecayKind">,
+    InterfaceMethod<[{
+        Whether the family's chunk summaries respond to the state at the
+        chunk's start (a `ChunkTransition` with a response).
+      }], "bool", "hasChunkResponse">,
     InterfaceMethod<[{
         Returns `state A_t` for the state tile `state` ([V-tile, K], f32),
         at step `t`.
@@ -44,6 +55,16 @@ def ForgetAlgebraInterface : OpInterface<"ForgetAlgebra"> {
       }], "void", "buildChunkSlots",
       (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
            "const ::prism::ChunkDecay &":$decay, "::mlir::Value":$state,
+           "::llvm::SmallVectorImpl<::prism::Slot> &":$slots)>,
+    InterfaceMethod<[{
+        The chunk's transition in a form that does not depend on the state
+        at its start (for the schedules that summarise chunks in parallel):
+        adds to `slots` the family's own injection as seen from a zero start
+        state, and returns how the state at the start enters (the family's
+        slot's response to it and the chunk's K x K transition, factored).
+      }], "::prism::ChunkTransition", "buildChunkSummary",
+      (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
+           "const ::prism::ChunkDecay &":$decay,
            "::llvm::SmallVectorImpl<::prism::Slot> &":$slots)>
   ];
 }

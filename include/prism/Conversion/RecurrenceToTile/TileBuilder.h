@@ -103,6 +103,16 @@ struct Slot {
   mlir::Value keys, values;
 };
 
+/// How the state S at a chunk's start enters the chunk, beyond its decay:
+/// the values of slot `slot` respond to it as `+ response S^T` ([C, K]), and
+/// the chunk maps it to `S e^{G_end} + (S response^T) endKeys + B`, B the
+/// update from a zero state. The decay families have no response.
+struct ChunkTransition {
+  ChunkDecay decay;
+  mlir::Value response, endKeys;
+  int64_t slot = -1;
+};
+
 /// The decay-form chunk algebra (prism-math.md section 5): every exponent a
 /// non-positive difference of cumulative log2 decays.
 namespace chunk {
@@ -119,6 +129,19 @@ mlir::Value decayToEnd(TileBuilder &tb, const ChunkDecay &decay,
 /// S e^{G_end}: the state decayed over the whole chunk.
 mlir::Value decayState(TileBuilder &tb, const ChunkDecay &decay,
                        mlir::Value state);
+/// The state at a chunk's start carried to its end, without the chunk's
+/// injections: S e^{G_end} + (S response^T) endKeys.
+mlir::Value transitionState(TileBuilder &tb, const ChunkTransition &transition,
+                            mlir::Value state);
+/// The chunk's outputs from its start state and its slots, unscaled:
+/// (Q o e^{G}) S^T + sum_s P_s D_s.
+mlir::Value outputs(TileBuilder &tb, const ChunkDecay &decay,
+                    mlir::Value queries, mlir::Value state,
+                    llvm::ArrayRef<Slot> slots);
+/// The chunk's slots' update of the state: sum_s D_s^T (K_s o e^{G_end -
+/// G}), added to `acc`.
+mlir::Value update(TileBuilder &tb, const ChunkDecay &decay,
+                   llvm::ArrayRef<Slot> slots, mlir::Value acc);
 /// The cumulative log2 decays of per-token log decays `g` ([C] or [C, K],
 /// natural log, f32).
 ChunkDecay cumulativeDecay(TileBuilder &tb, mlir::Value g);

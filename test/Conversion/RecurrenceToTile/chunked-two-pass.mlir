@@ -1,0 +1,106 @@
+// RUN: prism-opt %s -split-input-file -prism-select-schedule -prism-convert-recurrence-to-tile -canonicalize -cse | FileCheck %s
+
+// The chunked-two-pass schedule at the tile level: three kernels and the
+// workspaces between them (sized from T, described in the manifest).
+
+func.func @gla_two_pass(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
+                        %v: tensor<?x?x4x64xbf16>, %g: tensor<?x?x4x32xf32>,
+                        %s0: tensor<?x4x32x64xf32>)
+    -> (tensor<?x?x4x64xbf16>, tensor<?x4x32x64xf32>) {
+  %a = recurrence.diagonal_forget %g : tensor<?x?x4x32xf32>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x32xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      -> !recurrence.injection<1>
+  %o, %s = recurrence.scan %a, %b, %q initial(%s0 : tensor<?x4x32x64xf32>)
+      {schedule = #recurrence.schedule<chunked_two_pass, chunk = 32, v_tile = 32>}
+      : !recurrence.forget<diagonal>, !recurrence.injection<1>, tensor<?x?x4x32xbf16>
+      -> tensor<?x?x4x64xbf16>, tensor<?x4x32x64xf32>
+  return %o, %s : tensor<?x?x4x64xbf16>, tensor<?x4x32x64xf32>
+}
+
+// CHECK-LABEL: func.func @gla_two_pass(
+// CHECK-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x32xf32> {prism.name = "chunk_summaries", prism.role = "workspace"}
+// CHECK-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x32xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
+// CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?x32xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
+// CHECK-SAME:    prism.manifest = "{{.*}}ceildiv(T, 32)
+// Summaries: per (chunk x V-tile, head, batch), no loop over chunks.
+// CHECK:       tile.kernel "chunk_summaries" grid(%{{.+}}, %c4, %{{.+}}) {
+// CHECK-NEXT:  ^bb0(%[[P:.+]]: index, %[[H:.+]]: index, %[[B:.+]]: index):
+// CHECK:         %[[C:.+]] = arith.divui %[[P]], %c2
+// CHECK-NOT:     scf.for
+// CHECK:         tile.store %{{.+}}, %[[SUMS]][%[[B]], %[[H]], %[[C]], %{{.+}}, %c0] dims [3, 4] : tensor<32x32xf32>
+// CHECK:         tile.store %{{.+}}, %[[DECAYS]][%[[B]], %[[H]], %[[C]], %c0] dims [3] : tensor<32xf32>
+// States: the chunks in order, S_c stored before the chunk is applied.
+// CHECK:       tile.kernel "chunk_states" grid(%c4, %{{.+}}, %c2) {
+// CHECK:         scf.for %[[CC:.+]] = %c0 to %{{.+}} step %c1 iter_args(%[[S:.+]] = %{{.+}})
+// CHECK:           %[[SB:.+]] = arith.truncf %[[S]] : tensor<32x32xf32> to tensor<32x32xbf16>
+// CHECK:           tile.store %[[SB]], %[[STATES]][{{.+}}, %[[CC]], {{.+}}] dims [3, 4]
+// CHECK:           tile.load %[[DECAYS]]
+// CHECK:           math.exp2
+// CHECK:           tile.load %[[SUMS]]
+// CHECK:           scf.yield
+// CHECK:         tile.store
+// Outputs: per (chunk x V-tile, head, batch), from the stored start state.
+// CHECK:       tile.kernel "chunk_outputs"
+// CHECK-NOT:     scf.for
+// CHECK:         tile.load %[[STATES]]
+// CHECK:         tile.decay_dot
+// CHECK:         tile.store
+
+// -----
+
+// The delta forget: its chunks respond to their start state; the states'
+// walk applies the response and the decayed erase keys (factored K x K).
+func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
+                        %v: tensor<?x?x4x64xbf16>, %beta: tensor<?x?x4xbf16>,
+                        %g: tensor<?x?x4xf32>) -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x4xf32>)
+      : tensor<?x?x4x64xbf16>, tensor<?x?x4xbf16>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      gates(%beta : tensor<?x?x4xbf16>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_two_pass, v_tile = 32>}
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
+
+// CHECK-LABEL: func.func @gdn_two_pass(
+// CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
+// CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_responses", prism.role = "workspace"}
+// CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_erase_keys", prism.role = "workspace"}
+// Two solves: the values from a zero state, and their response to it.
+// CHECK:       tile.kernel "chunk_summaries"
+// CHECK:         tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x32xf32> -> tensor<64x32xf32>
+// CHECK:         tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
+// CHECK:         memref.store %{{.+}}, %[[DECAYS]]
+// CHECK:         tile.store %{{.+}}, %[[RESP]]
+// CHECK:         tile.store %{{.+}}, %[[ENDK]]
+// CHECK:       tile.kernel "chunk_states"
+// CHECK:         scf.for
+// CHECK:           %[[R:.+]] = tile.load %[[RESP]]
+// CHECK:           %[[W:.+]] = tile.load %[[ENDK]]
+// CHECK:           %[[SR:.+]] = tile.dot %{{.+}}, %[[R]] transpose_b : tensor<32x64xbf16>, tensor<64x64xbf16> -> tensor<32x64xf32>
+// CHECK:           %[[SRB:.+]] = arith.truncf %[[SR]]
+// CHECK:           tile.dot %[[SRB]], %[[W]] acc(
+// The outputs: the slot's values as seen from the start state.
+// CHECK:       tile.kernel "chunk_outputs"
+// CHECK:         tile.tri_solve
+// CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>
+
+// -----
+
+// Schedules without a tile-level rewrite are left for
+// prism-convert-recurrence-to-scf.
+func.func @tree(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
+                %v: tensor<?x?x4x64xbf16>) -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.identity_forget
+  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<tree>}
+      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
+
+// CHECK-LABEL: func.func @tree(
+// CHECK:         recurrence.scan
+// CHECK-NOT:     tile.kernel
