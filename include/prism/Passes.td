@@ -149,7 +149,13 @@ def ConvertRecurrenceToTile
       the start state and the decayed erase keys), a walk per (head, batch,
       V-tile) composing them that stores every chunk's start state, then the
       chunks' outputs in parallel; workspaces `chunk_summaries`,
-      `chunk_states`, `chunk_decays`, `chunk_responses`, `chunk_erase_keys`.
+      `chunk_states`, `chunk_decays`, `chunk_responses`, `chunk_erase_keys`;
+    - `tree`: the same summaries, each chunk's transition as its decay plus
+      (for the delta forget) a dense K x K part, then a parallel prefix over
+      the chunks by the composition rule in ceil(log2(chunks)) rounds (a host
+      loop of kernels between two buffer sets, `prefix_updates0/1`,
+      `prefix_decays0/1`, `prefix_transitions0/1`), every chunk's start state
+      from the prefix before it, then the outputs in parallel.
     Scans with another schedule (or none: run `prism-select-schedule`
     first) are left unchanged, for `prism-convert-recurrence-to-scf`.
   }];

@@ -16,7 +16,7 @@
 //              its S_c, the family's slot values as seen from S_c.
 //
 // The outputs recompute the chunk's summary (its triangular solves for the
-// delta forget) instead of keeping its values in memory.
+// delta forget) instead of keeping its values in memory (ChunkKernels.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,58 +34,6 @@ namespace {
 /// Indices into ScheduleContext::workspaces.
 enum Workspace { summaries, states, decays, responses, endKeys };
 
-/// Shapes of the per-chunk tiles.
-struct Sizes {
-  int64_t chunk, vTile, keyDim, tiles;
-};
-
-Sizes sizesOf(ScheduleContext &ctx) {
-  return {ctx.schedule.getChunk(), ctx.schedule.getVTile(), ctx.info.keyDim,
-          ctx.info.valueDim / ctx.schedule.getVTile()};
-}
-
-/// A kernel over (chunk x V-tile, head, batch); sets `t0`, `v0`, `c` and
-/// returns the program's tile builder.
-TileBuilder chunkKernel(ScheduleContext &ctx, StringRef name, Value &c,
-                        Value &t0, Value &v0) {
-  OpBuilder &b = ctx.b;
-  Location loc = ctx.loc();
-  Sizes sizes = sizesOf(ctx);
-  Value seqLen = ctx.dimOf(ctx.info.query, 1);
-  Value chunks = arith::CeilDivUIOp::create(
-      b, loc, seqLen, arith::ConstantIndexOp::create(b, loc, sizes.chunk));
-  Value tiles = arith::ConstantIndexOp::create(b, loc, sizes.tiles);
-  tile::KernelOp kernel = ctx.createKernel(
-      name, {arith::MulIOp::create(b, loc, chunks, tiles),
-             ctx.dimOf(ctx.info.query, 2), ctx.dimOf(ctx.info.query, 0)});
-  auto ids = kernel.getProgramIds();
-  TileBuilder tb = ctx.builderFor(ids[2], ids[1]);
-  c = arith::DivUIOp::create(b, loc, ids[0], tiles);
-  Value vt = arith::RemUIOp::create(b, loc, ids[0], tiles);
-  t0 = arith::MulIOp::create(b, loc, c, tb.idx(sizes.chunk));
-  v0 = arith::MulIOp::create(b, loc, vt, tb.idx(sizes.vTile));
-  return tb;
-}
-
-/// A chunk's [v-tile, K] block of a [B, H, chunks, V, K] workspace.
-SmallVector<Value> blockAt(TileBuilder &tb, Value c, Value v0) {
-  return {tb.batch, tb.head, c, v0, tb.idx(0)};
-}
-
-Value loadBlock(TileBuilder &tb, Value memref, Value c, Value v0, Sizes s) {
-  Type elem = cast<MemRefType>(memref.getType()).getElementType();
-  return tile::LoadOp::create(
-      tb.b, tb.loc, RankedTensorType::get({s.vTile, s.keyDim}, elem), memref,
-      blockAt(tb, c, v0), tb.b.getDenseI64ArrayAttr({3, 4}), Value());
-}
-
-void storeBlock(TileBuilder &tb, Value block, Value memref, Value c, Value v0) {
-  Type elem = cast<MemRefType>(memref.getType()).getElementType();
-  tile::StoreOp::create(tb.b, tb.loc, tb.cast(block, elem), memref,
-                        blockAt(tb, c, v0), tb.b.getDenseI64ArrayAttr({3, 4}),
-                        Value());
-}
-
 /// [C, K] tiles of a [B, T, H, K] workspace at the chunk's tokens.
 void storeRows(TileBuilder &tb, Value rows, Value memref, Value t0) {
   Type elem = cast<MemRefType>(memref.getType()).getElementType();
@@ -94,7 +42,7 @@ void storeRows(TileBuilder &tb, Value rows, Value memref, Value t0) {
                         tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
 }
 
-Value loadRows(TileBuilder &tb, Value memref, Value t0, Sizes s) {
+Value loadRows(TileBuilder &tb, Value memref, Value t0, ChunkSizes s) {
   Type elem = cast<MemRefType>(memref.getType()).getElementType();
   return tile::LoadOp::create(
       tb.b, tb.loc, RankedTensorType::get({s.chunk, s.keyDim}, elem), memref,
@@ -102,42 +50,12 @@ Value loadRows(TileBuilder &tb, Value memref, Value t0, Sizes s) {
       tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
 }
 
-void buildSummaries(ScheduleContext &ctx) {
-  OpBuilder::InsertionGuard guard(ctx.b);
-  Sizes s = sizesOf(ctx);
-  Value c, t0, v0;
-  TileBuilder tb = chunkKernel(ctx, "chunk_summaries", c, t0, v0);
-  SmallVector<Slot> slots = buildInjectionSlots(tb, t0, s.chunk, v0, s.vTile);
-  ChunkDecay decay = ctx.forget.buildChunkDecay(tb, t0, s.chunk);
-  ChunkTransition transition =
-      ctx.forget.buildChunkSummary(tb, t0, s.chunk, decay, slots);
-  auto zeros = RankedTensorType::get({s.vTile, s.keyDim}, tb.b.getF32Type());
-  Value update = chunk::update(
-      tb, decay, slots,
-      arith::ConstantOp::create(
-          tb.b, tb.loc,
-          DenseElementsAttr::get(zeros, tb.b.getF32FloatAttr(0.0))));
-  storeBlock(tb, update, ctx.workspace(summaries), c, v0);
-  // Every V-tile's program writes the same decays and responses.
-  if (decay.kind == ChunkDecay::Kind::scalar)
-    memref::StoreOp::create(tb.b, tb.loc, decay.total, ctx.workspace(decays),
-                            ValueRange{tb.batch, tb.head, c});
-  else if (decay.kind == ChunkDecay::Kind::channel)
-    tile::StoreOp::create(tb.b, tb.loc, decay.total, ctx.workspace(decays),
-                          ValueRange{tb.batch, tb.head, c, tb.idx(0)},
-                          tb.b.getDenseI64ArrayAttr({3}), Value());
-  if (transition.response) {
-    storeRows(tb, transition.response, ctx.workspace(responses), t0);
-    storeRows(tb, transition.endKeys, ctx.workspace(endKeys), t0);
-  }
-}
-
 void buildStates(ScheduleContext &ctx) {
   OpBuilder::InsertionGuard guard(ctx.b);
   RecurrenceInfo &info = ctx.info;
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc();
-  Sizes s = sizesOf(ctx);
+  ChunkSizes s = chunkSizesOf(ctx);
   Value tiles = arith::ConstantIndexOp::create(b, loc, s.tiles);
   tile::KernelOp kernel =
       ctx.createKernel("chunk_states", {ctx.dimOf(info.query, 2),
@@ -153,49 +71,21 @@ void buildStates(ScheduleContext &ctx) {
 
   ChunkTransition transition;
   transition.decay.kind = ctx.forget.getChunkDecayKind();
-  if (transition.decay.kind == ChunkDecay::Kind::scalar)
-    transition.decay.total = memref::LoadOp::create(
-        b, loc, ctx.workspace(decays), ValueRange{tb.batch, tb.head, c});
-  else if (transition.decay.kind == ChunkDecay::Kind::channel)
-    transition.decay.total = tile::LoadOp::create(
-        b, loc, RankedTensorType::get({s.keyDim}, b.getF32Type()),
-        ctx.workspace(decays), ValueRange{tb.batch, tb.head, c, tb.idx(0)},
-        b.getDenseI64ArrayAttr({3}), Value());
+  transition.decay.total =
+      loadChunkDecay(tb, transition.decay.kind, ctx.workspace(decays), c);
   if (ctx.forget.hasChunkResponse()) {
     Value t0 = arith::MulIOp::create(b, loc, c, tb.idx(s.chunk));
     transition.response = loadRows(tb, ctx.workspace(responses), t0, s);
     transition.endKeys = loadRows(tb, ctx.workspace(endKeys), t0, s);
   }
   Value carried = chunk::transitionState(tb, transition, state);
-  Value next =
-      tb.add(carried, loadBlock(tb, ctx.workspace(summaries), c, v0, s));
-  scf::YieldOp::create(b, loc, next);
+  Value update =
+      loadBlock(tb, ctx.workspace(summaries), c, v0, s.vTile, s.keyDim);
+  scf::YieldOp::create(b, loc, tb.add(carried, update));
 
   b.setInsertionPointAfter(walk);
   if (Value final = info.scan.getFinalState())
     tb.storeState(walk.getResult(0), final, v0);
-}
-
-void buildOutputs(ScheduleContext &ctx) {
-  OpBuilder::InsertionGuard guard(ctx.b);
-  RecurrenceInfo &info = ctx.info;
-  Sizes s = sizesOf(ctx);
-  Value c, t0, v0;
-  TileBuilder tb = chunkKernel(ctx, "chunk_outputs", c, t0, v0);
-  Value state = loadBlock(tb, ctx.workspace(states), c, v0, s);
-  Value q = tb.loadTokens(info.query, t0, s.chunk, tb.idx(0), s.keyDim);
-  SmallVector<Slot> slots = buildInjectionSlots(tb, t0, s.chunk, v0, s.vTile);
-  ChunkDecay decay = ctx.forget.buildChunkDecay(tb, t0, s.chunk);
-  ChunkTransition transition =
-      ctx.forget.buildChunkSummary(tb, t0, s.chunk, decay, slots);
-  if (transition.response) {
-    Value &values = slots[transition.slot].values;
-    values = tb.dot(tb.operand(transition.response), tb.operand(state), false,
-                    true, values);
-  }
-  Value o = chunk::outputs(tb, decay, q, state, slots);
-  tb.storeTokens(tb.mul(o, tb.constantLike(o, info.scale)),
-                 info.scan.getOutput(), t0, s.chunk, v0);
 }
 } // namespace
 
@@ -216,18 +106,8 @@ LogicalResult tiling::declareChunkedTwoPass(ScheduleContext &ctx) {
       buffers.addWorkspace("chunk_summaries", {b, h, chunks, v, k}, f32);
   ctx.workspaces[states] =
       buffers.addWorkspace("chunk_states", {b, h, chunks, v, k}, operand);
-  switch (ctx.forget.getChunkDecayKind()) {
-  case ChunkDecay::Kind::none:
-    break;
-  case ChunkDecay::Kind::scalar:
-    ctx.workspaces[decays] =
-        buffers.addWorkspace("chunk_decays", {b, h, chunks}, f32);
-    break;
-  case ChunkDecay::Kind::channel:
-    ctx.workspaces[decays] =
-        buffers.addWorkspace("chunk_decays", {b, h, chunks, k}, f32);
-    break;
-  }
+  ctx.workspaces[decays] =
+      addDecayWorkspace(ctx, "chunk_decays", {b, h, chunks});
   if (ctx.forget.hasChunkResponse()) {
     ctx.workspaces[responses] =
         buffers.addWorkspace("chunk_responses", {b, t, h, k}, operand);
@@ -238,7 +118,14 @@ LogicalResult tiling::declareChunkedTwoPass(ScheduleContext &ctx) {
 }
 
 void tiling::buildChunkedTwoPass(ScheduleContext &ctx) {
-  buildSummaries(ctx);
+  Value decayBuffer =
+      ctx.workspaces[decays] >= 0 ? ctx.workspace(decays) : Value();
+  buildChunkSummaries(
+      ctx, ctx.workspace(summaries), decayBuffer,
+      [&](ChunkProgram &p, const ChunkTransition &transition) {
+        storeRows(p.tb, transition.response, ctx.workspace(responses), p.t0);
+        storeRows(p.tb, transition.endKeys, ctx.workspace(endKeys), p.t0);
+      });
   buildStates(ctx);
-  buildOutputs(ctx);
+  buildChunkOutputs(ctx, ctx.workspace(states));
 }

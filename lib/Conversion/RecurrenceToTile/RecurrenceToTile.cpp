@@ -35,6 +35,7 @@ const Schedule *scheduleFor(ScheduleKind kind) {
   static const Schedule chunkedFused{declareVTiles, buildChunkedFused};
   static const Schedule chunkedTwoPass{declareChunkedTwoPass,
                                        buildChunkedTwoPass};
+  static const Schedule tree{declareTree, buildTree};
   switch (kind) {
   case ScheduleKind::sequential:
     return &sequential;
@@ -43,7 +44,7 @@ const Schedule *scheduleFor(ScheduleKind kind) {
   case ScheduleKind::chunked_two_pass:
     return &chunkedTwoPass;
   case ScheduleKind::tree:
-    return nullptr;
+    return &tree;
   }
   return nullptr;
 }

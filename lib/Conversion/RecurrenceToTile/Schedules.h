@@ -69,6 +69,8 @@ void buildSequential(ScheduleContext &ctx);
 void buildChunkedFused(ScheduleContext &ctx);
 mlir::LogicalResult declareChunkedTwoPass(ScheduleContext &ctx);
 void buildChunkedTwoPass(ScheduleContext &ctx);
+mlir::LogicalResult declareTree(ScheduleContext &ctx);
+void buildTree(ScheduleContext &ctx);
 
 /// The injection values d_l = beta_l delta_l ([rows, v-tile], or [v-tile]
 /// for a step) of the span's tokens, columns from `v0`, f32: loaded, or
@@ -82,6 +84,56 @@ llvm::SmallVector<mlir::Value> buildInjectionValues(TileBuilder &tb,
 llvm::SmallVector<Slot> buildInjectionSlots(TileBuilder &tb, mlir::Value t,
                                             int64_t rows, mlir::Value v0,
                                             int64_t vTile);
+
+//===----------------------------------------------------------------------===//
+// Kernels over chunks in parallel (ChunkKernels.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Tile sizes of a chunked schedule; `tiles` V-tiles per state.
+struct ChunkSizes {
+  int64_t chunk, vTile, keyDim, tiles;
+};
+ChunkSizes chunkSizesOf(ScheduleContext &ctx);
+/// ceil(T / chunk), at the builder.
+mlir::Value chunkCount(ScheduleContext &ctx);
+
+/// One program of a kernel over (chunk x V-tile, head, batch): its chunk
+/// `c`, first token `t0` and first state row `v0`.
+struct ChunkProgram {
+  TileBuilder tb;
+  mlir::Value c, t0, v0, chunks;
+};
+/// Creates that kernel, with the builder inside its body.
+ChunkProgram createChunkKernel(ScheduleContext &ctx, llvm::StringRef name);
+
+/// Blocks [rows, cols] at (batch, head, c, row0, 0) of a [B, H, chunks, R,
+/// C] workspace.
+mlir::Value loadBlock(TileBuilder &tb, mlir::Value memref, mlir::Value c,
+                      mlir::Value row0, int64_t rows, int64_t cols);
+void storeBlock(TileBuilder &tb, mlir::Value block, mlir::Value memref,
+                mlir::Value c, mlir::Value row0);
+/// A chunk's log2 decay in a [B, H, chunks] or [B, H, chunks, K]
+/// workspace (none: no value).
+mlir::Value loadChunkDecay(TileBuilder &tb, ChunkDecay::Kind kind,
+                           mlir::Value memref, mlir::Value c);
+void storeChunkDecay(TileBuilder &tb, mlir::Value total, mlir::Value memref,
+                     mlir::Value c);
+
+/// Adds a workspace for the chunks' log2 decays, of `dims` ([B, H,
+/// chunks]) plus K for a per-channel decay; -1 when the family does not
+/// decay.
+int addDecayWorkspace(ScheduleContext &ctx, llvm::StringRef name,
+                      llvm::ArrayRef<WorkspaceDim> dims);
+
+/// The kernel of the chunks' summaries: each chunk's update from a zero
+/// state into `summaries`, its decay into `decays`; `storeTransition` keeps
+/// the state's response where the family has one.
+void buildChunkSummaries(
+    ScheduleContext &ctx, mlir::Value summaries, mlir::Value decays,
+    llvm::function_ref<void(ChunkProgram &, const ChunkTransition &)>
+        storeTransition);
+/// The kernel of the chunks' outputs from their start states in `states`.
+void buildChunkOutputs(ScheduleContext &ctx, mlir::Value states);
 
 /// The kernel of a short convolution.
 void buildShortConv(ScheduleContext &ctx, recurrence::ShortConvOp conv);

@@ -85,22 +85,3 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:       tile.kernel "chunk_outputs"
 // CHECK:         tile.tri_solve
 // CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>
-
-// -----
-
-// Schedules without a tile-level rewrite are left for
-// prism-convert-recurrence-to-scf.
-func.func @tree(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
-                %v: tensor<?x?x4x64xbf16>) -> tensor<?x?x4x64xbf16> {
-  %a = recurrence.identity_forget
-  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
-      -> !recurrence.injection<1>
-  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<tree>}
-      : !recurrence.forget<identity>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
-      -> tensor<?x?x4x64xbf16>
-  return %o : tensor<?x?x4x64xbf16>
-}
-
-// CHECK-LABEL: func.func @tree(
-// CHECK:         recurrence.scan
-// CHECK-NOT:     tile.kernel

@@ -1,0 +1,171 @@
+//===- ChunkKernels.cpp - Kernels over chunks in parallel -----------------===//
+//
+// What the schedules that split a scan over its chunks share (two-pass,
+// tree): the kernel over (chunk x V-tile, head, batch), the blocks of the
+// [B, H, chunks, ...] workspaces, the chunk summaries' kernel, and the
+// outputs' kernel from stored start states.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Schedules.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace prism;
+using namespace prism::tiling;
+
+ChunkSizes tiling::chunkSizesOf(ScheduleContext &ctx) {
+  return {ctx.schedule.getChunk(), ctx.schedule.getVTile(), ctx.info.keyDim,
+          ctx.info.valueDim / ctx.schedule.getVTile()};
+}
+
+Value tiling::chunkCount(ScheduleContext &ctx) {
+  Value seqLen = ctx.dimOf(ctx.info.query, 1);
+  return arith::CeilDivUIOp::create(
+      ctx.b, ctx.loc(), seqLen,
+      arith::ConstantIndexOp::create(ctx.b, ctx.loc(),
+                                     ctx.schedule.getChunk()));
+}
+
+ChunkProgram tiling::createChunkKernel(ScheduleContext &ctx, StringRef name) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc();
+  ChunkSizes sizes = chunkSizesOf(ctx);
+  Value chunks = chunkCount(ctx);
+  Value tiles = arith::ConstantIndexOp::create(b, loc, sizes.tiles);
+  tile::KernelOp kernel = ctx.createKernel(
+      name, {arith::MulIOp::create(b, loc, chunks, tiles),
+             ctx.dimOf(ctx.info.query, 2), ctx.dimOf(ctx.info.query, 0)});
+  auto ids = kernel.getProgramIds();
+  ChunkProgram p{ctx.builderFor(ids[2], ids[1]), {}, {}, {}, chunks};
+  p.c = arith::DivUIOp::create(b, loc, ids[0], tiles);
+  Value vt = arith::RemUIOp::create(b, loc, ids[0], tiles);
+  p.t0 = arith::MulIOp::create(b, loc, p.c, p.tb.idx(sizes.chunk));
+  p.v0 = arith::MulIOp::create(b, loc, vt, p.tb.idx(sizes.vTile));
+  return p;
+}
+
+//===----------------------------------------------------------------------===//
+// Workspace blocks
+//===----------------------------------------------------------------------===//
+
+namespace {
+Type elementOf(Value memref) {
+  return cast<MemRefType>(memref.getType()).getElementType();
+}
+} // namespace
+
+Value tiling::loadBlock(TileBuilder &tb, Value memref, Value c, Value row0,
+                        int64_t rows, int64_t cols) {
+  return tile::LoadOp::create(
+      tb.b, tb.loc, RankedTensorType::get({rows, cols}, elementOf(memref)),
+      memref, ValueRange{tb.batch, tb.head, c, row0, tb.idx(0)},
+      tb.b.getDenseI64ArrayAttr({3, 4}), Value());
+}
+
+void tiling::storeBlock(TileBuilder &tb, Value block, Value memref, Value c,
+                        Value row0) {
+  tile::StoreOp::create(tb.b, tb.loc, tb.cast(block, elementOf(memref)), memref,
+                        ValueRange{tb.batch, tb.head, c, row0, tb.idx(0)},
+                        tb.b.getDenseI64ArrayAttr({3, 4}), Value());
+}
+
+Value tiling::loadChunkDecay(TileBuilder &tb, ChunkDecay::Kind kind,
+                             Value memref, Value c) {
+  if (kind == ChunkDecay::Kind::scalar)
+    return memref::LoadOp::create(tb.b, tb.loc, memref,
+                                  ValueRange{tb.batch, tb.head, c});
+  if (kind == ChunkDecay::Kind::channel)
+    return tile::LoadOp::create(
+        tb.b, tb.loc,
+        RankedTensorType::get({tb.info.keyDim}, tb.b.getF32Type()), memref,
+        ValueRange{tb.batch, tb.head, c, tb.idx(0)},
+        tb.b.getDenseI64ArrayAttr({3}), Value());
+  return Value();
+}
+
+void tiling::storeChunkDecay(TileBuilder &tb, Value total, Value memref,
+                             Value c) {
+  if (!total)
+    return;
+  if (!isa<RankedTensorType>(total.getType()))
+    memref::StoreOp::create(tb.b, tb.loc, total, memref,
+                            ValueRange{tb.batch, tb.head, c});
+  else
+    tile::StoreOp::create(tb.b, tb.loc, total, memref,
+                          ValueRange{tb.batch, tb.head, c, tb.idx(0)},
+                          tb.b.getDenseI64ArrayAttr({3}), Value());
+}
+
+int tiling::addDecayWorkspace(ScheduleContext &ctx, StringRef name,
+                              ArrayRef<WorkspaceDim> dims) {
+  Type f32 = Float32Type::get(ctx.info.scan.getContext());
+  SmallVector<WorkspaceDim> shape(dims);
+  switch (ctx.forget.getChunkDecayKind()) {
+  case ChunkDecay::Kind::none:
+    return -1;
+  case ChunkDecay::Kind::scalar:
+    break;
+  case ChunkDecay::Kind::channel:
+    shape.push_back(WorkspaceDim::fixed(ctx.info.keyDim));
+    break;
+  }
+  return ctx.buffers.addWorkspace(name, shape, f32);
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+void tiling::buildChunkSummaries(
+    ScheduleContext &ctx, Value summaries, Value decays,
+    llvm::function_ref<void(ChunkProgram &, const ChunkTransition &)>
+        storeTransition) {
+  OpBuilder::InsertionGuard guard(ctx.b);
+  ChunkSizes s = chunkSizesOf(ctx);
+  ChunkProgram p = createChunkKernel(ctx, "chunk_summaries");
+  TileBuilder &tb = p.tb;
+  SmallVector<Slot> slots =
+      buildInjectionSlots(tb, p.t0, s.chunk, p.v0, s.vTile);
+  ChunkDecay decay = ctx.forget.buildChunkDecay(tb, p.t0, s.chunk);
+  ChunkTransition transition =
+      ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, slots);
+  auto zeros = RankedTensorType::get({s.vTile, s.keyDim}, tb.b.getF32Type());
+  Value update = chunk::update(
+      tb, decay, slots,
+      arith::ConstantOp::create(
+          tb.b, tb.loc,
+          DenseElementsAttr::get(zeros, tb.b.getF32FloatAttr(0.0))));
+  storeBlock(tb, update, summaries, p.c, p.v0);
+  // Every V-tile's program writes the same decay and transition.
+  storeChunkDecay(tb, decay.total, decays, p.c);
+  if (transition.response)
+    storeTransition(p, transition);
+}
+
+void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states) {
+  OpBuilder::InsertionGuard guard(ctx.b);
+  RecurrenceInfo &info = ctx.info;
+  ChunkSizes s = chunkSizesOf(ctx);
+  ChunkProgram p = createChunkKernel(ctx, "chunk_outputs");
+  TileBuilder &tb = p.tb;
+  Value state = loadBlock(tb, states, p.c, p.v0, s.vTile, s.keyDim);
+  Value q = tb.loadTokens(info.query, p.t0, s.chunk, tb.idx(0), s.keyDim);
+  SmallVector<Slot> slots =
+      buildInjectionSlots(tb, p.t0, s.chunk, p.v0, s.vTile);
+  ChunkDecay decay = ctx.forget.buildChunkDecay(tb, p.t0, s.chunk);
+  // The summary again (no memory for its values), then the family's slot
+  // as seen from the start state.
+  ChunkTransition transition =
+      ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, slots);
+  if (transition.response) {
+    Value &values = slots[transition.slot].values;
+    values = tb.dot(tb.operand(transition.response), tb.operand(state), false,
+                    true, values);
+  }
+  Value o = chunk::outputs(tb, decay, q, state, slots);
+  tb.storeTokens(tb.mul(o, tb.constantLike(o, info.scale)),
+                 info.scan.getOutput(), p.t0, s.chunk, p.v0);
+}

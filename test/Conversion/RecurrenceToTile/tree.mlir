@@ -1,0 +1,99 @@
+// RUN: prism-opt %s -split-input-file -prism-select-schedule -prism-convert-recurrence-to-tile -canonicalize -cse | FileCheck %s
+
+// The tree schedule at the tile level: the chunks' summaries, a parallel
+// prefix over them in ceil(log2(chunks)) rounds on the host (Hillis-Steele,
+// between two buffer sets), every start state from the prefix before it,
+// then the outputs.
+
+func.func @simple_gla_tree(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
+                           %v: tensor<?x?x4x32xbf16>, %g: tensor<?x?x4xf32>,
+                           %s0: tensor<?x4x32x32xf32>)
+    -> (tensor<?x?x4x32xbf16>, tensor<?x4x32x32xf32>) {
+  %a = recurrence.scalar_forget %g : tensor<?x?x4xf32>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x32xbf16>) values(%v : tensor<?x?x4x32xbf16>)
+      -> !recurrence.injection<1>
+  %o, %s = recurrence.scan %a, %b, %q initial(%s0 : tensor<?x4x32x32xf32>)
+      {schedule = #recurrence.schedule<tree, chunk = 16>}
+      : !recurrence.forget<scalar>, !recurrence.injection<1>, tensor<?x?x4x32xbf16>
+      -> tensor<?x?x4x32xbf16>, tensor<?x4x32x32xf32>
+  return %o, %s : tensor<?x?x4x32xbf16>, tensor<?x4x32x32xf32>
+}
+
+// CHECK-LABEL: func.func @simple_gla_tree(
+// CHECK-SAME:    %[[S0:[a-z0-9]+]]: memref<?x4x32x32xf32> {prism.name = "initial_state"
+// CHECK-SAME:    %[[SF:[a-z0-9]+]]: memref<?x4x32x32xf32> {prism.name = "final_state"
+// CHECK-SAME:    %[[U0:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {prism.name = "prefix_updates0", prism.role = "workspace"}
+// CHECK-SAME:    %[[D0:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "prefix_decays0", prism.role = "workspace"}
+// CHECK-SAME:    %[[U1:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {prism.name = "prefix_updates1", prism.role = "workspace"}
+// CHECK-SAME:    %[[D1:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "prefix_decays1", prism.role = "workspace"}
+// CHECK-SAME:    %[[ST:[a-z0-9]+]]: memref<?x4x?x32x32xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
+// CHECK:       %[[N:.+]] = arith.ceildivui %{{.+}}, %c16
+// CHECK:       tile.kernel "chunk_summaries"
+// CHECK:         tile.store %{{.+}}, %[[U0]]
+// CHECK:         memref.store %{{.+}}, %[[D0]]
+// The rounds: offsets 1, 2, 4, ... while below the chunk count.
+// CHECK:       %[[R:.+]]:2 = scf.while (%[[OFF:.+]] = %c1, %[[ODD:.+]] = %false) : (index, i1) -> (index, i1) {
+// CHECK:         %[[MORE:.+]] = arith.cmpi ult, %[[OFF]], %[[N]]
+// CHECK:         scf.condition(%[[MORE]])
+// CHECK:       } do {
+// CHECK:       ^bb0(%[[OFF2:.+]]: index, %[[ODD2:.+]]: i1):
+// CHECK:         %[[OUT:.+]] = arith.select %[[ODD2]], %[[U0]], %[[U1]]
+// CHECK:         %[[IN:.+]] = arith.select %[[ODD2]], %[[U1]], %[[U0]]
+// CHECK:         tile.kernel "chunk_prefix"
+// CHECK-NEXT:    ^bb0(%[[C:.+]]: index, %{{.+}}: index, %{{.+}}: index):
+// CHECK:           %[[LATER:.+]] = arith.cmpi uge, %[[C]], %[[OFF2]]
+// CHECK:           scf.if %[[LATER]] {
+// CHECK:             %[[PREV:.+]] = arith.subi %[[C]], %[[OFF2]]
+// CHECK:             tile.load %[[IN]][%{{.+}}, %{{.+}}, %[[PREV]], %{{.+}}, %c0]
+// The composition: decays add, the earlier update decays by the later.
+// CHECK:             arith.addf %{{.+}}, %{{.+}} : f32
+// CHECK:             tile.store %{{.+}}, %[[OUT]][%{{.+}}, %{{.+}}, %[[C]],
+// CHECK:           } else {
+// CHECK:             tile.store %{{.+}}, %[[OUT]][%{{.+}}, %{{.+}}, %[[C]],
+// CHECK:         %[[NEXT:.+]] = arith.muli %[[OFF2]], %c2
+// CHECK:         %[[FLIP:.+]] = arith.xori %[[ODD2]], %true
+// CHECK:         scf.yield %[[NEXT]], %[[FLIP]]
+// CHECK:       %[[FINAL:.+]] = arith.select %[[R]]#1, %[[U1]], %[[U0]]
+// Start states: no loop over the chunks; the initial state for chunk 0,
+// else carried by the prefix that ends just before the chunk.
+// CHECK:       tile.kernel "chunk_states"
+// CHECK-NOT:     scf.for
+// CHECK:         %[[INIT:.+]] = tile.load %[[S0]]
+// CHECK:         scf.if %{{.+}} -> (tensor<32x32xf32>) {
+// CHECK:           scf.yield %[[INIT]]
+// CHECK:         } else {
+// CHECK:           tile.load %[[FINAL]]
+// CHECK:         tile.store %{{.+}}, %[[ST]]
+// CHECK:         scf.if
+// CHECK:           tile.store %{{.+}}, %[[SF]]
+// CHECK:       tile.kernel "chunk_outputs"
+// CHECK:         tile.load %[[ST]]
+
+// -----
+
+// The delta forget: the chunks' K x K transitions, dense (M = R^T W~), are
+// composed by products in the rounds.
+func.func @gdn_tree(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
+                    %v: tensor<?x?x4x32xbf16>, %beta: tensor<?x?x4xbf16>,
+                    %g: tensor<?x?x4xf32>) -> tensor<?x?x4x32xbf16> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x4xf32>)
+      : tensor<?x?x4x32xbf16>, tensor<?x?x4xbf16>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x32xbf16>) values(%v : tensor<?x?x4x32xbf16>)
+      gates(%beta : tensor<?x?x4xbf16>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<tree>}
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x4x32xbf16>
+      -> tensor<?x?x4x32xbf16>
+  return %o : tensor<?x?x4x32xbf16>
+}
+
+// CHECK-LABEL: func.func @gdn_tree(
+// CHECK-SAME:    %[[M0:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {prism.name = "prefix_transitions0", prism.role = "workspace"}
+// CHECK:       tile.kernel "chunk_summaries"
+// The update, then M = R^T W~.
+// CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}}) transpose_a : tensor<64x32xbf16>, tensor<64x32xbf16> -> tensor<32x32xf32>
+// CHECK:         %[[M:.+]] = tile.dot %{{.+}}, %{{.+}} transpose_a : tensor<64x32xbf16>, tensor<64x32xbf16> -> tensor<32x32xf32>
+// CHECK:         tile.store %[[M]], %[[M0]]
+// CHECK:       scf.while
+// CHECK:         tile.kernel "chunk_prefix"
+// CHECK:           scf.if
+// CHECK:             tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) : tensor<32x32xf32>, tensor<32x32xf32> -> tensor<32x32xf32>
