@@ -33,8 +33,8 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     (up to 4 for the identity and scalar decays at K >= 128),
     `stages` 2 for the delta forget's walks (fused and two-pass) where the
     second buffers fit and 1 otherwise, and `chunk` the largest of
-    64, 32, 16 whose per-program scratch fits an sm_90 block's 227 KiB of
-    shared memory. The choice is then held to the lowering's own checks
+    64, 32, 16 whose per-program scratch fits a block's shared memory on
+    `chip` (227 KiB on sm_90a, 163 KiB on sm_80: prism/Target/GPUTarget.h). The choice is then held to the lowering's own checks
     (with the GPU's limits): where the defaults would not lower (K = 512
     would put 256 floats of state in a lane), the parameters left free are
     searched (smaller V-tiles, more warps, smaller chunks). When no
@@ -43,7 +43,10 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"defaultKind", "default-kind", "std::string", "\"sequential\"",
-           "Schedule kind used when a scan has none">
+           "Schedule kind used when a scan has none">,
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "GPU whose limits the chosen parameters respect (sm_80, sm_90, "
+           "sm_90a)">
   ];
   let dependentDialects = ["::prism::recurrence::RecurrenceDialect"];
 }
@@ -113,7 +116,9 @@ def ConvertRecurrenceToSCF
   }];
   let options = [
     Option<"target", "target", "std::string", "\"cpu\"",
-           "Target of the loop nests: cpu or gpu">
+           "Target of the loop nests: cpu or gpu">,
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "GPU whose limits the kernels respect (sm_80, sm_90, sm_90a)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",

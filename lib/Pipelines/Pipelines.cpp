@@ -8,6 +8,7 @@
 
 #include "prism/Pipelines/Pipelines.h"
 #include "prism/Passes.h"
+#include "prism/Target/GPUTarget.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -37,14 +38,18 @@ void useShortSharedPointers() {
 }
 } // namespace
 
-void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target) {
-  // Make the schedule of every scan explicit.
-  pm.addPass(createSelectSchedule());
+void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
+                                          StringRef chip) {
+  // Make the schedule of every scan explicit, within the chip's limits.
+  SelectScheduleOptions select;
+  select.chip = chip.str();
+  pm.addPass(createSelectSchedule(select));
   // Apply it: tensors to buffers, one scf.parallel nest per kernel. No
   // canonicalization here: it may rebuild the nests without their
   // `prism.loop_roles`.
   ConvertRecurrenceToSCFOptions options;
   options.target = target.str();
+  options.chip = chip.str();
   pm.addPass(createConvertRecurrenceToSCF(options));
 }
 
@@ -73,7 +78,7 @@ void prism::buildCPUCodegenPipeline(OpPassManager &pm) {
 }
 
 void prism::buildCPUPipeline(OpPassManager &pm) {
-  buildScheduleLoweringPipeline(pm, "cpu");
+  buildScheduleLoweringPipeline(pm, "cpu", defaultGPUTarget().chip);
   buildCPUCodegenPipeline(pm);
 }
 
@@ -85,7 +90,7 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     pm.addPass(createExportKernels());
     return;
   }
-  buildScheduleLoweringPipeline(pm, "gpu");
+  buildScheduleLoweringPipeline(pm, "gpu", options.chip);
   // Target mapping: programs to blocks, lanes to threads, then launches.
   addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"
               "convert-parallel-loops-to-gpu)");

@@ -34,6 +34,13 @@ struct SelectSchedulePass
              "tree)";
       return signalPassFailure();
     }
+    const GPUTarget *target = lookupGPUTarget(chip);
+    if (!target) {
+      mlir::emitError(getOperation().getLoc())
+          << "prism-select-schedule: unknown chip '" << chip
+          << "' (known: " << knownGPUTargets() << ")";
+      return signalPassFailure();
+    }
     WalkResult result = getOperation().walk([&](ScanOp scan) {
       ScheduleAttr current = scan.getScheduleAttr();
       ScheduleKind kind = current ? current.getKind() : *fallback;
@@ -106,12 +113,16 @@ struct SelectSchedulePass
             w *= 2;
           return w;
         };
-        auto fits = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
+        auto paramsOf = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
           lowering::ChunkedParams params{c, vt, w, st};
           params.twoPass = kind == ScheduleKind::chunked_two_pass;
+          params.target = target;
+          return params;
+        };
+        auto fits = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
           return succeeded(info) &&
-                 lowering::chunkedScratchBytes(*info, params) <=
-                     lowering::kMaxSharedBytesSm90;
+                 lowering::chunkedScratchBytes(*info, paramsOf(c, vt, w, st)) <=
+                     target->sharedBytesPerBlock;
         };
         // Chunks of 64 tokens, 16 x 16 blocks inside; a V-tile of 64 keeps
         // the program's state block (64 x K floats) in registers and gives
@@ -159,7 +170,7 @@ struct SelectSchedulePass
                        ? 2
                        : 1;
         // The largest chunk (up to 64) whose scratch fits a block's shared
-        // memory on the GPU (f32 operands and high ranks need smaller ones).
+        // memory on the chip (f32 operands and high ranks need smaller ones).
         if (!chunk) {
           chunk = 64;
           while (succeeded(info) && chunk > 16 &&
@@ -172,9 +183,8 @@ struct SelectSchedulePass
         // searched: smaller V-tiles, more warps, smaller chunks. When nothing
         // lowers, the defaults stay and the lowering says why.
         auto lowers = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
-          lowering::ChunkedParams params{c, vt, w, st};
-          params.twoPass = kind == ScheduleKind::chunked_two_pass;
-          return succeeded(lowering::checkChunkedScan(*info, params, true));
+          return succeeded(
+              lowering::checkChunkedScan(*info, paramsOf(c, vt, w, st), true));
         };
         if (succeeded(info) && !lowers(chunk, vTile, warps, stages)) {
           // The given value alone, or `first` then the rest of `all`.

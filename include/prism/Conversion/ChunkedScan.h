@@ -9,14 +9,12 @@
 #define PRISM_CONVERSION_CHUNKEDSCAN_H
 
 #include "prism/Analysis/RecurrenceInfo.h"
+#include "prism/Target/GPUTarget.h"
 
 #include "mlir/IR/Builders.h"
 
 namespace prism {
 namespace lowering {
-
-/// Shared memory a block may use on sm_90 (227 KiB, opt-in).
-inline constexpr int64_t kMaxSharedBytesSm90 = 232448;
 
 /// Parameters of a chunked schedule, after defaults are filled in.
 struct ChunkedParams {
@@ -28,6 +26,9 @@ struct ChunkedParams {
   /// chunk's start state, then one that computes every chunk's outputs in
   /// parallel. Otherwise chunked_fused: one kernel does both per chunk.
   bool twoPass = false;
+  /// The GPU whose limits the kernels respect (shared memory per block);
+  /// the CPU backend lays out its scratch the same way.
+  const GPUTarget *target = &defaultGPUTarget();
 };
 
 /// Element type of the chunked schedules' matrix-product operands (and of
@@ -67,7 +68,7 @@ struct ChunkedWorkspaces {
 
 /// Checks that the chunked-fused schedule `params` can be built for `info`;
 /// emits a diagnostic at the scan and fails otherwise. `gpu` adds the limits
-/// of the device (shared memory per block).
+/// of `params.target` (shared memory per block).
 mlir::LogicalResult checkChunkedScan(RecurrenceInfo &info,
                                      const ChunkedParams &params, bool gpu);
 

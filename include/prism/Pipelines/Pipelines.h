@@ -10,8 +10,11 @@ namespace prism {
 
 struct GPUPipelineOptions
     : public mlir::PassPipelineOptions<GPUPipelineOptions> {
-  Option<std::string> chip{*this, "chip", llvm::cl::desc("GPU architecture"),
-                           llvm::cl::init("sm_90a")};
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("GPU architecture: sm_80, sm_90 or sm_90a (its limits "
+                     "bound the schedules, see prism/Target/GPUTarget.h)"),
+      llvm::cl::init("sm_90a")};
   Option<std::string> features{*this, "features",
                                llvm::cl::desc("PTX features (ISA version)"),
                                llvm::cl::init("+ptx80")};
@@ -30,9 +33,11 @@ struct GPUPipelineOptions
 };
 
 /// Recurrence specifications to loop nests over buffers (both backends).
-/// `target` is "cpu" or "gpu" (see prism-convert-recurrence-to-scf).
+/// `target` is "cpu" or "gpu" (see prism-convert-recurrence-to-scf); `chip`
+/// the GPU whose limits the schedules respect (prism/Target/GPUTarget.h).
 void buildScheduleLoweringPipeline(mlir::OpPassManager &pm,
-                                   llvm::StringRef target);
+                                   llvm::StringRef target,
+                                   llvm::StringRef chip = "sm_90a");
 /// Loop nests to LLVM dialect host code, runnable by the JIT (prism-run).
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
 /// Both of the above.

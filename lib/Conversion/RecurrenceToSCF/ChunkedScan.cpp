@@ -51,8 +51,6 @@ using namespace prism::lowering;
 
 namespace {
 
-constexpr int64_t kMaxSharedBytes = kMaxSharedBytesSm90;
-
 /// Element type of the matrix-product operands: the inputs' 16-bit type when
 /// all of them share it (tensor cores), else f32 (exact fused multiply-adds).
 Type operandType(RecurrenceInfo &info) {
@@ -277,7 +275,7 @@ ScratchLayout layoutScratch(RecurrenceInfo &info, const ChunkedParams &params,
                             Type elem, Pass pass) {
   if (info.family == ForgetFamily::diagonal && readsQueries(pass)) {
     ScratchLayout s = layoutScratchAs(info, params, elem, pass, true);
-    if (s.bytes <= kMaxSharedBytes)
+    if (s.bytes <= params.target->sharedBytesPerBlock)
       return s;
   }
   return layoutScratchAs(info, params, elem, pass, false);
@@ -2612,7 +2610,7 @@ static int64_t wholeVTile(RecurrenceInfo &info, const ChunkedParams &params,
   wide.vTile = info.valueDim;
   if (info.valueDim <= 128 &&
       layoutScratch(info, wide, operandType(info), pass).bytes <=
-          kMaxSharedBytes)
+          params.target->sharedBytesPerBlock)
     return info.valueDim;
   return params.vTile;
 }
@@ -2690,12 +2688,12 @@ LogicalResult prism::lowering::checkChunkedScan(RecurrenceInfo &info,
               "of the decay families has none (its kernels take one chunk "
               "each): use stages = 1";
   int64_t bytes = chunkedScratchBytes(info, params);
-  if (gpu && bytes > kMaxSharedBytes)
+  if (gpu && bytes > params.target->sharedBytesPerBlock)
     return scan.emitOpError()
            << "the chunked schedule needs " << bytes
            << " bytes of shared memory per program, more than the "
-           << kMaxSharedBytes
-           << " an sm_90 block may use: lower chunk, v_tile or the rank";
+           << params.target->sharedBytesPerBlock << " a block may use on "
+           << params.target->chip << ": lower chunk, v_tile or the rank";
   return success();
 }
 

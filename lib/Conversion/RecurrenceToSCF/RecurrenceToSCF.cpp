@@ -55,8 +55,9 @@ namespace {
 
 class SpecLowering {
 public:
-  SpecLowering(func::FuncOp func, RecurrenceInfo &info, bool gpu)
-      : func(func), info(info), gpu(gpu), buffers(func, info) {}
+  SpecLowering(func::FuncOp func, RecurrenceInfo &info, bool gpu,
+               const GPUTarget *target)
+      : func(func), info(info), gpu(gpu), target(target), buffers(func, info) {}
 
   LogicalResult run();
 
@@ -70,6 +71,7 @@ private:
   func::FuncOp func;
   RecurrenceInfo &info;
   bool gpu;
+  const GPUTarget *target;
   ScheduleAttr schedule;
   int64_t vTile = 0;
   int64_t kSplit = 1;
@@ -94,6 +96,7 @@ LogicalResult SpecLowering::checkSchedule() {
                                         : std::min<int64_t>(info.valueDim, 64);
     chunked.warps = schedule.getWarps() ? schedule.getWarps() : 4;
     chunked.stages = schedule.getStages() ? schedule.getStages() : 1;
+    chunked.target = target;
     vTile = chunked.vTile;
     stages = chunked.stages;
     return checkChunkedScan(info, chunked, gpu);
@@ -571,6 +574,13 @@ struct ConvertRecurrenceToSCFPass
           << target << "' (expected cpu or gpu)";
       return signalPassFailure();
     }
+    const GPUTarget *gpuTarget = lookupGPUTarget(chip);
+    if (!gpuTarget) {
+      mlir::emitError(getOperation().getLoc())
+          << "prism-convert-recurrence-to-scf: unknown chip '" << chip
+          << "' (known: " << knownGPUTargets() << ")";
+      return signalPassFailure();
+    }
     SmallVector<func::FuncOp> specs;
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (isRecurrenceSpec(func))
@@ -579,7 +589,7 @@ struct ConvertRecurrenceToSCFPass
       FailureOr<RecurrenceInfo> info = analyzeRecurrence(func);
       if (failed(info))
         return signalPassFailure();
-      SpecLowering lowering(func, *info, target == "gpu");
+      SpecLowering lowering(func, *info, target == "gpu", gpuTarget);
       if (failed(lowering.run()))
         return signalPassFailure();
     }

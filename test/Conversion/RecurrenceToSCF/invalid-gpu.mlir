@@ -10,7 +10,7 @@ func.func @chunked_shared_memory(%q: tensor<1x8x1x128xf32>, %k0: tensor<1x8x1x12
   %a = recurrence.identity_forget
   %b = recurrence.inject keys(%k0, %k1, %k2 : tensor<1x8x1x128xf32>, tensor<1x8x1x128xf32>, tensor<1x8x1x128xf32>)
       values(%v0, %v1, %v2 : tensor<1x8x1x128xf32>, tensor<1x8x1x128xf32>, tensor<1x8x1x128xf32>) -> !recurrence.injection<3>
-  // expected-error @+1 {{bytes of shared memory per program, more than the 232448 an sm_90 block may use}}
+  // expected-error @+1 {{bytes of shared memory per program, more than the 232448 a block may use on sm_90a}}
   %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused, chunk = 128, v_tile = 64, warps = 8>}
       : !recurrence.forget<identity>, !recurrence.injection<3>, tensor<1x8x1x128xf32> -> tensor<1x8x1x128xf32>
   return %o : tensor<1x8x1x128xf32>

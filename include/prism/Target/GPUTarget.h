@@ -1,0 +1,49 @@
+//===- GPUTarget.h - What each GPU offers the lowerings --------*- C++ -*-===//
+//
+// One description per chip, chosen by the pipelines' `chip` option: every
+// limit a lowering or a schedule choice respects (shared memory per block,
+// registers, threads) and which matrix instructions exist come from here,
+// never from constants in the passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PRISM_TARGET_GPUTARGET_H
+#define PRISM_TARGET_GPUTARGET_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+
+namespace prism {
+
+struct GPUTarget {
+  /// The name the pipelines take (`chip=`), as NVPTX spells it.
+  llvm::StringLiteral chip;
+  /// Compute capability times ten (80, 90).
+  int computeCapability;
+  /// Dynamic shared memory a block may use (the opt-in maximum).
+  int64_t sharedBytesPerBlock;
+  /// Registers a thread may use, threads a block may have.
+  int64_t registersPerThread;
+  int64_t threadsPerBlock;
+  /// Matrix instructions: mma.sync m16n8k16 with bf16/f16 operands, and
+  /// Hopper's warpgroup wgmma with TMA copies.
+  bool mmaSync;
+  bool wgmma;
+  bool tma;
+};
+
+/// The description of `chip`, or null when prism does not know it.
+const GPUTarget *lookupGPUTarget(llvm::StringRef chip);
+
+/// Every chip prism knows, for messages ("sm_80, sm_90, sm_90a").
+std::string knownGPUTargets();
+
+/// The default chip of the pipelines (the H200 of the benchmarks).
+const GPUTarget &defaultGPUTarget();
+
+} // namespace prism
+
+#endif // PRISM_TARGET_GPUTARGET_H
