@@ -6,15 +6,20 @@
 // path (e.g. "kernels[0].grid[1]"). A typo the parser let through would
 // otherwise surface as a wrong result on the GPU, far from its cause.
 //
+// Here: the top level, buffers and kernels; the recurrence section is in
+// ManifestRecurrence.cpp, the typed field reads in ManifestReader.cpp and the
+// JSON layer (nlohmann/json, with duplicate keys and runaway nesting refused)
+// in JsonReader.cpp.
+//
 //===----------------------------------------------------------------------===//
 
 #include "prism/Runtime/Manifest.h"
-#include "prism/Runtime/Json.h"
+
+#include "ManifestReader.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
@@ -91,8 +96,6 @@ bool isIdentifier(const std::string &name) {
   return true;
 }
 
-std::string quoted(const std::string &text) { return "'" + text + "'"; }
-
 } // namespace
 
 std::string formatShape(const Buffer &buffer) {
@@ -156,210 +159,11 @@ bool parseBindings(const std::string &text, Bindings &bindings,
 // Parser
 //===----------------------------------------------------------------------===//
 
+using namespace manifest;
+
 namespace {
 
-using json::Value;
-
-std::string index(const std::string &path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-std::string field(const std::string &path, const std::string &key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-/// Reads typed fields out of JSON objects; the first failure is kept in
-/// `error` as "<field path>: <what is wrong>".
-class Reader {
-public:
-  std::string error;
-  size_t numBuffers = 0;
-
-  bool fail(const std::string &path, const std::string &what) {
-    if (error.empty())
-      error = (path.empty() ? std::string("manifest") : path) + ": " + what;
-    return false;
-  }
-
-  bool failType(const std::string &path, const char *expected,
-                const Value &found) {
-    return fail(path, std::string("expected ") + expected + ", found " +
-                          Value::kindName(found.kind()));
-  }
-
-  /// Checks that `value` is an object whose keys are all in `allowed`.
-  bool object(const Value &value, const std::string &path,
-              std::initializer_list<const char *> allowed) {
-    if (!value.isObject())
-      return failType(path, "an object", value);
-    for (const Value::Member &member : value.asObject()) {
-      bool known = false;
-      for (const char *key : allowed)
-        known = known || member.first == key;
-      if (!known)
-        return fail(path, "unknown field " + quoted(member.first));
-    }
-    return true;
-  }
-
-  /// The member `key`, or null (with an error when `required`).
-  const Value *get(const Value &object, const std::string &path,
-                   const char *key, bool required) {
-    const Value *value = object.find(key);
-    if (!value && required)
-      fail(path, std::string("missing field '") + key + "'");
-    return value;
-  }
-
-  bool string(const Value &object, const std::string &path, const char *key,
-              std::string &out, bool required) {
-    const Value *value = get(object, path, key, required);
-    if (!value)
-      return !required;
-    if (!value->isString())
-      return failType(field(path, key), "a string", *value);
-    out = value->asString();
-    return true;
-  }
-
-  /// A string that must be one of `choices`.
-  bool choice(const Value &object, const std::string &path, const char *key,
-              std::string &out, bool required,
-              std::initializer_list<const char *> choices) {
-    std::string text;
-    const Value *value = object.find(key);
-    if (!string(object, path, key, text, required))
-      return false;
-    if (!value)
-      return true;
-    std::string list;
-    for (const char *option : choices) {
-      if (text == option) {
-        out = text;
-        return true;
-      }
-      list += list.empty() ? option : std::string(", ") + option;
-    }
-    return fail(field(path, key),
-                "unknown value " + quoted(text) + " (expected " + list + ")");
-  }
-
-  bool integer(const Value &object, const std::string &path, const char *key,
-               int64_t &out, bool required, int64_t min = INT64_MIN) {
-    const Value *value = get(object, path, key, required);
-    if (!value)
-      return !required;
-    if (!value->isInteger())
-      return failType(field(path, key), "an integer", *value);
-    if (value->asInteger() < min)
-      return fail(field(path, key), "must be >= " + std::to_string(min) +
-                                        ", found " +
-                                        std::to_string(value->asInteger()));
-    out = value->asInteger();
-    return true;
-  }
-
-  bool number(const Value &object, const std::string &path, const char *key,
-              double &out, bool required) {
-    const Value *value = get(object, path, key, required);
-    if (!value)
-      return !required;
-    if (!value->isNumber())
-      return failType(field(path, key), "a number", *value);
-    out = value->asNumber();
-    return true;
-  }
-
-  bool boolean(const Value &object, const std::string &path, const char *key,
-               bool &out, bool required) {
-    const Value *value = get(object, path, key, required);
-    if (!value)
-      return !required;
-    if (!value->isBool())
-      return failType(field(path, key), "a boolean", *value);
-    out = value->asBool();
-    return true;
-  }
-
-  /// An array member (absent is an empty array when not required).
-  const std::vector<Value> *array(const Value &object, const std::string &path,
-                                  const char *key, bool required) {
-    static const std::vector<Value> empty;
-    const Value *value = get(object, path, key, required);
-    if (!value)
-      return required ? nullptr : &empty;
-    if (!value->isArray()) {
-      failType(field(path, key), "an array", *value);
-      return nullptr;
-    }
-    return &value->asArray();
-  }
-
-  /// An integer or an expression string, checked against `symbols`.
-  bool expr(const Value &value, const std::string &path,
-            const std::vector<std::string> &symbols, Expr &out) {
-    if (value.isInteger()) {
-      out.text = std::to_string(value.asInteger());
-      return true;
-    }
-    if (!value.isString())
-      return fail(path, std::string("expected integer or expression, found ") +
-                            Value::kindName(value.kind()));
-    out.text = value.asString();
-    std::string why;
-    if (!checkExpr(out, symbols, why))
-      return fail(path, why);
-    return true;
-  }
-
-  bool bufferIndex(const Value &value, const std::string &path, bool optional,
-                   int &out) {
-    if (!value.isInteger())
-      return failType(path, "a buffer index (integer)", value);
-    int64_t i = value.asInteger();
-    if (optional && i == -1) {
-      out = -1;
-      return true;
-    }
-    if (i < 0 || static_cast<uint64_t>(i) >= numBuffers)
-      return fail(path, "buffer index " + std::to_string(i) +
-                            " out of range (the manifest has " +
-                            std::to_string(numBuffers) + " buffers" +
-                            (optional ? "; -1 means absent)" : ")"));
-    out = static_cast<int>(i);
-    return true;
-  }
-
-  /// A buffer reference member. Optional references default to -1 when
-  /// absent and accept an explicit -1.
-  bool bufferRef(const Value &object, const std::string &path, const char *key,
-                 int &out, bool required) {
-    const Value *value = get(object, path, key, required);
-    if (!value) {
-      if (!required)
-        out = -1;
-      return !required;
-    }
-    return bufferIndex(*value, field(path, key), !required, out);
-  }
-
-  bool bufferRefs(const Value &object, const std::string &path, const char *key,
-                  std::vector<int> &out, bool required) {
-    const std::vector<Value> *items = array(object, path, key, required);
-    if (!items)
-      return false;
-    out.clear();
-    for (size_t i = 0; i < items->size(); ++i) {
-      int ref;
-      if (!bufferIndex((*items)[i], index(field(path, key), i), false, ref))
-        return false;
-      out.push_back(ref);
-    }
-    return true;
-  }
-};
-
-bool parseBuffer(Reader &r, const Value &value, const std::string &path,
+bool parseBuffer(Reader &r, const JsonValue &value, const std::string &path,
                  const std::vector<std::string> &symbols, Buffer &buffer) {
   if (!r.object(value, path, {"name", "role", "dtype", "shape", "access"}))
     return false;
@@ -382,28 +186,28 @@ bool parseBuffer(Reader &r, const Value &value, const std::string &path,
   std::optional<DType> type = parseDType(dtype);
   if (!type)
     return r.fail(field(path, "dtype"),
-                  "unknown dtype " + quoted(dtype) +
+                  "unknown dtype " + quote(dtype) +
                       " (expected f32, f16, bf16, i32, i64)");
   buffer.dtype = *type;
   if (buffer.role == Role::Output && buffer.access == Access::Read)
     return r.fail(field(path, "access"),
                   "an output buffer must be written (write or readwrite)");
 
-  const std::vector<Value> *shape = r.array(value, path, "shape", true);
+  const JsonValue::array_t *shape = r.array(value, path, "shape", true);
   if (!shape)
     return false;
   buffer.shape.clear();
   for (size_t i = 0; i < shape->size(); ++i) {
-    const Value &entry = (*shape)[i];
+    const JsonValue &entry = (*shape)[i];
     std::string dimPath = index(field(path, "shape"), i);
     Dim dim;
-    if (entry.isInteger()) {
-      if (entry.asInteger() < 0)
+    if (entry.is_number_integer()) {
+      if (entry.get<int64_t>() < 0)
         return r.fail(dimPath, "negative dimension " +
-                                   std::to_string(entry.asInteger()));
-      dim.value = entry.asInteger();
-    } else if (entry.isString()) {
-      dim.symbol = entry.asString();
+                                   std::to_string(entry.get<int64_t>()));
+      dim.value = entry.get<int64_t>();
+    } else if (entry.is_string()) {
+      dim.symbol = entry.get_ref<const std::string &>();
       bool known = std::find(symbols.begin(), symbols.end(), dim.symbol) !=
                    symbols.end();
       // A workspace's size may be computed from the symbols (its dimensions
@@ -414,19 +218,19 @@ bool parseBuffer(Reader &r, const Value &value, const std::string &path,
           return r.fail(dimPath, why);
         dim.isExpr = true;
       } else if (!known) {
-        return r.fail(dimPath, "unknown symbol " + quoted(dim.symbol) +
+        return r.fail(dimPath, "unknown symbol " + quote(dim.symbol) +
                                    " (not in 'symbols')");
       }
     } else {
       return r.fail(dimPath, std::string("expected integer or symbol, found ") +
-                                 Value::kindName(entry.kind()));
+                                 entry.type_name());
     }
     buffer.shape.push_back(dim);
   }
   return true;
 }
 
-bool parseKernel(Reader &r, const Value &value, const std::string &path,
+bool parseKernel(Reader &r, const JsonValue &value, const std::string &path,
                  const std::vector<std::string> &symbols, Kernel &kernel) {
   if (!r.object(value, path,
                 {"name", "schedule", "grid", "block", "shared_memory_bytes",
@@ -440,7 +244,7 @@ bool parseKernel(Reader &r, const Value &value, const std::string &path,
     return r.fail(field(path, "name"), "empty kernel name");
 
   for (const char *key : {"grid", "block"}) {
-    const std::vector<Value> *dims = r.array(value, path, key, true);
+    const JsonValue::array_t *dims = r.array(value, path, key, true);
     if (!dims)
       return false;
     if (dims->size() != 3)
@@ -452,12 +256,12 @@ bool parseKernel(Reader &r, const Value &value, const std::string &path,
         return false;
   }
 
-  const std::vector<Value> *params = r.array(value, path, "params", true);
+  const JsonValue::array_t *params = r.array(value, path, "params", true);
   if (!params)
     return false;
   kernel.params.clear();
   for (size_t i = 0; i < params->size(); ++i) {
-    const Value &entry = (*params)[i];
+    const JsonValue &entry = (*params)[i];
     std::string paramPath = index(field(path, "params"), i);
     std::string kind;
     if (!r.object(entry, paramPath, {"kind", "buffer", "abi", "value"}) ||
@@ -466,7 +270,7 @@ bool parseKernel(Reader &r, const Value &value, const std::string &path,
     KernelParam param;
     if (kind == "buffer") {
       std::string abi;
-      if (entry.find("value"))
+      if (findMember(entry, "value"))
         return r.fail(paramPath, "a buffer parameter has no 'value'");
       if (!r.bufferRef(entry, paramPath, "buffer", param.buffer, true) ||
           !r.choice(entry, paramPath, "abi", abi, true, {"memref", "pointer"}))
@@ -474,10 +278,10 @@ bool parseKernel(Reader &r, const Value &value, const std::string &path,
       param.kind = abi == "memref" ? KernelParam::Kind::BufferMemref
                                    : KernelParam::Kind::BufferPointer;
     } else {
-      if (entry.find("buffer") || entry.find("abi"))
+      if (findMember(entry, "buffer") || findMember(entry, "abi"))
         return r.fail(paramPath,
                       "an index parameter has only 'kind' and 'value'");
-      const Value *expr = r.get(entry, paramPath, "value", true);
+      const JsonValue *expr = r.get(entry, paramPath, "value", true);
       if (!expr ||
           !r.expr(*expr, field(paramPath, "value"), symbols, param.value))
         return false;
@@ -488,151 +292,8 @@ bool parseKernel(Reader &r, const Value &value, const std::string &path,
   return true;
 }
 
-bool parseRecurrence(Reader &r, const Value &value, const std::string &path,
-                     const Manifest &manifest, Recurrence &rec) {
-  if (!r.object(value, path,
-                {"forget",
-                 "rank",
-                 "key_dim",
-                 "value_dim",
-                 "heads",
-                 "scale",
-                 "state_layout",
-                 "query",
-                 "log_decay",
-                 "erase_key",
-                 "erase_strength",
-                 "erase_beta_max",
-                 "normalize_erase_key",
-                 "keys",
-                 "values",
-                 "inject_gates",
-                 "refine",
-                 "short_convs",
-                 "initial_state",
-                 "output",
-                 "final_state"}))
-    return false;
-  int64_t rank = -1;
-  if (!r.choice(value, path, "forget", rec.forget, true,
-                {"identity", "scalar", "diagonal", "delta"}) ||
-      !r.integer(value, path, "rank", rank, false, 1) ||
-      !r.integer(value, path, "key_dim", rec.keyDim, true, 1) ||
-      !r.integer(value, path, "value_dim", rec.valueDim, true, 1) ||
-      !r.integer(value, path, "heads", rec.heads, true, 1) ||
-      !r.choice(value, path, "state_layout", rec.stateLayout, false,
-                {"kv", "vk"}) ||
-      !r.bufferRef(value, path, "query", rec.query, true) ||
-      !r.bufferRef(value, path, "log_decay", rec.logDecay, false) ||
-      !r.bufferRef(value, path, "erase_key", rec.eraseKey, false) ||
-      !r.bufferRef(value, path, "erase_strength", rec.eraseStrength, false) ||
-      !r.number(value, path, "erase_beta_max", rec.eraseBetaMax, false) ||
-      !r.boolean(value, path, "normalize_erase_key", rec.normalizeEraseKey,
-                 false) ||
-      !r.bufferRefs(value, path, "keys", rec.keys, true) ||
-      !r.bufferRefs(value, path, "values", rec.values, false) ||
-      !r.bufferRefs(value, path, "inject_gates", rec.injectGates, false) ||
-      !r.bufferRef(value, path, "initial_state", rec.initialState, false) ||
-      !r.bufferRef(value, path, "output", rec.output, true) ||
-      !r.bufferRef(value, path, "final_state", rec.finalState, false))
-    return false;
-
-  // prism-math.md section 1: the readout scale defaults to 1/sqrt(K).
-  rec.scale = 1.0 / std::sqrt(static_cast<double>(rec.keyDim));
-  if (!r.number(value, path, "scale", rec.scale, false))
-    return false;
-
-  if (rec.keys.empty())
-    return r.fail(field(path, "keys"), "at least one key is needed");
-  if (rank != -1 && static_cast<size_t>(rank) != rec.keys.size())
-    return r.fail(field(path, "rank"),
-                  "rank " + std::to_string(rank) + " but " +
-                      std::to_string(rec.keys.size()) + " keys");
-  rec.rank = static_cast<int>(rec.keys.size());
-  if (!rec.injectGates.empty() &&
-      rec.injectGates.size() != static_cast<size_t>(rec.rank))
-    return r.fail(field(path, "inject_gates"),
-                  "expected one gate per key (" + std::to_string(rec.rank) +
-                      "), found " + std::to_string(rec.injectGates.size()));
-  if (rec.eraseBetaMax != 1.0 && rec.eraseBetaMax != 2.0)
-    return r.fail(field(path, "erase_beta_max"), "must be 1 or 2");
-  if ((rec.forget == "scalar" || rec.forget == "diagonal") &&
-      rec.logDecay == -1)
-    return r.fail(path, "forget '" + rec.forget + "' needs 'log_decay'");
-  if (rec.forget == "delta" && (rec.eraseKey == -1 || rec.eraseStrength == -1))
-    return r.fail(path,
-                  "forget 'delta' needs 'erase_key' and 'erase_strength'");
-
-  const Value *refine = value.find("refine");
-  if (refine && value.find("values"))
-    return r.fail(path, "'values' and 'refine' are exclusive");
-  if (!refine && rec.values.empty())
-    return r.fail(path, "needs 'values' or 'refine'");
-  if (!refine && rec.values.size() != static_cast<size_t>(rec.rank))
-    return r.fail(field(path, "values"),
-                  "expected one value per key (" + std::to_string(rec.rank) +
-                      "), found " + std::to_string(rec.values.size()));
-  if (refine) {
-    std::string refinePath = field(path, "refine");
-    Refine out;
-    if (!r.object(*refine, refinePath,
-                  {"anchor", "value", "gains", "activation"}) ||
-        !r.bufferRef(*refine, refinePath, "anchor", out.anchor, true) ||
-        !r.bufferRef(*refine, refinePath, "value", out.value, true) ||
-        !r.bufferRefs(*refine, refinePath, "gains", out.gains, true) ||
-        !r.choice(*refine, refinePath, "activation", out.activation, true,
-                  {"gelu", "identity"}))
-      return false;
-    if (out.gains.size() != static_cast<size_t>(rec.rank))
-      return r.fail(field(refinePath, "gains"),
-                    "expected one gain per key (" + std::to_string(rec.rank) +
-                        "), found " + std::to_string(out.gains.size()));
-    rec.refine = out;
-  }
-
-  const std::vector<Value> *convs = r.array(value, path, "short_convs", false);
-  if (!convs)
-    return false;
-  for (size_t i = 0; i < convs->size(); ++i) {
-    const Value &entry = (*convs)[i];
-    std::string convPath = index(field(path, "short_convs"), i);
-    ShortConv conv;
-    if (!r.object(
-            entry, convPath,
-            {"input", "weight", "bias", "cache", "activation", "output"}) ||
-        !r.bufferRef(entry, convPath, "input", conv.input, true) ||
-        !r.bufferRef(entry, convPath, "weight", conv.weight, true) ||
-        !r.bufferRef(entry, convPath, "bias", conv.bias, false) ||
-        !r.bufferRef(entry, convPath, "cache", conv.cache, false) ||
-        !r.choice(entry, convPath, "activation", conv.activation, true,
-                  {"none", "silu"}) ||
-        !r.bufferRef(entry, convPath, "output", conv.output, true))
-      return false;
-    rec.shortConvs.push_back(conv);
-  }
-
-  for (const char *key : {"output", "final_state"}) {
-    int ref = std::strcmp(key, "output") == 0 ? rec.output : rec.finalState;
-    if (ref != -1 && manifest.buffers[ref].role != Role::Output)
-      return r.fail(field(path, key), "buffer " + std::to_string(ref) + " (" +
-                                          quoted(manifest.buffers[ref].name) +
-                                          ") is not an output");
-  }
-  return true;
-}
-
-} // namespace
-
-bool parseManifest(const std::string &text, Manifest &manifest,
-                   std::string &error) {
-  manifest = Manifest();
-  json::Value root;
-  std::string jsonError;
-  if (!json::parse(text, root, jsonError)) {
-    error = "invalid JSON: " + jsonError;
-    return false;
-  }
-
+bool readManifest(const JsonValue &root, Manifest &manifest,
+                  std::string &error) {
   Reader r;
   auto done = [&](bool ok) {
     if (!ok)
@@ -663,24 +324,24 @@ bool parseManifest(const std::string &text, Manifest &manifest,
     return done(r.fail("module", "empty module file name"));
 
   // Symbols first: buffer shapes and expressions refer to them.
-  const std::vector<json::Value> *symbols = r.array(root, "", "symbols", true);
+  const JsonValue::array_t *symbols = r.array(root, "", "symbols", true);
   if (!symbols)
     return done(false);
   for (size_t i = 0; i < symbols->size(); ++i) {
-    const json::Value &entry = (*symbols)[i];
+    const JsonValue &entry = (*symbols)[i];
     std::string path = index("symbols", i);
-    if (!entry.isString())
+    if (!entry.is_string())
       return done(r.failType(path, "a string", entry));
-    const std::string &name = entry.asString();
+    const std::string &name = entry.get_ref<const std::string &>();
     if (!isIdentifier(name))
-      return done(r.fail(path, quoted(name) + " is not an identifier"));
+      return done(r.fail(path, quote(name) + " is not an identifier"));
     if (std::find(manifest.symbols.begin(), manifest.symbols.end(), name) !=
         manifest.symbols.end())
-      return done(r.fail(path, "duplicate symbol " + quoted(name)));
+      return done(r.fail(path, "duplicate symbol " + quote(name)));
     manifest.symbols.push_back(name);
   }
 
-  const std::vector<json::Value> *buffers = r.array(root, "", "buffers", true);
+  const JsonValue::array_t *buffers = r.array(root, "", "buffers", true);
   if (!buffers)
     return done(false);
   if (buffers->empty())
@@ -694,7 +355,7 @@ bool parseManifest(const std::string &text, Manifest &manifest,
       return done(false);
     if (!names.insert(buffer.name).second)
       return done(r.fail(field(path, "name"),
-                         "duplicate buffer name " + quoted(buffer.name)));
+                         "duplicate buffer name " + quote(buffer.name)));
     manifest.buffers.push_back(buffer);
   }
 
@@ -708,11 +369,11 @@ bool parseManifest(const std::string &text, Manifest &manifest,
                           dim.symbol == manifest.symbols[i]);
     if (!bound)
       return done(r.fail(index("symbols", i),
-                         quoted(manifest.symbols[i]) +
+                         quote(manifest.symbols[i]) +
                              " appears in no input or output shape"));
   }
 
-  const std::vector<json::Value> *kernels = r.array(root, "", "kernels", false);
+  const JsonValue::array_t *kernels = r.array(root, "", "kernels", false);
   if (!kernels)
     return done(false);
   if (manifest.backend == "cuda" && kernels->empty())
@@ -727,11 +388,35 @@ bool parseManifest(const std::string &text, Manifest &manifest,
     manifest.kernels.push_back(kernel);
   }
 
-  const json::Value *recurrence = r.get(root, "", "recurrence", true);
+  const JsonValue *recurrence = r.get(root, "", "recurrence", true);
   if (!recurrence || !parseRecurrence(r, *recurrence, "recurrence", manifest,
                                       manifest.recurrence))
     return done(false);
   return done(true);
+}
+
+} // namespace
+
+bool parseManifest(const std::string &text, Manifest &manifest,
+                   std::string &error) {
+  manifest = Manifest();
+  JsonValue root;
+  std::string jsonError;
+  if (!parseJson(text, root, jsonError)) {
+    error = "invalid JSON: " + jsonError;
+    return false;
+  }
+  // The reader checks every value's type before it reads it, so nlohmann
+  // has nothing to throw here; were a new field read without the check, the
+  // result would still be a message, not an exception through prism_rt_* or
+  // a tool's main.
+  try {
+    return readManifest(root, manifest, error);
+  } catch (const JsonValue::exception &ex) {
+    manifest = Manifest();
+    error = std::string("invalid manifest: ") + ex.what();
+    return false;
+  }
 }
 
 bool readTextFile(const std::string &path, std::string &contents,
@@ -792,7 +477,7 @@ bool bindShapes(const Manifest &manifest,
     const std::vector<int64_t> &shape = shapes[i];
     if (buffer.role == Role::Workspace && shape.empty())
       continue;
-    std::string name = "buffer " + quoted(buffer.name);
+    std::string name = "buffer " + quote(buffer.name);
     if (shape.size() != buffer.shape.size()) {
       error = name + ": rank " + std::to_string(shape.size()) +
               " given, the manifest declares rank " +
@@ -821,7 +506,7 @@ bool bindShapes(const Manifest &manifest,
       if (inserted) {
         origin[dim.symbol] = where;
       } else if (it->second != shape[d]) {
-        error = "symbol " + quoted(dim.symbol) + " is " +
+        error = "symbol " + quote(dim.symbol) + " is " +
                 std::to_string(it->second) + " from " + origin[dim.symbol] +
                 " but " + std::to_string(shape[d]) + " from " + where;
         return false;
@@ -830,7 +515,7 @@ bool bindShapes(const Manifest &manifest,
   }
   for (const std::string &symbol : manifest.symbols) {
     if (!bindings.count(symbol)) {
-      error = "symbol " + quoted(symbol) + " is not bound by any buffer shape";
+      error = "symbol " + quote(symbol) + " is not bound by any buffer shape";
       return false;
     }
   }
@@ -845,7 +530,7 @@ bool bindShapes(const Manifest &manifest,
       int64_t want;
       std::string why;
       std::string where =
-          "buffer " + quoted(buffer.name) + " dimension " + std::to_string(d);
+          "buffer " + quote(buffer.name) + " dimension " + std::to_string(d);
       if (!evaluate(Expr{dim.symbol}, bindings, want, why)) {
         error = where + ": " + why;
         return false;

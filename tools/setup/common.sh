@@ -8,7 +8,8 @@ PRISM_JOBS=${PRISM_JOBS:-$(nproc)}
 
 prism_install_deps() {
   local packages=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
-                  cmake ninja-build g++ libgtest-dev python3 python3-pytest)
+                  cmake ninja-build g++ libgtest-dev nlohmann-json3-dev
+                  python3 python3-pytest)
   local missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

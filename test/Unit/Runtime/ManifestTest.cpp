@@ -137,6 +137,215 @@ TEST(Manifest, InvalidJsonIsReported) {
   EXPECT_EQ(parseError("[]"), "manifest: expected an object, found array");
 }
 
+//===----------------------------------------------------------------------===//
+// The JSON layer (nlohmann/json, with the strictness a manifest needs)
+//===----------------------------------------------------------------------===//
+
+/// Checks that `text` is refused as JSON at `where` ("line L, column C"),
+/// with `phrase` in the rest of the message (nlohmann's wording).
+void expectJsonError(const std::string &text, const std::string &where,
+                     const std::string &phrase) {
+  std::string error = parseError(text);
+  std::string prefix = "invalid JSON: " + where + ": ";
+  EXPECT_EQ(error.substr(0, prefix.size()), prefix) << error;
+  EXPECT_NE(error.find(phrase), std::string::npos)
+      << "no '" << phrase << "' in: " << error;
+}
+
+TEST(ManifestJson, ErrorsCarryLineAndColumn) {
+  expectJsonError(gatedDeltaNetWith("\"version\": 1,", "\"version\" 1,"),
+                  "line 2, column 13", "expected ':'");
+  // A newline ends its line: the column is past the line's last character.
+  expectJsonError("{\n  \"a\": 1,\n  \"b\" 2\n}", "line 3, column 7",
+                  "expected ':'");
+}
+
+TEST(ManifestJson, RejectsMalformedTokens) {
+  struct Case {
+    const char *text, *where, *phrase;
+  } cases[] = {
+      {"", "line 1, column 1", "unexpected end of input"},
+      {"1 2", "line 1, column 3", "expected end of input"},
+      {"[1 2]", "line 1, column 4", "expected ']'"},
+      {"{\"a\" 1}", "line 1, column 6", "expected ':'"},
+      {"\"abc", "line 1, column 5", "missing closing quote"},
+      {"\"a\nb\"", "line 1, column 3", "control character U+000A"},
+      {"\"\\x\"", "line 1, column 3", "forbidden character after backslash"},
+      {"\"\\u12\"", "line 1, column 6", "4 hex digits"},
+      {"\"\\ud83d\"", "line 1, column 8", "surrogate"},
+      {"0123", "line 1, column 4", "expected end of input"},
+      {"1.", "line 1, column 3", "digit after '.'"},
+      {"1e", "line 1, column 3", "after exponent"},
+      {"-", "line 1, column 2", "digit after '-'"},
+      {"tru", "line 1, column 4", "invalid literal"},
+      {"nul", "line 1, column 4", "invalid literal"},
+      {"'a'", "line 1, column 1", "invalid literal"},
+      {"NaN", "line 1, column 1", "invalid literal"},
+      {"Infinity", "line 1, column 1", "invalid literal"},
+  };
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.text);
+    expectJsonError(c.text, c.where, c.phrase);
+  }
+}
+
+TEST(ManifestJson, TrailingCommasAndCommentsAreErrors) {
+  expectJsonError(gatedDeltaNetWith("\"keys\": [1]", "\"keys\": [1,]"),
+                  "line 69, column 16", "unexpected ']'");
+  expectJsonError(
+      gatedDeltaNetWith("\"final_state\": 7", "\"final_state\": 7,"),
+      "line 74, column 3", "unexpected '}'");
+  expectJsonError(
+      gatedDeltaNetWith("\"version\": 1,", "\"version\": 1, // by prism"),
+      "line 2, column 17", "invalid literal");
+  expectJsonError(
+      gatedDeltaNetWith("\"version\": 1,", "/* by prism */ \"version\": 1,"),
+      "line 2, column 3", "invalid literal");
+}
+
+TEST(ManifestJson, DuplicateKeysAreErrors) {
+  // nlohmann would keep the last silently; the location is the second key's.
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"version\": 1,",
+                                         "\"version\": 1, \"version\": 1,")),
+            "invalid JSON: line 2, column 17: duplicate key \"version\"");
+  EXPECT_EQ(parseError(gatedDeltaNetWith(
+                "{\"name\": \"v\", \"role\": \"input\", \"dtype\": \"bf16\",",
+                "{\"name\": \"v\", \"role\": \"input\", \"dtype\": \"bf16\", "
+                "\"dtype\": \"f32\",")),
+            "invalid JSON: line 12, column 53: duplicate key \"dtype\" in "
+            "buffers[2]");
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"normalize_erase_key\": false,",
+                                         "\"normalize_erase_key\": false, "
+                                         "\"norm\\u0061lize_erase_key\": "
+                                         "true,")),
+            "invalid JSON: line 68, column 35: duplicate key "
+            "\"normalize_erase_key\" in recurrence");
+}
+
+TEST(ManifestJson, IntegersAreExact) {
+  // 2^53 + 1 is not a double: integers never go through floating point.
+  Manifest m = parseOk(gatedDeltaNetWith("\"shared_memory_bytes\": 65536",
+                                         "\"shared_memory_bytes\": "
+                                         "9007199254740993"));
+  EXPECT_EQ(m.kernels[1].sharedMemoryBytes, 9007199254740993LL);
+  m = parseOk(gatedDeltaNetWith("\"shared_memory_bytes\": 65536",
+                                "\"shared_memory_bytes\": "
+                                "9223372036854775807"));
+  EXPECT_EQ(m.kernels[1].sharedMemoryBytes, INT64_MAX);
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"shape\": [\"B\", 4, 64, 64]",
+                                         "\"shape\": [\"B\", 4, "
+                                         "-9223372036854775808, 64]")),
+            "buffers[7].shape[2]: negative dimension -9223372036854775808");
+}
+
+TEST(ManifestJson, FractionsExponentsAndOverflowAreNotIntegers) {
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"version\": 1", "\"version\": 1.0")),
+            "version: expected an integer, found number");
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"version\": 1", "\"version\": 1e0")),
+            "version: expected an integer, found number");
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"shape\": [\"B\", 4, 64, 64]",
+                                         "\"shape\": [\"B\", 4, 64.0, 64]")),
+            "buffers[7].shape[2]: expected integer or symbol, found number");
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"grid\": [2, \"B * 4\", 1]",
+                                         "\"grid\": [2e0, \"B * 4\", 1]")),
+            "kernels[1].grid[0]: expected integer or expression, found number");
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"keys\": [1]", "\"keys\": [1.0]")),
+            "recurrence.keys[0]: expected a buffer index (integer), found "
+            "number");
+  // Integers beyond int64_t are numbers, not (wrapped) integers.
+  for (const char *big :
+       {"9223372036854775808", "18446744073709551615", "-9223372036854775809",
+        "123456789012345678901234567890"}) {
+    SCOPED_TRACE(big);
+    EXPECT_EQ(parseError(gatedDeltaNetWith(
+                  "\"shared_memory_bytes\": 65536",
+                  std::string("\"shared_memory_bytes\": ") + big)),
+              "kernels[1].shared_memory_bytes: expected an integer, found "
+              "number");
+  }
+  // Where a number is wanted, every JSON number is one.
+  Manifest m =
+      parseOk(gatedDeltaNetWith("\"scale\": 0.125", "\"scale\": 1.5E-2"));
+  EXPECT_DOUBLE_EQ(m.recurrence.scale, 0.015);
+  m = parseOk(
+      gatedDeltaNetWith("\"erase_beta_max\": 1.0", "\"erase_beta_max\": 2"));
+  EXPECT_DOUBLE_EQ(m.recurrence.eraseBetaMax, 2.0);
+  // A double's overflow is a JSON error, located.
+  expectJsonError(gatedDeltaNetWith("\"scale\": 0.125", "\"scale\": 1e999"),
+                  "line 61, column 18", "number overflow parsing '1e999'");
+}
+
+TEST(ManifestJson, StringsAreDecoded) {
+  Manifest m = parseOk(gatedDeltaNetWith(
+      "\"function\": \"gated_deltanet\"",
+      R"("function": "a\"b\\c\/d\n\t\r\b\f\u0041\u00e9\ud83d\ude00")"));
+  EXPECT_EQ(m.function, "a\"b\\c/d\n\t\r\b\fA\xC3\xA9\xF0\x9F\x98\x80");
+}
+
+TEST(ManifestJson, InvalidUtf8IsAnError) {
+  expectJsonError(gatedDeltaNetWith("\"function\": \"gated_deltanet\"",
+                                    "\"function\": \"gated\xff\""),
+                  "line 3, column 21", "ill-formed UTF-8");
+  // A multi-byte sequence cut short by the closing quote.
+  expectJsonError(gatedDeltaNetWith("\"function\": \"gated_deltanet\"",
+                                    "\"function\": \"gated\xc3\""),
+                  "line 3, column 22", "ill-formed UTF-8");
+  expectJsonError(gatedDeltaNetWith("\"version\": 1", "\"version\": \xff"),
+                  "line 2, column 14", "invalid literal");
+}
+
+TEST(ManifestJson, FirstUnknownFieldInDocumentOrder) {
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"version\": 1,",
+                                         "\"version\": 1, \"zeta\": 1, "
+                                         "\"alpha\": 2,")),
+            "manifest: unknown field 'zeta'");
+}
+
+TEST(ManifestJson, DeepNestingIsAnErrorNotACrash) {
+  // nlohmann's parser and destructor are iterative, but a document that deep
+  // is never a manifest: parsing stops at the first bracket past the limit.
+  const std::string where = "line 1, column 257";
+  expectJsonError(std::string(100000, '['), where,
+                  "nesting deeper than 256 levels");
+  expectJsonError(std::string(100000, '[') + std::string(100000, ']'), where,
+                  "nesting deeper than 256 levels");
+  std::string objects;
+  for (int i = 0; i < 100000; ++i)
+    objects += "{\"\":";
+  expectJsonError(objects, "line 1, column 1025",
+                  "nesting deeper than 256 levels");
+  // The limit counts every level: the manifest's object and "recurrence" are
+  // two. Within it the document parses and the reader finds the type wrong.
+  EXPECT_EQ(parseError(gatedDeltaNetWith("\"scale\": 0.125",
+                                         "\"scale\": " + std::string(250, '[') +
+                                             std::string(250, ']'))),
+            "recurrence.scale: expected a number, found array");
+  expectJsonError(gatedDeltaNetWith("\"scale\": 0.125",
+                                    "\"scale\": " + std::string(300, '[') +
+                                        std::string(300, ']')),
+                  "line 61, column 268", "nesting deeper than 256 levels");
+}
+
+TEST(ManifestJson, MalformedVariantsAreErrorsNotExceptions) {
+  // Every prefix of the manifest and every byte replaced by a few of the
+  // characters that matter to JSON: an error, never an exception that would
+  // cross the C API.
+  const std::string text = gatedDeltaNetManifest();
+  Manifest manifest;
+  std::string error;
+  for (size_t cut = 0; cut < text.size(); ++cut) {
+    EXPECT_NO_THROW(
+        EXPECT_FALSE(parseManifest(text.substr(0, cut), manifest, error)));
+  }
+  for (size_t at = 0; at < text.size(); ++at) {
+    for (char c : {'"', '[', '{', '\\', '\xff', '\0'}) {
+      std::string variant = text;
+      variant[at] = c;
+      EXPECT_NO_THROW(parseManifest(variant, manifest, error));
+    }
+  }
+}
+
 TEST(Manifest, VersionMustBeOne) {
   EXPECT_EQ(parseError(gatedDeltaNetWith("\"version\": 1", "\"version\": 2")),
             "version: unsupported version 2 (this runtime reads version 1)");

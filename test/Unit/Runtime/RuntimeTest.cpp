@@ -375,6 +375,31 @@ TEST_F(RuntimeGpu, CpuManifestIsRefused) {
       << program.error();
 }
 
+TEST_F(RuntimeGpu, MalformedJsonIsAManifestError) {
+  // The JSON layer's refusals come back as statuses through the C API, not
+  // as nlohmann exceptions.
+  prism::rt::Program duplicate =
+      prism::rt::Program::fromText(ctx,
+                                   replaced(kAffineManifest, "\"version\": 1,",
+                                            "\"version\": 1, \"version\": 1,"),
+                                   kAffinePtx);
+  EXPECT_EQ(duplicate.code(), PRISM_RT_MANIFEST_ERROR);
+  EXPECT_NE(duplicate.error().find("duplicate key \"version\""),
+            std::string::npos)
+      << duplicate.error();
+  prism::rt::Program deep =
+      prism::rt::Program::fromText(ctx, std::string(100000, '['), kAffinePtx);
+  EXPECT_EQ(deep.code(), PRISM_RT_MANIFEST_ERROR);
+  EXPECT_NE(deep.error().find("nesting deeper than 256 levels"),
+            std::string::npos)
+      << deep.error();
+  prism::rt::Program utf8 = prism::rt::Program::fromText(
+      ctx, replaced(kAffineManifest, "\"version\": 1,", "\"v\xff\": 1,"),
+      kAffinePtx);
+  EXPECT_EQ(utf8.code(), PRISM_RT_MANIFEST_ERROR);
+  EXPECT_NE(utf8.error().find("UTF-8"), std::string::npos) << utf8.error();
+}
+
 TEST_F(RuntimeGpu, LoadsFromAManifestFile) {
   std::string dir = ::testing::TempDir();
   std::string manifestPath = dir + "prism_affine_test.json";
