@@ -11,7 +11,7 @@ namespace prism {
 /// The recurrence dialect plus the dialects and interfaces the lowerings need.
 void registerAllDialects(mlir::DialectRegistry &registry);
 void registerAllPasses();
-/// prism-cpu-pipeline and prism-gpu-pipeline.
+/// prism-cpu-pipeline, prism-tile-cpu-mapping and prism-gpu-pipeline.
 void registerAllPipelines();
 } // namespace prism
 

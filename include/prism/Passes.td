@@ -233,6 +233,52 @@ def ExportKernels : Pass<"prism-export-kernels", "mlir::ModuleOp"> {
 // Target: CPU host code
 //===----------------------------------------------------------------------===//
 
+def ConvertTileToLoops
+    : Pass<"prism-convert-tile-to-loops", "mlir::ModuleOp"> {
+  let summary = "Map tile programs onto the CPU: kernels to loop nests";
+  let description = [{
+    Rewrites every op of the `tile` dialect into upstream ops on tensors and
+    buffers, so that `prism-tile-cpu-mapping` can bufferize the tiles and
+    lower them to loops:
+    - `tile.kernel`: an `scf.for` nest over its grid (first extent
+      outermost), the body inlined; programs run one after the other.
+    - `tile.load`: a fresh buffer (`memref.alloc`) filled by an `scf.for`
+      nest of `memref.load`s, with `below` guarded by an `scf.if` (the
+      coordinate along `dims[0]` is valid when `0 <= c < bound`, signed)
+      that gives zero otherwise, then `bufferization.to_tensor restrict
+      writable`. Not a `tensor.generate`: canonicalization folds a
+      `tensor.extract` of one into a load at the extract, which could then
+      read the buffer after a later store.
+    - `tile.store`: an `scf.for` nest of `tensor.extract` and `memref.store`
+      under the same guard.
+    - `tile.dot`: a `linalg.generic` over (i, j, k), k a reduction, the
+      transposes as indexing maps; 16-bit operands are extended to `f32`
+      (`arith.extf`) and products and sums are `f32`; the output is the
+      accumulator or a zero fill.
+    - `tile.decay_dot`: a `linalg.generic` over (i, j, c) that adds
+      `a[i, c] b[j, c] 2^(ga[i, c] - gb[j, c])` where `j <= i` and selects
+      zero above the diagonal (so an infinite product there is dropped, not
+      multiplied by zero).
+    - `tile.cumsum`: an `scf.for` along `dim` (and one across it for 2-d
+      tiles) that adds each element to its predecessor
+      (`tensor.extract` / `tensor.insert`).
+    - `tile.causal_mask`: a `linalg.generic` that selects `fill` where
+      `j > i` (`j >= i` with `strict`), comparing `linalg.index`es.
+    - `tile.tri_solve`: forward substitution, `scf.for` over rows, columns
+      and the row's strictly lower entries, on the tensor of the solution.
+    - `tile.reduce`: `linalg.reduce` from a fill of 0 (`add`) or -inf
+      (`max`, `arith.maximumf`).
+    - `tile.broadcast`: `linalg.broadcast`; `tile.splat`: `linalg.fill` of a
+      `tensor.empty`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::bufferization::BufferizationDialect"
+  ];
+}
+
 def HostExpandF16 : Pass<"prism-host-expand-f16"> {
   let summary = "Expand f16 <-> f32 conversions into integer arithmetic";
   let description = [{

@@ -1,6 +1,8 @@
 //===- Pipelines.cpp - Named end-to-end pipelines -------------------------===//
 //
 // prism-cpu-pipeline: specification -> loop nests -> LLVM dialect (JIT).
+// prism-tile-cpu-mapping: tile kernels over buffers -> loop nests over
+//                         buffers (scf, memref, arith, math, func).
 // prism-gpu-pipeline: specification -> loop nests -> GPU launches -> kernels
 //                     in NVVM -> PTX for sm_90a, plus a manifest per program.
 //
@@ -10,6 +12,7 @@
 #include "prism/Passes.h"
 #include "prism/Target/GPUTarget.h"
 
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
@@ -82,6 +85,25 @@ void prism::buildCPUPipeline(OpPassManager &pm) {
   buildCPUCodegenPipeline(pm);
 }
 
+void prism::buildTileCPUMappingPipeline(OpPassManager &pm) {
+  // Kernels to loop nests over their grids; every other tile op to the
+  // upstream op on tensors that computes it.
+  pm.addPass(createConvertTileToLoops());
+  // Elementwise arith and math on tiles to linalg.generic, which writes into
+  // an operand's buffer where that operand is dead.
+  addText(pm, "convert-elementwise-to-linalg");
+  // Tiles to buffers. A chunk loop may yield a tile allocated in each
+  // iteration (a splat, a product without accumulator); that is allowed here
+  // because the deallocation below frees the one it replaces.
+  addText(pm, "one-shot-bufferize{allow-return-allocs-from-loops=true}");
+  // Free every buffer where it dies: a loop of T / 64 chunks allocates and
+  // frees its tiles in each iteration instead of growing with T. (Heap
+  // buffers, not stack ones: an alloca in a loop would grow the stack.)
+  bufferization::buildBufferDeallocationPipeline(pm);
+  // linalg on buffers to scf.for nests of loads and stores.
+  addText(pm, "convert-linalg-to-loops,canonicalize,cse");
+}
+
 void prism::buildGPUPipeline(OpPassManager &pm,
                              const GPUPipelineOptions &options) {
   // Without a folder for its files the pipeline would compile for nothing:
@@ -125,6 +147,11 @@ void prism::registerPipelines() {
       "Lower recurrence specifications to LLVM dialect host code (CPU "
       "backend)",
       [](OpPassManager &pm) { buildCPUPipeline(pm); });
+  PassPipelineRegistration<>(
+      "prism-tile-cpu-mapping",
+      "Map tile kernels over buffers onto the CPU: loop nests over buffers "
+      "(then prism's CPU codegen takes them to the LLVM dialect)",
+      [](OpPassManager &pm) { buildTileCPUMappingPipeline(pm); });
   PassPipelineRegistration<GPUPipelineOptions>(
       "prism-gpu-pipeline",
       "Lower recurrence specifications to PTX kernels and manifests",

@@ -42,6 +42,11 @@ void buildScheduleLoweringPipeline(mlir::OpPassManager &pm,
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
 /// Both of the above.
 void buildCPUPipeline(mlir::OpPassManager &pm);
+/// The CPU target mapping of tile programs: functions whose tile kernels
+/// work on memrefs to plain scf/memref/arith/math/func, every kernel a loop
+/// nest and every tile a buffer freed where it dies; buildCPUCodegenPipeline
+/// then takes them to the LLVM dialect.
+void buildTileCPUMappingPipeline(mlir::OpPassManager &pm);
 /// Specifications to PTX for sm_90a plus manifests.
 void buildGPUPipeline(mlir::OpPassManager &pm,
                       const GPUPipelineOptions &options);
