@@ -47,6 +47,12 @@ void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
   SelectScheduleOptions select;
   select.chip = chip.str();
   pm.addPass(createSelectSchedule(select));
+  // On the CPU, every schedule is applied at the tile level: one kernel of
+  // tiles per convolution and per phase of the schedule (the GPU target
+  // mapping of that level does not exist yet: the GPU keeps the loop-nest
+  // lowering below).
+  if (target == "cpu")
+    pm.addPass(createConvertRecurrenceToTile());
   // Apply it: tensors to buffers, one scf.parallel nest per kernel. No
   // canonicalization here: it may rebuild the nests without their
   // `prism.loop_roles`.
@@ -57,6 +63,8 @@ void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
 }
 
 void prism::buildCPUCodegenPipeline(OpPassManager &pm) {
+  // Tile kernels to loops over buffers (nothing to do for loop nests).
+  buildTileCPUMappingPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Parallel nests become sequential loops; bf16 and f16 conversions become

@@ -33,7 +33,8 @@ struct ScheduleContext {
   mlir::func::FuncOp program;
   /// The schedule's workspaces (indices into buffers), as it declared them.
   llvm::SmallVector<int> workspaces;
-  /// The program's argument for workspace `i`.
+  /// The program's argument for workspace `i`; null when the schedule
+  /// declared none there (-1).
   mlir::Value workspace(int i);
 
   mlir::Location loc() { return info.scan.getLoc(); }

@@ -51,10 +51,6 @@ struct Prefixes {
   Value summaries, decays, dense;
 };
 
-Value orNull(ScheduleContext &ctx, int i) {
-  return ctx.workspaces[i] >= 0 ? ctx.workspace(i) : Value();
-}
-
 /// A prefix: its transition (decay, dense part) and its update.
 struct Prefix {
   ChunkDecay decay;
@@ -193,8 +189,8 @@ void tiling::buildTree(ScheduleContext &ctx) {
   Location loc = ctx.loc();
   Prefixes buffers[2];
   for (int i : {0, 1})
-    buffers[i] = {ctx.workspace(summaries0 + i), orNull(ctx, decays0 + i),
-                  orNull(ctx, dense0 + i)};
+    buffers[i] = {ctx.workspace(summaries0 + i), ctx.workspace(decays0 + i),
+                  ctx.workspace(dense0 + i)};
   buildChunkSummaries(
       ctx, buffers[0].summaries, buffers[0].decays,
       [&](ChunkProgram &p, const ChunkTransition &transition) {
