@@ -120,10 +120,26 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     pm.addPass(createExportKernels());
     return;
   }
-  buildScheduleLoweringPipeline(pm, "gpu", options.chip);
-  // Target mapping: programs to blocks, lanes to threads, then launches.
-  addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"
-              "convert-parallel-loops-to-gpu)");
+  if (options.mapping == "tile") {
+    // Schedules as tile programs, then the GPU target mapping: layouts,
+    // shared memory and barriers, then launches of per-thread code.
+    SelectScheduleOptions select;
+    select.chip = options.chip.getValue();
+    pm.addPass(createSelectSchedule(select));
+    pm.addPass(createConvertRecurrenceToTile());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    pm.addPass(createTileGPUAssignLayouts());
+    TileGPUAllocateSharedOptions shared;
+    shared.chip = options.chip.getValue();
+    pm.addPass(createTileGPUAllocateShared(shared));
+    pm.addPass(createConvertTileToGPU());
+  } else {
+    buildScheduleLoweringPipeline(pm, "gpu", options.chip);
+    // Target mapping: programs to blocks, lanes to threads, then launches.
+    addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"
+                "convert-parallel-loops-to-gpu)");
+  }
   // Chunked schedules: their scratch becomes the launch's shared memory.
   pm.addPass(createAttachSharedScratch());
   addText(pm, "gpu-kernel-outlining,canonicalize,cse");

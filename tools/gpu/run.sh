@@ -15,13 +15,14 @@ status=0
 } | tee "$out/device.txt"
 
 # What to run (defaults: everything): PRISM_STAGES (any of test, bench,
-# sweep), PRISM_TEST_BINDS (prism-gpu-test --bind sets), PRISM_TEST_GLOB
+# sweep, fla: FLA's kernels on the same shapes, installed from the wheels in
+# FLA_WHEELS, default $kit/../.whl), PRISM_TEST_BINDS (prism-gpu-test --bind sets), PRISM_TEST_GLOB
 # (test programs), PRISM_BENCH_GLOB (benchmark programs), PRISM_BENCH_BINDS,
 # PRISM_SWEEP (programs of the T sweep). PRISM_TEST_TIMEOUT (seconds, per
 # test process) and PRISM_BENCH_TIMEOUT (per prism-bench call) bound a run
 # that must fit a device-time budget: what finished is still reported, and
 # a test process cut by its limit counts as an error.
-stages=${PRISM_STAGES:-"test bench sweep"}
+stages=${PRISM_STAGES:-"test bench sweep fla"}
 test_binds=${PRISM_TEST_BINDS:-"B=2,T=77 B=1,T=130 B=3,T=1"}
 test_glob=${PRISM_TEST_GLOB:-"*"}
 bench_glob=${PRISM_BENCH_GLOB:-"*"}
@@ -97,5 +98,18 @@ if has sweep; then
   ${bench_limit[@]+"${bench_limit[@]}"} "$kit/bin/prism-bench" --markdown --label sweep --iters 20 "${bind_args[@]}" \
     "${manifests[@]}" >"$out/bench-sweep.md" 2>&1 || status=1
   grep -c "^| sweep" "$out/bench-sweep.md"
+fi
+if has fla; then
+  # FLA on the same card in the same call (tools/gpu/bench-fla.py).
+  wheels=${FLA_WHEELS:-$kit/../.whl}
+  if ls "$wheels"/*.whl >/dev/null 2>&1; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+      --upgrade --target /tmp/fla-site "$wheels"/*.whl >"$out/fla-install.log" 2>&1
+    PYTHONPATH=/tmp/fla-site${PYTHONPATH:+:$PYTHONPATH} ${bench_limit[@]+"${bench_limit[@]}"} \
+      python3 "$kit/bench-fla.py" --sweep >"$out/bench-fla.md" 2>&1 || status=1
+    cat "$out/bench-fla.md"
+  else
+    echo "fla: no wheels in $wheels (tools/gpu/bench-fla.py needs FLA)"
+  fi
 fi
 exit $status

@@ -26,6 +26,12 @@ struct GPUPipelineOptions
       llvm::cl::desc("CUDA toolkit (for libdevice); default $CUDA_HOME or "
                      "/usr/local/cuda"),
       llvm::cl::init("")};
+  Option<std::string> mapping{
+      *this, "mapping",
+      llvm::cl::desc("How schedules reach the GPU: 'loops' (loop nests from "
+                     "prism-convert-recurrence-to-scf) or 'tile' (tile "
+                     "programs through the tilegpu target mapping)"),
+      llvm::cl::init("loops")};
   Option<std::string> outputDir{
       *this, "output-dir",
       llvm::cl::desc("Where to write <function>.ptx and .manifest.json"),
