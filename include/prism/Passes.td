@@ -200,6 +200,20 @@ def AttachSharedScratch : Pass<"prism-attach-shared-scratch", "mlir::ModuleOp"> 
 // Target
 //===----------------------------------------------------------------------===//
 
+def UnrollHostLoops : Pass<"prism-unroll-host-loops", "mlir::ModuleOp"> {
+  let summary = "Unroll host loops of launches into lists of launches";
+  let description = [{
+    A manifest lists launches and has no loops. After outlining, every host
+    `scf.for` with constant bounds that contains `gpu.launch_func`s (the
+    tree schedule's prefix rounds) is unrolled, so that each iteration's
+    launch has its own constant parameters; a canonicalization afterwards
+    folds what depended on the induction variable (which buffer a round
+    reads). Loops with other bounds are left for
+    `prism-collect-launches` to report.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def CollectLaunches : Pass<"prism-collect-launches", "mlir::ModuleOp"> {
   let summary = "Turn host launch code into kernel manifests";
   let description = [{
@@ -261,6 +275,27 @@ def TileGPUAssignLayouts
   ];
   let dependentDialects = ["::prism::tilegpu::TileGPUDialect",
                            "::mlir::gpu::GPUDialect"];
+}
+
+def TilePipelineLoads : Pass<"prism-tile-pipeline-loads", "mlir::ModuleOp"> {
+  let summary = "Issue the loads of loop iterations `stages - 1` ahead";
+  let description = [{
+    Software pipelining of any tile kernel, the schedule's `stages`: in every
+    loop of a `tile.kernel`, each `tile.load` or `memref.load` whose
+    indices depend only on the induction variable (and values from outside
+    the loop), from a buffer that the loop does not write, is issued
+    `stages - 1` iterations early. The loop carries the loaded values; an
+    iteration first loads for iteration `i + stages - 1` (zero past the
+    upper bound), then computes with its own; the loads of the first
+    iterations move before the loop. Run by the GPU mapping before layouts
+    are assigned, so the carried tiles get layouts like any other.
+  }];
+  let options = [
+    Option<"stages", "stages", "int64_t", "0",
+           "Loads in flight per load (0: the program's schedule; 1: none)">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 def TileGPUAllocateShared

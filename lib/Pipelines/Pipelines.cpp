@@ -129,6 +129,7 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     pm.addPass(createConvertRecurrenceToTile());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
+    pm.addPass(createTilePipelineLoads());
     pm.addPass(createTileGPUAssignLayouts());
     TileGPUAllocateSharedOptions shared;
     shared.chip = options.chip.getValue();
@@ -143,6 +144,9 @@ void prism::buildGPUPipeline(OpPassManager &pm,
   // Chunked schedules: their scratch becomes the launch's shared memory.
   pm.addPass(createAttachSharedScratch());
   addText(pm, "gpu-kernel-outlining,canonicalize,cse");
+  // Host loops of launches (the tree's rounds) become lists of launches.
+  pm.addPass(createUnrollHostLoops());
+  addText(pm, "canonicalize,cse");
   // The host side becomes the manifest; only kernels remain.
   pm.addPass(createCollectLaunches());
   // Kernels to NVVM for the chosen chip.

@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -172,8 +173,12 @@ def main():
     if len(args) != 2:
         sys.exit(__doc__)
     build, kit = (os.path.abspath(a) for a in args)
-    opt = os.path.join(build, "bin", "prism-opt")
     shutil.rmtree(kit, ignore_errors=True)
+    # A copy of the compiler: rebuilding BUILD_DIR while the kit compiles
+    # must not change (or break) what the kit is compiled with.
+    stable = tempfile.mkdtemp(prefix="prism-kit-")
+    opt = os.path.join(stable, "prism-opt")
+    shutil.copy2(os.path.join(build, "bin", "prism-opt"), opt)
     for sub in ("bin", "specs", "test", "bench"):
         os.makedirs(os.path.join(kit, sub))
 
@@ -226,6 +231,7 @@ def main():
         subprocess.run([sys.executable, os.path.join(ROOT, "python", "tests", "test_gpu.py"),
                         os.path.join(kit, "pyprograms")], check=True,
                        env=dict(os.environ, PRISM_OPT=opt))
+    shutil.rmtree(stable, ignore_errors=True)
     for script in ("run.sh", "bench-fla.py"):
         shutil.copy2(os.path.join(ROOT, "tools", "gpu", script), os.path.join(kit, script))
     count = len([n for n in os.listdir(os.path.join(kit, "test")) if n.endswith(".ptx")])

@@ -73,7 +73,9 @@ private:
   /// The layout every 2-d tile of `shape` takes in this kernel.
   Attribute canonical(ArrayRef<int64_t> shape);
   /// The layout a value should be produced in, from its users.
-  Attribute preferred(Value v, int depth = 0);
+  Attribute preferred(Value v);
+  /// The same, null when no user asks for one.
+  Attribute wanted(Value v, int depth);
   /// `v` in layout `layout`: itself, a register copy, or through shared
   /// memory (memoized per value and layout).
   Value convert(Value v, Attribute layout);
@@ -126,7 +128,13 @@ Attribute KernelLayouts::canonical(ArrayRef<int64_t> shape) {
   return blockedLayout(ctx, shape, {rows, perRow}, warps);
 }
 
-Attribute KernelLayouts::preferred(Value v, int depth) {
+Attribute KernelLayouts::preferred(Value v) {
+  if (Attribute a = wanted(v, 0))
+    return a;
+  return canonical(tileTypeOf(v).getShape());
+}
+
+Attribute KernelLayouts::wanted(Value v, int depth) {
   RankedTensorType type = tileTypeOf(v);
   if (type.getRank() == 2) {
     // A 16-bit tile read from memory loads best as rows of 16-byte pieces;
@@ -148,14 +156,32 @@ Attribute KernelLayouts::preferred(Value v, int depth) {
         return SliceAttr::get(
             ctx, bcast.getDim(),
             canonical(bcast.getResult().getType().getShape()));
+      // Through the branches and loops that carry it (a load issued an
+      // iteration early): where the carried value goes.
+      if (isa<scf::YieldOp>(user)) {
+        Operation *parent = user->getParentOp();
+        unsigned n = use.getOperandNumber();
+        Value carried = parent->getResult(n);
+        if (auto loop = dyn_cast<scf::ForOp>(parent))
+          carried = loop.getRegionIterArgs()[n];
+        if (Attribute a = wanted(carried, depth + 1))
+          return a;
+        continue;
+      }
+      if (auto loop = dyn_cast<scf::ForOp>(user)) {
+        unsigned n = use.getOperandNumber() - loop.getNumControlOperands();
+        if (Attribute a = wanted(loop.getRegionIterArgs()[n], depth + 1))
+          return a;
+        continue;
+      }
       if (isa<tile::CumsumOp>(user) ||
           (user->getNumResults() == 1 &&
            user->getResult(0).getType() == v.getType()) ||
           (isa<arith::ExtFOp, arith::TruncFOp>(user)))
-        if (Attribute a = preferred(user->getResult(0), depth + 1))
+        if (Attribute a = wanted(user->getResult(0), depth + 1))
           return a;
     }
-  return canonical(type.getShape());
+  return Attribute();
 }
 
 Value KernelLayouts::allocAfter(OpBuilder &b, Value v, ArrayRef<int64_t> shape,

@@ -477,7 +477,32 @@ struct ScanLowering : OpConversionPattern<tilegpu::ScanOp> {
   }
 };
 
-/// tilegpu.solve: forward substitution, each column by one thread.
+/// acc - sum_{s in [from, to)} l[row, s] x[s, col], a loop over s.
+Value subtractProducts(OpBuilder &b, Location loc, Value l, Value x, Value row,
+                       Value col, int64_t from, int64_t to, Value acc) {
+  if (from >= to)
+    return acc;
+  auto loop = scf::ForOp::create(b, loc, indexConst(b, loc, from),
+                                 indexConst(b, loc, to), indexConst(b, loc, 1),
+                                 ValueRange{acc});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value s = loop.getInductionVar();
+  Value term = arith::MulFOp::create(
+      b, loc, memref::LoadOp::create(b, loc, l, ValueRange{row, s}),
+      memref::LoadOp::create(b, loc, x, ValueRange{s, col}));
+  scf::YieldOp::create(
+      b, loc,
+      arith::SubFOp::create(b, loc, loop.getRegionIterArgs()[0], term)
+          .getResult());
+  return loop.getResult(0);
+}
+
+/// tilegpu.solve: forward substitution by blocks of 16 rows (prism-math.md
+/// section 5). Block i first takes the solved blocks' contribution, spread
+/// over all threads (one element each: X_i -= L_{i,<i} X_{<i}), then each
+/// column is solved through the 16 x 16 diagonal block by one thread; a
+/// barrier after each step.
 struct SolveLowering : OpConversionPattern<tilegpu::SolveOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -487,30 +512,33 @@ struct SolveLowering : OpConversionPattern<tilegpu::SolveOp> {
     Value l = adaptor.getL(), x = adaptor.getRhs();
     MemRefType type = op.getRhs().getType();
     int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-    forColumns(rewriter, loc, cols, [&](OpBuilder &b, Value j) {
-      auto rowLoop =
-          scf::ForOp::create(b, loc, indexConst(b, loc, 0),
-                             indexConst(b, loc, rows), indexConst(b, loc, 1));
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(rowLoop.getBody());
-      Value t = rowLoop.getInductionVar();
-      Value rhs = memref::LoadOp::create(b, loc, x, ValueRange{t, j});
-      auto inner = scf::ForOp::create(b, loc, indexConst(b, loc, 0), t,
-                                      indexConst(b, loc, 1), ValueRange{rhs});
-      {
-        OpBuilder::InsertionGuard innerGuard(b);
-        b.setInsertionPointToStart(inner.getBody());
-        Value s = inner.getInductionVar();
-        Value term = arith::MulFOp::create(
-            b, loc, memref::LoadOp::create(b, loc, l, ValueRange{t, s}),
-            memref::LoadOp::create(b, loc, x, ValueRange{s, j}));
-        scf::YieldOp::create(
-            b, loc,
-            arith::SubFOp::create(b, loc, inner.getRegionIterArgs()[0], term)
-                .getResult());
+    int64_t block = rows % 16 == 0 ? 16 : rows;
+    OpBuilder &b = rewriter;
+    auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+    for (int64_t r0 = 0; r0 < rows; r0 += block) {
+      if (r0 > 0) {
+        // Every (row of the block, column) element: one thread each.
+        forColumns(b, loc, block * cols, [&](OpBuilder &fb, Value e) {
+          Value row = arith::AddIOp::create(
+              fb, loc, arith::DivUIOp::create(fb, loc, e, c(cols)), c(r0));
+          Value col = arith::RemUIOp::create(fb, loc, e, c(cols));
+          Value acc = memref::LoadOp::create(fb, loc, x, ValueRange{row, col});
+          acc = subtractProducts(fb, loc, l, x, row, col, 0, r0, acc);
+          memref::StoreOp::create(fb, loc, acc, x, ValueRange{row, col});
+        });
+        gpu::BarrierOp::create(b, loc);
       }
-      memref::StoreOp::create(b, loc, inner.getResult(0), x, ValueRange{t, j});
-    });
+      forColumns(b, loc, cols, [&](OpBuilder &fb, Value col) {
+        for (int64_t t = 1; t < block; ++t) {
+          Value row = c(r0 + t);
+          Value acc = memref::LoadOp::create(fb, loc, x, ValueRange{row, col});
+          acc = subtractProducts(fb, loc, l, x, row, col, r0, r0 + t, acc);
+          memref::StoreOp::create(fb, loc, acc, x, ValueRange{row, col});
+        }
+      });
+      if (r0 + block < rows)
+        gpu::BarrierOp::create(b, loc);
+    }
     rewriter.eraseOp(op);
     return success();
   }
