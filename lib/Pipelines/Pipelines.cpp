@@ -39,32 +39,50 @@ void useShortSharedPointers() {
   if (it != options.end())
     static_cast<llvm::cl::opt<bool> *>(it->second)->setValue(true);
 }
+/// Adds stages to a pass manager; with `cleanup`, canonicalize and cse
+/// follow each one (no stage may depend on the exact form of its input).
+struct Stages {
+  OpPassManager &pm;
+  bool cleanup;
+  void add(std::unique_ptr<Pass> pass) {
+    pm.addPass(std::move(pass));
+    tidy();
+  }
+  void add(StringRef text) {
+    addText(pm, text);
+    tidy();
+  }
+  void tidy() {
+    if (cleanup)
+      addText(pm, "canonicalize,cse");
+  }
+};
 } // namespace
 
 void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
-                                          StringRef chip) {
+                                          StringRef chip, bool cleanup) {
+  Stages stages{pm, cleanup};
   // Make the schedule of every scan explicit, within the chip's limits.
   SelectScheduleOptions select;
   select.chip = chip.str();
-  pm.addPass(createSelectSchedule(select));
+  stages.add(createSelectSchedule(select));
   // On the CPU, every schedule is applied at the tile level: one kernel of
-  // tiles per convolution and per phase of the schedule (the GPU target
-  // mapping of that level does not exist yet: the GPU keeps the loop-nest
-  // lowering below).
+  // tiles per convolution and per phase of the schedule (the GPU's loop-nest
+  // path, mapping=loops, lowers the scans below instead).
   if (target == "cpu")
-    pm.addPass(createConvertRecurrenceToTile());
+    stages.add(createConvertRecurrenceToTile());
   // Apply it: tensors to buffers, one scf.parallel nest per kernel. No
-  // canonicalization here: it may rebuild the nests without their
-  // `prism.loop_roles`.
+  // canonicalization here on the GPU's loop-nest path: it may rebuild the
+  // nests without their `prism.loop_roles`.
   ConvertRecurrenceToSCFOptions options;
   options.target = target.str();
   options.chip = chip.str();
-  pm.addPass(createConvertRecurrenceToSCF(options));
+  stages.add(createConvertRecurrenceToSCF(options));
 }
 
-void prism::buildCPUCodegenPipeline(OpPassManager &pm) {
+void prism::buildCPUCodegenPipeline(OpPassManager &pm, bool cleanup) {
   // Tile kernels to loops over buffers (nothing to do for loop nests).
-  buildTileCPUMappingPipeline(pm);
+  buildTileCPUMappingPipeline(pm, cleanup);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Parallel nests become sequential loops; bf16 and f16 conversions become
@@ -93,17 +111,18 @@ void prism::buildCPUPipeline(OpPassManager &pm) {
   buildCPUCodegenPipeline(pm);
 }
 
-void prism::buildTileCPUMappingPipeline(OpPassManager &pm) {
+void prism::buildTileCPUMappingPipeline(OpPassManager &pm, bool cleanup) {
+  Stages stages{pm, cleanup};
   // Kernels to loop nests over their grids; every other tile op to the
   // upstream op on tensors that computes it.
-  pm.addPass(createConvertTileToLoops());
+  stages.add(createConvertTileToLoops());
   // Elementwise arith and math on tiles to linalg.generic, which writes into
   // an operand's buffer where that operand is dead.
-  addText(pm, "convert-elementwise-to-linalg");
+  stages.add("convert-elementwise-to-linalg");
   // Tiles to buffers. A chunk loop may yield a tile allocated in each
   // iteration (a splat, a product without accumulator); that is allowed here
   // because the deallocation below frees the one it replaces.
-  addText(pm, "one-shot-bufferize{allow-return-allocs-from-loops=true}");
+  stages.add("one-shot-bufferize{allow-return-allocs-from-loops=true}");
   // Free every buffer where it dies: a loop of T / 64 chunks allocates and
   // frees its tiles in each iteration instead of growing with T. (Heap
   // buffers, not stack ones: an alloca in a loop would grow the stack.)
@@ -120,21 +139,21 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     pm.addPass(createExportKernels());
     return;
   }
+  Stages stages{pm, options.mapping == "tile" && options.cleanupBetweenStages};
   if (options.mapping == "tile") {
     // Schedules as tile programs, then the GPU target mapping: layouts,
     // shared memory and barriers, then launches of per-thread code.
     SelectScheduleOptions select;
     select.chip = options.chip.getValue();
-    pm.addPass(createSelectSchedule(select));
-    pm.addPass(createConvertRecurrenceToTile());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    pm.addPass(createTilePipelineLoads());
-    pm.addPass(createTileGPUAssignLayouts());
+    stages.add(createSelectSchedule(select));
+    stages.add(createConvertRecurrenceToTile());
+    addText(pm, "canonicalize,cse");
+    stages.add(createTilePipelineLoads());
+    stages.add(createTileGPUAssignLayouts());
     TileGPUAllocateSharedOptions shared;
     shared.chip = options.chip.getValue();
-    pm.addPass(createTileGPUAllocateShared(shared));
-    pm.addPass(createConvertTileToGPU());
+    stages.add(createTileGPUAllocateShared(shared));
+    stages.add(createConvertTileToGPU());
   } else {
     buildScheduleLoweringPipeline(pm, "gpu", options.chip);
     // Target mapping: programs to blocks, lanes to threads, then launches.
@@ -142,13 +161,13 @@ void prism::buildGPUPipeline(OpPassManager &pm,
                 "convert-parallel-loops-to-gpu)");
   }
   // Chunked schedules: their scratch becomes the launch's shared memory.
-  pm.addPass(createAttachSharedScratch());
+  stages.add(createAttachSharedScratch());
   addText(pm, "gpu-kernel-outlining,canonicalize,cse");
   // Host loops of launches (the tree's rounds) become lists of launches.
   pm.addPass(createUnrollHostLoops());
   addText(pm, "canonicalize,cse");
   // The host side becomes the manifest; only kernels remain.
-  pm.addPass(createCollectLaunches());
+  stages.add(createCollectLaunches());
   // Kernels to NVVM for the chosen chip.
   std::string toolkit = options.toolkit;
   if (toolkit.empty()) {

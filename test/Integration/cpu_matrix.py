@@ -76,6 +76,8 @@ def main():
     parser.add_argument("--check-symbols", action="store_true",
                         help="check each host object's undefined symbols")
     parser.add_argument("--nm", default="llvm-nm")
+    parser.add_argument("--cleanup-between-stages", action="store_true",
+                        help="compile with canonicalize and cse after every stage")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="prism-matrix-")
@@ -88,6 +90,8 @@ def main():
                                          "two_pass": "chunked_two_pass",
                                          "tree": "tree"}[args.schedule])
     target = ["--mcpu", args.mcpu] if args.mcpu else []
+    if args.cleanup_between_stages:
+        target.append("--cleanup-between-stages")
     for seed, spec in enumerate(specs, 1):
         path = os.path.join(work, spec.name + ".mlir")
         with open(path, "w") as f:

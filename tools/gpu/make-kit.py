@@ -46,6 +46,10 @@ def two_pass_matrix(**kwargs):
     return chunked_matrix(schedule="chunked_two_pass", **kwargs)
 
 
+def tree_matrix(**kwargs):
+    return chunked_matrix(schedule="tree", **kwargs)
+
+
 def bench_specs():
     """One program per recurrence of shared/targets.md, per head shape."""
     out = []
@@ -61,8 +65,10 @@ def bench_specs():
             Spec(name=f"{tag}_prism_eq18_l3", forget="delta", delta_gate=True, rank=3,
                  refine="gelu", inject_gates=True, **common),
         ]
-    # The chunked schedules (fused, two-pass), defaults, for every family.
-    for schedule, suffix in (("chunked_fused", "chunked"), ("chunked_two_pass", "2pass")):
+    # The chunked schedules (fused, two-pass, tree), defaults, for every
+    # family.
+    for schedule, suffix in (("chunked_fused", "chunked"), ("chunked_two_pass", "2pass"),
+                             ("tree", "tree")):
         for tag, heads, dim in (("s12", 16, 128), ("s3", 32, 64)):
             common = dict(heads=heads, key_dim=dim, value_dim=dim, dtype="bf16",
                           schedule=schedule)
@@ -187,6 +193,8 @@ def main():
         suites = [chunked_matrix, two_pass_matrix]
         if not chunked_only:
             suites.insert(0, matrix)
+        if test_mapping == "tile":
+            suites.append(tree_matrix)
         for suite in suites:
             for s in suite(key_dim=dim, value_dim=dim):
                 s.name = f"{s.name}_k{dim}"
@@ -198,6 +206,15 @@ def main():
         with open(path, "w") as f:
             f.write(s.mlir())
         jobs.append((path, os.path.join(kit, "test"), test_mapping))
+        # The K = 32 programs again with canonicalize and cse after every
+        # stage of the mapping: no stage may depend on the exact form of
+        # what the previous one printed.
+        if test_mapping == "tile" and s.name.endswith("_k32"):
+            clean = dataclasses.replace(s, name=s.name + "_clean")
+            path = os.path.join(kit, "specs", clean.name + ".mlir")
+            with open(path, "w") as f:
+                f.write(clean.mlir())
+            jobs.append((path, os.path.join(kit, "test"), "tile cleanup-between-stages=true"))
     examples = os.path.join(ROOT, "docs", "examples")
     for name in sorted(os.listdir(examples)) if not (chunked_only or bench_only) else []:
         if name.endswith(".mlir"):
@@ -206,9 +223,14 @@ def main():
     for s in bench_specs():
         if chunked_only and not s.schedule.startswith("chunked_"):
             continue
-        for m in (("loops", "tile") if mapping == "both" else (mapping,)):
+        if s.schedule == "tree" and mapping == "loops":
+            continue  # the loop nests have no tree schedule
+        mappings = ("loops", "tile") if mapping == "both" else (mapping,)
+        if s.schedule == "tree":
+            mappings = ("tile",)
+        for m in mappings:
             spec = s
-            if mapping == "both" and m == "tile":
+            if mapping == "both" and m == "tile" and s.schedule != "tree":
                 spec = dataclasses.replace(s, name=s.name + "_tile")
             path = os.path.join(kit, "specs", spec.name + ".mlir")
             with open(path, "w") as f:

@@ -98,7 +98,9 @@ if has sweep; then
   # Throughput against T (1K .. 64K, B = 1) per recurrence and schedule, for
   # tools/gpu/plot-sweep.py. Programs absent from the kit are skipped.
   sweep=${PRISM_SWEEP:-"s12_simple_gla s12_simple_gla_chunked s12_gla s12_gla_chunked
-    s12_gated_deltanet s12_gated_deltanet_chunked s12_prism_eq18_l3 s12_prism_eq18_l3_chunked"}
+    s12_gated_deltanet s12_gated_deltanet_chunked s12_prism_eq18_l3 s12_prism_eq18_l3_chunked
+    s12_simple_gla_2pass s12_simple_gla_tree s12_gla_2pass s12_gla_tree
+    s12_gated_deltanet_2pass s12_gated_deltanet_tree s12_prism_eq18_l3_2pass s12_prism_eq18_l3_tree"}
   manifests=()
   for p in $sweep; do
     [ -f "$kit/bench/$p.manifest.json" ] && manifests+=("$kit/bench/$p.manifest.json")

@@ -16,6 +16,7 @@
 #include "prism/Runtime/Manifest.h"
 #include "prism/Support/InputLimits.h"
 #include "prism/Support/ToolOptions.h"
+#include "prism/Target/GPUTarget.h"
 #include "prism/Target/CPU/HostJIT.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -103,6 +104,11 @@ static cl::opt<bool> dumpManifest("dump-manifest",
                                   cl::desc("Print each program's manifest (a "
                                            "JSON line) before compiling it"),
                                   cl::init(false), cl::cat(runCategory));
+static cl::opt<bool> cleanupBetweenStages(
+    "cleanup-between-stages",
+    cl::desc("Run canonicalize and cse after every stage of the pipeline "
+             "(a test that no stage depends on the exact form of its input)"),
+    cl::init(false), cl::cat(runCategory));
 
 namespace {
 
@@ -414,7 +420,9 @@ int main(int argc, char **argv) {
   PassManager schedulePm(&context);
   if (failed(applyPassManagerCLOptions(schedulePm)))
     return 1;
-  prism::buildScheduleLoweringPipeline(schedulePm, "cpu");
+  prism::buildScheduleLoweringPipeline(schedulePm, "cpu",
+                                       prism::defaultGPUTarget().chip,
+                                       cleanupBetweenStages);
   if (failed(schedulePm.run(*module)))
     return 1;
   std::vector<std::string> manifests;
@@ -452,7 +460,7 @@ int main(int argc, char **argv) {
   PassManager codegenPm(&context);
   if (failed(applyPassManagerCLOptions(codegenPm)))
     return 1;
-  prism::buildCPUCodegenPipeline(codegenPm);
+  prism::buildCPUCodegenPipeline(codegenPm, cleanupBetweenStages);
   if (failed(codegenPm.run(*module)))
     return 1;
 

@@ -32,6 +32,12 @@ struct GPUPipelineOptions
                      "prism-convert-recurrence-to-scf) or 'tile' (tile "
                      "programs through the tilegpu target mapping)"),
       llvm::cl::init("loops")};
+  Option<bool> cleanupBetweenStages{
+      *this, "cleanup-between-stages",
+      llvm::cl::desc("Run canonicalize and cse after every stage of the tile "
+                     "mapping (a test that no stage depends on the exact form "
+                     "the previous one printed)"),
+      llvm::cl::init(false)};
   Option<std::string> outputDir{
       *this, "output-dir",
       llvm::cl::desc("Where to write <function>.ptx and .manifest.json"),
@@ -41,19 +47,22 @@ struct GPUPipelineOptions
 /// Recurrence specifications to loop nests over buffers (both backends).
 /// `target` is "cpu" or "gpu" (see prism-convert-recurrence-to-scf); `chip`
 /// the GPU whose limits the schedules respect (prism/Target/GPUTarget.h).
+/// With `cleanup`, canonicalize and cse run after every stage.
 void buildScheduleLoweringPipeline(mlir::OpPassManager &pm,
                                    llvm::StringRef target,
-                                   llvm::StringRef chip = "sm_90a");
+                                   llvm::StringRef chip = "sm_90a",
+                                   bool cleanup = false);
 /// Tile programs and loop nests to LLVM dialect host code, runnable by the
 /// JIT (prism-run); it starts with buildTileCPUMappingPipeline.
-void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
+void buildCPUCodegenPipeline(mlir::OpPassManager &pm, bool cleanup = false);
 /// Both of the above.
 void buildCPUPipeline(mlir::OpPassManager &pm);
 /// The CPU target mapping of tile programs: functions whose tile kernels
 /// work on memrefs to plain scf/memref/arith/math/func, every kernel a loop
 /// nest and every tile a buffer freed where it dies (the first stage of
 /// buildCPUCodegenPipeline, which takes them on to the LLVM dialect).
-void buildTileCPUMappingPipeline(mlir::OpPassManager &pm);
+void buildTileCPUMappingPipeline(mlir::OpPassManager &pm,
+                                 bool cleanup = false);
 /// Specifications to PTX for sm_90a plus manifests.
 void buildGPUPipeline(mlir::OpPassManager &pm,
                       const GPUPipelineOptions &options);

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace prism;
@@ -143,13 +144,36 @@ void tiling::buildChunkSummaries(
           tb.b, tb.loc,
           DenseElementsAttr::get(zeros, tb.b.getF32FloatAttr(0.0))));
   storeBlock(tb, update, summaries, p.c, p.v0);
-  // Every V-tile's program writes the same decay and transition.
+  // Every V-tile's program writes the same decay.
   storeChunkDecay(tb, decay.total, decays, p.c);
-  if (transition.response)
-    storeTransition(p, transition);
+  if (!ctx.forget.hasChunkResponse())
+    return;
+  // The response depends on the keys alone: the first V-tile's program
+  // builds and keeps it.
+  Value first = arith::CmpIOp::create(tb.b, tb.loc, arith::CmpIPredicate::eq,
+                                      p.v0, tb.idx(0));
+  auto ifFirst = scf::IfOp::create(tb.b, tb.loc, first, /*withElse=*/false);
+  tb.b.setInsertionPointToStart(ifFirst.thenBlock());
+  storeTransition(
+      p, ctx.forget.buildChunkResponse(tb, p.t0, s.chunk, transition.decay));
 }
 
-void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states) {
+Value tiling::loadRows(TileBuilder &tb, Value memref, Value t0, int64_t rows) {
+  return tile::LoadOp::create(
+      tb.b, tb.loc,
+      RankedTensorType::get({rows, tb.info.keyDim}, elementOf(memref)), memref,
+      ValueRange{tb.batch, t0, tb.head, tb.idx(0)},
+      tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
+}
+
+void tiling::storeRows(TileBuilder &tb, Value rows, Value memref, Value t0) {
+  tile::StoreOp::create(tb.b, tb.loc, tb.cast(rows, elementOf(memref)), memref,
+                        ValueRange{tb.batch, t0, tb.head, tb.idx(0)},
+                        tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
+}
+
+void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states,
+                               Value responses) {
   OpBuilder::InsertionGuard guard(ctx.b);
   RecurrenceInfo &info = ctx.info;
   ChunkSizes s = chunkSizesOf(ctx);
@@ -161,13 +185,14 @@ void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states) {
       buildInjectionSlots(tb, p.t0, s.chunk, p.v0, s.vTile);
   ChunkDecay decay = ctx.forget.buildChunkDecay(tb, p.t0, s.chunk);
   // The summary again (no memory for its values), then the family's slot
-  // as seen from the start state.
+  // as seen from the start state, through the kept response.
   ChunkTransition transition =
       ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, slots);
-  if (transition.response) {
+  if (ctx.forget.hasChunkResponse()) {
+    Value response = loadRows(tb, responses, p.t0, s.chunk);
     Value &values = slots[transition.slot].values;
-    values = tb.dot(tb.operand(transition.response), tb.operand(state), false,
-                    true, values);
+    values = tb.dot(tb.operand(response), tb.operand(state), false, true,
+                    values);
   }
   Value o = chunk::outputs(tb, decay, q, state, slots);
   tb.storeTokens(tb.mul(o, tb.constantLike(o, info.scale)),

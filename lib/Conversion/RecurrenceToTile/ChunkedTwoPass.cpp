@@ -15,8 +15,9 @@
 //   outputs    per (chunk x V-tile, head, batch): the chunk's outputs from
 //              its S_c, the family's slot values as seen from S_c.
 //
-// The outputs recompute the chunk's summary (its triangular solves for the
-// delta forget) instead of keeping its values in memory (ChunkKernels.cpp).
+// The outputs recompute the chunk's summary (the triangular solve of its
+// slot values for the delta forget) instead of keeping its values in
+// memory, and read the response the summaries kept (ChunkKernels.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,22 +34,6 @@ using namespace prism::tiling;
 namespace {
 /// Indices into ScheduleContext::workspaces.
 enum Workspace { summaries, states, decays, responses, endKeys };
-
-/// [C, K] tiles of a [B, T, H, K] workspace at the chunk's tokens.
-void storeRows(TileBuilder &tb, Value rows, Value memref, Value t0) {
-  Type elem = cast<MemRefType>(memref.getType()).getElementType();
-  tile::StoreOp::create(tb.b, tb.loc, tb.cast(rows, elem), memref,
-                        ValueRange{tb.batch, t0, tb.head, tb.idx(0)},
-                        tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
-}
-
-Value loadRows(TileBuilder &tb, Value memref, Value t0, ChunkSizes s) {
-  Type elem = cast<MemRefType>(memref.getType()).getElementType();
-  return tile::LoadOp::create(
-      tb.b, tb.loc, RankedTensorType::get({s.chunk, s.keyDim}, elem), memref,
-      ValueRange{tb.batch, t0, tb.head, tb.idx(0)},
-      tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
-}
 
 void buildStates(ScheduleContext &ctx) {
   OpBuilder::InsertionGuard guard(ctx.b);
@@ -75,8 +60,9 @@ void buildStates(ScheduleContext &ctx) {
       loadChunkDecay(tb, transition.decay.kind, ctx.workspace(decays), c);
   if (ctx.forget.hasChunkResponse()) {
     Value t0 = arith::MulIOp::create(b, loc, c, tb.idx(s.chunk));
-    transition.response = loadRows(tb, ctx.workspace(responses), t0, s);
-    transition.endKeys = loadRows(tb, ctx.workspace(endKeys), t0, s);
+    transition.response =
+        loadRows(tb, ctx.workspace(responses), t0, s.chunk);
+    transition.endKeys = loadRows(tb, ctx.workspace(endKeys), t0, s.chunk);
   }
   Value carried = chunk::transitionState(tb, transition, state);
   Value update =
@@ -125,5 +111,5 @@ void tiling::buildChunkedTwoPass(ScheduleContext &ctx) {
         storeRows(p.tb, transition.endKeys, ctx.workspace(endKeys), p.t0);
       });
   buildStates(ctx);
-  buildChunkOutputs(ctx, ctx.workspace(states));
+  buildChunkOutputs(ctx, ctx.workspace(states), ctx.workspace(responses));
 }

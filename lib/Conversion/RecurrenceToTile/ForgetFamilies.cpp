@@ -39,6 +39,10 @@ struct DecayAlgebra : ForgetAlgebra::ExternalModel<Concrete, Op> {
                                     SmallVectorImpl<Slot> &) const {
     return {decay, Value(), Value(), -1};
   }
+  ChunkTransition buildChunkResponse(Operation *, TileBuilder &, Value,
+                                     int64_t, const ChunkDecay &decay) const {
+    return {decay, Value(), Value(), -1};
+  }
   bool hasChunkResponse(Operation *) const { return false; }
 };
 
@@ -193,16 +197,25 @@ struct DeltaAlgebra
                                     SmallVectorImpl<Slot> &slots) const {
     auto delta = cast<DeltaForgetOp>(op);
     Erasure e = erasure(delta, tb, t0, chunk, decay);
-    // E = E0 + Psi S^T: E0 from the slots alone, Psi the response to the
-    // start state.
+    // E = E0 + Psi S^T: E0 from the slots alone (here), Psi the response to
+    // the start state (buildChunkResponse).
     Value e0 = solve(tb, e.l, seenBy(tb, decay, e.w, slots, Value()));
+    ChunkTransition transition;
+    transition.decay = decay;
+    transition.slot =
+        addSlot(delta, tb, e.w, tb.neg(tb.scaleTokens(e0, e.beta)), slots);
+    return transition;
+  }
+
+  ChunkTransition buildChunkResponse(Operation *op, TileBuilder &tb, Value t0,
+                                     int64_t chunk,
+                                     const ChunkDecay &decay) const {
+    Erasure e = erasure(cast<DeltaForgetOp>(op), tb, t0, chunk, decay);
     Value psi = solve(tb, e.l, chunk::decayFromStart(tb, decay, e.w));
     ChunkTransition transition;
     transition.decay = decay;
     transition.response = tb.neg(tb.scaleTokens(psi, e.beta));
     transition.endKeys = chunk::decayToEnd(tb, decay, e.w);
-    transition.slot =
-        addSlot(delta, tb, e.w, tb.neg(tb.scaleTokens(e0, e.beta)), slots);
     return transition;
   }
 };

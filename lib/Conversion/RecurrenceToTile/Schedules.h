@@ -129,14 +129,24 @@ int addDecayWorkspace(ScheduleContext &ctx, llvm::StringRef name,
                       llvm::ArrayRef<WorkspaceDim> dims);
 
 /// The kernel of the chunks' summaries: each chunk's update from a zero
-/// state into `summaries`, its decay into `decays`; `storeTransition` keeps
-/// the state's response where the family has one.
+/// state into `summaries`, its decay into `decays`; where the family has a
+/// chunk response, the first V-tile's program builds it and
+/// `storeTransition` keeps it.
 void buildChunkSummaries(
     ScheduleContext &ctx, mlir::Value summaries, mlir::Value decays,
     llvm::function_ref<void(ChunkProgram &, const ChunkTransition &)>
         storeTransition);
-/// The kernel of the chunks' outputs from their start states in `states`.
-void buildChunkOutputs(ScheduleContext &ctx, mlir::Value states);
+/// The kernel of the chunks' outputs from their start states in `states`
+/// and, for a family with a chunk response, the responses kept in
+/// `responses` ([B, T, H, K]) by the summaries' kernel.
+void buildChunkOutputs(ScheduleContext &ctx, mlir::Value states,
+                       mlir::Value responses);
+
+/// [chunk, K] rows of a [B, T, H, K] workspace at the tokens from `t0`.
+mlir::Value loadRows(TileBuilder &tb, mlir::Value memref, mlir::Value t0,
+                     int64_t rows);
+void storeRows(TileBuilder &tb, mlir::Value rows, mlir::Value memref,
+               mlir::Value t0);
 
 /// The kernel of a short convolution.
 void buildShortConv(ScheduleContext &ctx, recurrence::ShortConvOp conv);

@@ -45,6 +45,7 @@ enum Workspace {
   dense0,
   dense1,
   states,
+  responses,
   count
 };
 
@@ -225,6 +226,9 @@ LogicalResult tiling::declareTree(ScheduleContext &ctx) {
   }
   ctx.workspaces[states] = buffers.addWorkspace(
       "chunk_states", {b, h, chunks, v, k}, operandTypeOf(info));
+  if (ctx.forget.hasChunkResponse())
+    ctx.workspaces[responses] = buffers.addWorkspace(
+        "chunk_responses", {b, Dim::query(1), h, k}, operandTypeOf(info));
   return success();
 }
 
@@ -238,10 +242,12 @@ void tiling::buildTree(ScheduleContext &ctx) {
   buildChunkSummaries(
       ctx, buffers[0].summaries, buffers[0].decays,
       [&](ChunkProgram &p, const ChunkTransition &transition) {
-        // M = R^T W~: the chunk's response, dense.
+        // M = R^T W~: the chunk's response, dense; R again for the
+        // outputs.
         Value dense = p.tb.dot(p.tb.operand(transition.response),
                                p.tb.operand(transition.endKeys), true, false);
         storeBlock(p.tb, dense, buffers[0].dense, p.c, p.tb.idx(0));
+        storeRows(p.tb, transition.response, ctx.workspace(responses), p.t0);
       });
 
   // The rounds, on the host: round r (offset 2^r) reads one buffer set and
@@ -262,5 +268,5 @@ void tiling::buildTree(ScheduleContext &ctx) {
                      roundRuns(b, loc, r, chunks), in, out);
   }
   buildStates(ctx, buffers);
-  buildChunkOutputs(ctx, ctx.workspace(states));
+  buildChunkOutputs(ctx, ctx.workspace(states), ctx.workspace(responses));
 }

@@ -3,7 +3,7 @@
 // Gives every tilegpu.alloc of a kernel its byte offset in the block's
 // dynamic shared memory, reusing bytes between buffers whose live ranges do
 // not overlap, refuses a kernel whose buffers exceed the chip's shared
-// memory per block, and places a block barrier wherever one thread may
+// memory per block or whose tiles exceed its registers per thread, and places a block barrier wherever one thread may
 // read or overwrite shared bytes another thread wrote or read since the
 // last barrier (the ops say what they read and write through their memory
 // effects). Loops are handled by assuming that anything their body accesses
@@ -227,6 +227,52 @@ private:
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Registers
+//===----------------------------------------------------------------------===//
+
+/// 32-bit registers a thread needs for its elements of a tile (0 for other
+/// values).
+int64_t registersOf(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.getEncoding())
+    return 0;
+  FailureOr<Layout> layout = Layout::get(tensor);
+  if (failed(layout))
+    return 0;
+  int64_t bits = tensor.getElementTypeBitWidth();
+  return (layout->numSlots() * bits + 31) / 32;
+}
+
+/// Refuses a kernel whose tiles cannot be held in registers: one tile, or
+/// the tiles a loop carries from one iteration to the next (live through the
+/// whole loop), beyond the chip's registers per thread. Without this check
+/// such a kernel compiles for minutes into spills.
+LogicalResult checkRegisters(tile::KernelOp kernel, const GPUTarget &target) {
+  WalkResult result = kernel.walk([&](Operation *op) {
+    int64_t needed = 0;
+    StringRef what;
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      for (Value carried : loop.getRegionIterArgs())
+        needed += registersOf(carried.getType());
+      what = "for the tiles its loop carries";
+    } else {
+      for (Value result : op->getResults())
+        needed = std::max(needed, registersOf(result.getType()));
+      what = "for one tile";
+    }
+    if (needed <= target.registersPerThread)
+      return WalkResult::advance();
+    op->emitOpError() << "needs " << needed << " registers per thread " << what
+                      << "; " << target.chip << " has "
+                      << target.registersPerThread
+                      << " (use more warps, a smaller chunk or a smaller "
+                         "v_tile)";
+    return WalkResult::interrupt();
+  });
+  return failure(result.wasInterrupted());
+}
+
 struct TileGPUAllocateSharedPass
     : prism::impl::TileGPUAllocateSharedBase<TileGPUAllocateSharedPass> {
   using Base::Base;
@@ -240,7 +286,8 @@ struct TileGPUAllocateSharedPass
     }
     WalkResult result = getOperation().walk([&](tile::KernelOp kernel) {
       int64_t total = 0;
-      if (failed(assignOffsets(kernel, *target, total)))
+      if (failed(checkRegisters(kernel, *target)) ||
+          failed(assignOffsets(kernel, *target, total)))
         return WalkResult::interrupt();
       kernel->setAttr(
           "tilegpu.shared_bytes",

@@ -387,15 +387,236 @@ struct MmaLowering : OpConversionPattern<tilegpu::MmaOp> {
   }
 };
 
-/// tilegpu.decay_mma: each thread sums its elements' terms, the exponent of
-/// the entries above the diagonal replaced by -inf (never evaluated as a
-/// positive power).
+/// 2^(x - y), element by element, of two f32 vectors.
+Value exp2Diff(OpBuilder &b, Location loc, Value x, Value y) {
+  auto type = cast<VectorType>(x.getType());
+  Value d = arith::SubFOp::create(b, loc, x, y);
+  SmallVector<Value> parts;
+  for (int64_t e = 0; e < type.getNumElements(); ++e)
+    parts.push_back(
+        exp2Approx(b, loc, vector::ExtractOp::create(b, loc, d, e)));
+  return vector::FromElementsOp::create(b, loc, type, parts);
+}
+
+Value loadVector(OpBuilder &b, Location loc, Value buffer, int64_t n, Value row,
+                 Value col) {
+  Type elem = cast<MemRefType>(buffer.getType()).getElementType();
+  return vector::LoadOp::create(b, loc, VectorType::get({n}, elem), buffer,
+                                ValueRange{row, col});
+}
+
+Value toF32(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<VectorType>(v.getType());
+  if (type.getElementType().isF32())
+    return v;
+  return arith::ExtFOp::create(
+      b, loc, VectorType::get(type.getShape(), b.getF32Type()), v);
+}
+
+/// One operand register of mma.sync: x[row, col], x[row, col + 1] scaled
+/// by 2^(g[row, .] - ref) (`fromRef`: 2^(ref - g[row, .])), rounded to the
+/// operand type and packed as the mma takes it.
+Value scaledRegister(OpBuilder &b, Location loc, Value x, Value g, Value row,
+                     Value col, Value ref, bool fromRef) {
+  Type elem = cast<MemRefType>(x.getType()).getElementType();
+  Value gv = loadVector(b, loc, g, 2, row, col);
+  Value scale =
+      fromRef ? exp2Diff(b, loc, ref, gv) : exp2Diff(b, loc, gv, ref);
+  Value v = arith::MulFOp::create(
+      b, loc, toF32(b, loc, loadVector(b, loc, x, 2, row, col)), scale);
+  Value pair =
+      arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), v);
+  if (!elem.isBF16())
+    return pair;
+  Value word = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, b.getI32Type()), pair);
+  return vector::ExtractOp::create(b, loc, word, int64_t(0));
+}
+
+/// Slot e of an m16n8 accumulator tile: (g + 8 (e / 2), 2 t + e % 2) for
+/// lane 4 g + t.
+std::pair<Value, Value> accumulatorAt(OpBuilder &b, Location loc, Value lane,
+                                      Value row0, Value col0, int64_t e) {
+  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+  Value g = arith::DivUIOp::create(b, loc, lane, c(4));
+  Value t = arith::RemUIOp::create(b, loc, lane, c(4));
+  Value row = arith::AddIOp::create(
+      b, loc, row0, arith::AddIOp::create(b, loc, g, c(8 * (e / 2))));
+  Value col = arith::AddIOp::create(
+      b, loc, col0,
+      arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, t, c(2)),
+                            c(e % 2)));
+  return {row, col};
+}
+
+/// The four slots of a tile on the diagonal, summed directly: for j <= i,
+/// sum_c a[i, c] b[j, c] 2^(ga[i, c] - gb[j, c]), eight channels a step;
+/// above the diagonal the exponent is -inf (never a positive power).
+SmallVector<Value> diagonalTile(OpBuilder &b, Location loc, Value a, Value bv,
+                                Value ga, Value gb, int64_t width, Value lane,
+                                Value row0, Value col0) {
+  constexpr int64_t step = 8;
+  Type f32 = b.getF32Type();
+  auto wide = VectorType::get({step}, f32);
+  SmallVector<std::pair<Value, Value>> at;
+  for (int64_t e = 0; e < 4; ++e)
+    at.push_back(accumulatorAt(b, loc, lane, row0, col0, e));
+  Value zero = splatVector(b, loc, floatConst(b, loc, f32, 0.0), step);
+  Value minusInf = splatVector(
+      b, loc, floatConst(b, loc, f32, -std::numeric_limits<double>::infinity()),
+      step);
+  auto loop = scf::ForOp::create(
+      b, loc, indexConst(b, loc, 0), indexConst(b, loc, width),
+      indexConst(b, loc, step), ValueRange{zero, zero, zero, zero});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value c = loop.getInductionVar();
+    // Rows g and g + 8, columns 2t and 2t + 1.
+    Value rows[2], gRows[2], cols[2], gCols[2];
+    for (int64_t h = 0; h < 2; ++h) {
+      Value i = at[2 * h].first, j = at[h].second;
+      rows[h] = toF32(b, loc, loadVector(b, loc, a, step, i, c));
+      gRows[h] = loadVector(b, loc, ga, step, i, c);
+      cols[h] = toF32(b, loc, loadVector(b, loc, bv, step, j, c));
+      gCols[h] = loadVector(b, loc, gb, step, j, c);
+    }
+    SmallVector<Value> sums;
+    for (int64_t e = 0; e < 4; ++e) {
+      auto [i, j] = at[e];
+      Value keep =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, j, i);
+      Value exponent = arith::SelectOp::create(
+          b, loc, keep,
+          arith::SubFOp::create(b, loc, gRows[e / 2], gCols[e % 2]), minusInf);
+      Value decay = exp2Diff(b, loc, exponent, zero);
+      Value term = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, rows[e / 2], cols[e % 2]),
+          decay);
+      sums.push_back(arith::AddFOp::create(
+          b, loc, loop.getRegionIterArgs()[e], term));
+    }
+    scf::YieldOp::create(b, loc, sums);
+  }
+  SmallVector<Value> out;
+  for (Value sum : loop.getResults())
+    out.push_back(vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::ADD, sum));
+  return out;
+}
+
+/// tilegpu.decay_mma with 16-bit operands, by 16 x 8 tiles of the result.
+/// Tiles left of the row block's diagonal (columns before its first row R)
+/// are tensor-core products of rescaled operands: a[i] 2^(ga[i] - gb[R])
+/// and b[j] 2^(gb[R] - gb[j]), both exponents non-positive for
+/// non-increasing cumulative decays. Tiles crossing the diagonal are summed
+/// directly; tiles right of it are zero.
+Value decayMmaTensorCores(OpBuilder &b, Location loc, tilegpu::DecayMmaOp op,
+                          Value a, Value bv, Value ga, Value gb) {
+  RankedTensorType type = op.getResult().getType();
+  Layout layout = layoutOf(type);
+  auto mma = cast<tilegpu::MmaAttr>(type.getEncoding());
+  int64_t slots = layout.numSlots();
+  int64_t rowTiles = 0;
+  for (int64_t e = 0; e < slots; e += 4)
+    rowTiles = std::max(rowTiles, layout.offset(e, 0) / 16 + 1);
+  int64_t colTiles = slots / 4 / rowTiles;
+  Type elem = cast<MemRefType>(a.getType()).getElementType();
+  int64_t width = op.getA().getType().getDimSize(1);
+  Thread t = Thread::at(b, loc);
+  auto [row0, col0] =
+      warpOrigin(b, loc, mma, type.getShape(), t.warp, rowTiles, colTiles);
+  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+  auto add = [&](Value x, Value y) {
+    return arith::AddIOp::create(b, loc, x, y).getResult();
+  };
+  auto le = [&](Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, x, y)
+        .getResult();
+  };
+  Value g = arith::DivUIOp::create(b, loc, t.lane, c(4));
+  Value twoT =
+      arith::MulIOp::create(b, loc, arith::RemUIOp::create(b, loc, t.lane, c(4)),
+                            c(2));
+  SmallVector<Value> out = accumulators(b, loc, Value(), slots);
+  auto tileAcc = [&](int64_t r, int64_t n) {
+    return MutableArrayRef<Value>(out).slice((r * colTiles + n) * 4, 4);
+  };
+  auto ifThen = [&](Value cond, MutableArrayRef<Value> acc,
+                    llvm::function_ref<void(MutableArrayRef<Value>)> body) {
+    SmallVector<Type> types(4, b.getF32Type());
+    auto ifOp = scf::IfOp::create(b, loc, types, cond, true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    SmallVector<Value> updated(acc.begin(), acc.end());
+    body(updated);
+    scf::YieldOp::create(b, loc, updated);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, SmallVector<Value>(acc.begin(), acc.end()));
+    for (int64_t e = 0; e < 4; ++e)
+      acc[e] = ifOp.getResult(e);
+  };
+  for (int64_t kk = 0; kk < width; kk += 16) {
+    Value lo = add(c(kk), twoT), hi = add(c(kk + 8), twoT);
+    for (int64_t r = 0; r < rowTiles; ++r) {
+      Value rowBlock = add(row0, c(r * 16));
+      Value i0 = add(rowBlock, g), i1 = add(i0, c(8));
+      Value refLo = loadVector(b, loc, gb, 2, rowBlock, lo);
+      Value refHi = loadVector(b, loc, gb, 2, rowBlock, hi);
+      SmallVector<Value> fa = {
+          scaledRegister(b, loc, a, ga, i0, lo, refLo, false),
+          scaledRegister(b, loc, a, ga, i1, lo, refLo, false),
+          scaledRegister(b, loc, a, ga, i0, hi, refHi, false),
+          scaledRegister(b, loc, a, ga, i1, hi, refHi, false)};
+      for (int64_t n = 0; n < colTiles; ++n) {
+        Value colBlock = add(col0, c(n * 8));
+        ifThen(le(add(colBlock, c(8)), rowBlock), tileAcc(r, n),
+               [&](MutableArrayRef<Value> acc) {
+                 Value j = add(colBlock, g);
+                 SmallVector<Value> fb = {
+                     scaledRegister(b, loc, bv, gb, j, lo, refLo, true),
+                     scaledRegister(b, loc, bv, gb, j, hi, refHi, true)};
+                 mmaSync(b, loc, elem, fa, fb, acc);
+               });
+      }
+    }
+  }
+  for (int64_t r = 0; r < rowTiles; ++r) {
+    Value rowBlock = add(row0, c(r * 16));
+    for (int64_t n = 0; n < colTiles; ++n) {
+      Value colBlock = add(col0, c(n * 8));
+      Value crosses = arith::AndIOp::create(
+          b, loc, le(rowBlock, add(colBlock, c(7))),
+          le(colBlock, add(rowBlock, c(15))));
+      ifThen(crosses, tileAcc(r, n), [&](MutableArrayRef<Value> acc) {
+        SmallVector<Value> sums = diagonalTile(b, loc, a, bv, ga, gb, width,
+                                               t.lane, rowBlock, colBlock);
+        llvm::copy(sums, acc.begin());
+      });
+    }
+  }
+  return vector::FromElementsOp::create(
+      b, loc, VectorType::get({slots}, b.getF32Type()), out);
+}
+
+/// tilegpu.decay_mma: tensor cores by blocks for 16-bit operands; for f32
+/// ones each thread sums its elements' terms, the exponent of the entries
+/// above the diagonal replaced by -inf (never evaluated as a positive
+/// power).
 struct DecayMmaLowering : OpConversionPattern<tilegpu::DecayMmaOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(tilegpu::DecayMmaOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    if (!op.getA().getType().getElementType().isF32() &&
+        op.getA().getType().getDimSize(1) % 16 == 0) {
+      rewriter.replaceOp(
+          op, decayMmaTensorCores(rewriter, loc, op, adaptor.getA(),
+                                  adaptor.getB(), adaptor.getGa(),
+                                  adaptor.getGb()));
+      return success();
+    }
     Layout layout = layoutOf(op.getResult().getType());
     auto coords = slotCoords(rewriter, loc, layout);
     Type f32 = rewriter.getF32Type();
@@ -419,9 +640,9 @@ struct DecayMmaLowering : OpConversionPattern<tilegpu::DecayMmaOp> {
                        b, loc, operandAt(b, loc, adaptor.getGa(), false, i, c),
                        operandAt(b, loc, adaptor.getGb(), false, j, c));
                    g = arith::SelectOp::create(b, loc, keep[e], g, minusInf);
-                   Value decay = math::Exp2Op::create(b, loc, g);
                    return arith::MulFOp::create(
-                       b, loc, arith::MulFOp::create(b, loc, x, y), decay);
+                       b, loc, arith::MulFOp::create(b, loc, x, y),
+                       exp2Approx(b, loc, g));
                  }));
     return success();
   }

@@ -36,6 +36,9 @@ struct Thread {
 mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
                        double v);
+/// 2^x of an f32 scalar: ex2.approx.ftz (every exponent of the chunked
+/// algebra is a non-positive difference; 2^-126 and below flush to zero).
+mlir::Value exp2Approx(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 /// A vector of `n` copies of `v` (n = 1: a vector<1x...>).
 mlir::Value splatVector(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                         int64_t n);

@@ -48,6 +48,13 @@ Thread Thread::at(OpBuilder &b, Location loc) {
   return t;
 }
 
+Value gpumap::exp2Approx(OpBuilder &b, Location loc, Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             b, loc, b.getF32Type(),
+             b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"), ValueRange{x})
+      .getResult(0);
+}
+
 Value gpumap::indexConst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
@@ -395,15 +402,6 @@ struct ConstantLowering : OpConversionPattern<arith::ConstantOp> {
     return success();
   }
 };
-
-/// 2^x for f32 on the GPU: ex2.approx.ftz (every exponent of the chunked
-/// algebra is a non-positive difference; 2^-126 and below flush to zero).
-Value exp2Approx(OpBuilder &b, Location loc, Value x) {
-  return LLVM::CallIntrinsicOp::create(
-             b, loc, b.getF32Type(),
-             b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"), ValueRange{x})
-      .getResult(0);
-}
 
 /// Elementwise arith and math on tiles: arith on the vectors, math one
 /// element at a time (libdevice takes scalars).

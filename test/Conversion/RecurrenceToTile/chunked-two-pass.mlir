@@ -67,13 +67,18 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
 // CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_responses", prism.role = "workspace"}
 // CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_erase_keys", prism.role = "workspace"}
-// Two solves: the values from a zero state, and their response to it.
+// Two solves: the values from a zero state in every V-tile's program, and
+// their response to it (keys alone: K wide) in the first V-tile's only.
 // CHECK:       tile.kernel "chunk_summaries"
+// CHECK:         %[[V0:.+]] = arith.muli %{{.+}}, %c32 : index
 // CHECK:         tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x32xf32> -> tensor<64x32xf32>
-// CHECK:         tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
 // CHECK:         memref.store %{{.+}}, %[[DECAYS]]
-// CHECK:         tile.store %{{.+}}, %[[RESP]]
-// CHECK:         tile.store %{{.+}}, %[[ENDK]]
+// CHECK:         %[[FIRST:.+]] = arith.cmpi eq, %[[V0]], %c0 : index
+// CHECK-NEXT:    scf.if %[[FIRST]] {
+// CHECK:           tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
+// CHECK:           tile.store %{{.+}}, %[[RESP]]
+// CHECK:           tile.store %{{.+}}, %[[ENDK]]
+// CHECK:         }
 // CHECK:       tile.kernel "chunk_states"
 // CHECK:         scf.for
 // CHECK:           %[[R:.+]] = tile.load %[[RESP]]
@@ -81,7 +86,10 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:           %[[SR:.+]] = tile.dot %{{.+}}, %[[R]] transpose_b : tensor<32x64xbf16>, tensor<64x64xbf16> -> tensor<32x64xf32>
 // CHECK:           %[[SRB:.+]] = arith.truncf %[[SR]]
 // CHECK:           tile.dot %[[SRB]], %[[W]] acc(
-// The outputs: the slot's values as seen from the start state.
+// The outputs: the slot's values as seen from the start state, through the
+// kept response (one solve: the values from a zero state).
 // CHECK:       tile.kernel "chunk_outputs"
-// CHECK:         tile.tri_solve
+// CHECK:         tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x32xf32>
+// CHECK-NOT:     tile.tri_solve
+// CHECK:         tile.load %[[RESP]]
 // CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>

@@ -69,3 +69,41 @@ func.func @too_big(%n: index) {
   }
   return
 }
+
+// -----
+
+// Registers: a state tile that one warp would carry through the chunk loop
+// (128 x 128 f32 over 32 threads: 512 registers each) is refused with the
+// budget named, before it could compile into spills.
+#one = #tilegpu.mma<warps = [1, 1]>
+
+func.func @too_many_registers(%n: index, %s: tensor<128x128xf32, #one>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.kernel "k" grid(%n) attributes {tilegpu.warps = 1 : i64} {
+  ^bb0(%i: index):
+    // expected-error @+1 {{needs 512 registers per thread for the tiles its loop carries; sm_90a has 255 (use more warps, a smaller chunk or a smaller v_tile)}}
+    %r = scf.for %t = %c0 to %n step %c1 iter_args(%x = %s) -> (tensor<128x128xf32, #one>) {
+      scf.yield %x : tensor<128x128xf32, #one>
+    }
+  }
+  return
+}
+
+// -----
+
+// Two carried tiles that fit alone but not together (2 x 128 registers).
+#two = #tilegpu.mma<warps = [1, 1]>
+
+func.func @carried_together(%n: index, %s: tensor<64x64xf32, #two>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.kernel "k" grid(%n) attributes {tilegpu.warps = 1 : i64} {
+  ^bb0(%i: index):
+    // expected-error @+1 {{needs 256 registers per thread for the tiles its loop carries}}
+    %r:2 = scf.for %t = %c0 to %n step %c1 iter_args(%x = %s, %y = %s) -> (tensor<64x64xf32, #two>, tensor<64x64xf32, #two>) {
+      scf.yield %y, %x : tensor<64x64xf32, #two>, tensor<64x64xf32, #two>
+    }
+  }
+  return
+}

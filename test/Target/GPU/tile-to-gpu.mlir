@@ -79,6 +79,45 @@ func.func @f32(%n: index, %o: memref<32x32xf32>) {
 
 // -----
 
+// The decayed product of 16-bit operands by 16 x 8 tiles (warp w: rows
+// 16 w .. 16 w + 15): tiles left of the warp's row block are mma.sync of
+// operands rescaled to the block's first row (ex2.approx per element, then
+// packed to bf16), tiles crossing the diagonal are summed eight channels a
+// step, tiles right of it stay zero.
+#m = #tilegpu.mma<warps = [4, 1]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @decayed
+func.func @decayed(%n: index, %o: memref<64x64xf32>) {
+  %c0 = arith.constant 0 : index
+  tile.kernel "k" grid(%n) attributes {tilegpu.shared_bytes = 26624 : i64, tilegpu.warps = 4 : i64} {
+  ^bb0(%i: index):
+    %a = tilegpu.alloc {offset = 0 : i64} : memref<64x32xbf16, strided<[40, 1]>, #smem>
+    %g = tilegpu.alloc {offset = 5120 : i64} : memref<64x32xf32, strided<[36, 1]>, #smem>
+    // Rescaled operands: 2^(g - ref) per element, rounded and packed.
+    // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+    // CHECK: arith.truncf %{{.+}} : vector<2xf32> to vector<2xbf16>
+    // CHECK: vector.bitcast %{{.+}} : vector<2xbf16> to vector<1xi32>
+    // Left of the diagonal: the column tile ends before the row block.
+    // CHECK: %[[LEFT:.+]] = arith.cmpi ule
+    // CHECK-NEXT: scf.if %[[LEFT]] -> (f32, f32, f32, f32)
+    // CHECK: nvvm.mma.sync
+    // Crossing the diagonal: eight channels a step over the width.
+    // CHECK: %[[CROSS:.+]] = arith.andi
+    // CHECK-NEXT: scf.if %[[CROSS]] -> (f32, f32, f32, f32)
+    // CHECK: scf.for %{{.+}} = %{{.+}} to %c32 step %c8 iter_args({{.+}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+    // CHECK-NOT: nvvm.mma.sync
+    // CHECK: vector.reduction <add>
+    %p = tilegpu.decay_mma %a, %a, %g, %g : memref<64x32xbf16, strided<[40, 1]>, #smem>,
+        memref<64x32xbf16, strided<[40, 1]>, #smem>, memref<64x32xf32, strided<[36, 1]>, #smem>,
+        memref<64x32xf32, strided<[36, 1]>, #smem> -> tensor<64x64xf32, #m>
+    tile.store %p, %o[%c0, %c0] dims [0, 1] : tensor<64x64xf32, #m>, memref<64x64xf32>
+  }
+  return
+}
+
+// -----
+
 // A row reduction across the two warps that share each row: shuffles within
 // a warp, then each warp's partials through its scratch row, one barrier.
 #m = #tilegpu.mma<warps = [4, 2]>

@@ -60,12 +60,22 @@ def ForgetAlgebraInterface : OpInterface<"ForgetAlgebra"> {
         The chunk's transition in a form that does not depend on the state
         at its start (for the schedules that summarise chunks in parallel):
         adds to `slots` the family's own injection as seen from a zero start
-        state, and returns how the state at the start enters (the family's
-        slot's response to it and the chunk's K x K transition, factored).
+        state, and returns the chunk's decay and which slot is the family's.
+        How the start state enters beyond its decay is
+        buildChunkResponse's.
       }], "::prism::ChunkTransition", "buildChunkSummary",
       (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
            "const ::prism::ChunkDecay &":$decay,
-           "::llvm::SmallVectorImpl<::prism::Slot> &":$slots)>
+           "::llvm::SmallVectorImpl<::prism::Slot> &":$slots)>,
+    InterfaceMethod<[{
+        For a family with a chunk response (hasChunkResponse): the response
+        R of its slot's values to the start state ([chunk, K]: the values
+        gain R S^T) and the chunk's decayed erase keys W~, the factored
+        K x K part of its transition. It depends on the keys alone, so that
+        a schedule builds it once per chunk, not once per V-tile.
+      }], "::prism::ChunkTransition", "buildChunkResponse",
+      (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
+           "const ::prism::ChunkDecay &":$decay)>
   ];
 }
 
