@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "prism/Passes.h"
+#include "prism/Target/Manifest.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -15,7 +16,6 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "llvm/Support/JSON.h"
 
 namespace prism {
 #define GEN_PASS_DEF_COLLECTLAUNCHES
@@ -192,19 +192,14 @@ struct CollectLaunchesPass
     SmallVector<NamedAttribute> manifests;
     SmallVector<func::FuncOp> hosts;
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("prism.manifest"))
+      if (prism::isLoweredProgram(func))
         hosts.push_back(func);
 
     for (func::FuncOp func : hosts) {
-      auto text = func->getAttrOfType<StringAttr>("prism.manifest");
-      llvm::Expected<json::Value> parsed = json::parse(text.getValue());
-      if (!parsed) {
-        func.emitOpError() << "has a malformed prism.manifest: "
-                           << llvm::toString(parsed.takeError());
+      FailureOr<json::Object> manifest = prism::buildManifest(func, "cuda");
+      if (failed(manifest))
         return signalPassFailure();
-      }
-      json::Object &manifest = *parsed->getAsObject();
-      const json::Array &buffers = *manifest.getArray("buffers");
+      const json::Array &buffers = *manifest->getArray("buffers");
       ExprTracer tracer(func, buffers);
       // The schedule as printed, without the attribute's name: the kind and
       // every parameter the lowering used.
@@ -343,14 +338,11 @@ struct CollectLaunchesPass
       if (leftover.wasInterrupted())
         return signalPassFailure();
 
-      manifest["backend"] = "cuda";
-      manifest["module"] = func.getSymName().str() + ".ptx";
-      manifest["kernels"] = std::move(kernelArray);
-      std::string out;
-      llvm::raw_string_ostream os(out);
-      os << json::Value(std::move(manifest));
-      manifests.push_back(
-          b.getNamedAttr(func.getSymName(), b.getStringAttr(out)));
+      (*manifest)["module"] = func.getSymName().str() + ".ptx";
+      (*manifest)["kernels"] = std::move(kernelArray);
+      manifests.push_back(b.getNamedAttr(
+          func.getSymName(),
+          b.getStringAttr(prism::printManifest(std::move(*manifest)))));
       func.erase();
     }
     module->setAttr("prism.manifests",
