@@ -3,13 +3,15 @@
 #include "prism/InitAll.h"
 #include "prism/Conversion/RecurrenceToTile/ForgetAlgebra.h"
 #include "prism/Dialect/Tile/TileOps.h"
+#include "prism/Dialect/TileGPU/TileGPUOps.h"
 #include "prism/Passes.h"
 #include "prism/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 
 void prism::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<recurrence::RecurrenceDialect, tile::TileDialect>();
+  registry.insert<recurrence::RecurrenceDialect, tile::TileDialect,
+                  tilegpu::TileGPUDialect>();
   registerForgetAlgebraModels(registry);
 }
 

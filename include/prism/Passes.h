@@ -5,6 +5,7 @@
 
 #include "prism/Dialect/Recurrence/RecurrenceOps.h"
 #include "prism/Dialect/Tile/TileOps.h"
+#include "prism/Dialect/TileGPU/TileGPUOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

@@ -202,6 +202,20 @@ def AttachSharedScratch : Pass<"prism-attach-shared-scratch", "mlir::ModuleOp"> 
 // Target
 //===----------------------------------------------------------------------===//
 
+def UnrollHostLoops : Pass<"prism-unroll-host-loops", "mlir::ModuleOp"> {
+  let summary = "Unroll host loops of launches into lists of launches";
+  let description = [{
+    A manifest lists launches and has no loops. After outlining, every host
+    `scf.for` with constant bounds that contains `gpu.launch_func`s (the
+    tree schedule's prefix rounds) is unrolled, so that each iteration's
+    launch has its own constant parameters; a canonicalization afterwards
+    folds what depended on the induction variable (which buffer a round
+    reads). Loops with other bounds are left for
+    `prism-collect-launches` to report.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def CollectLaunches : Pass<"prism-collect-launches", "mlir::ModuleOp"> {
   let summary = "Turn host launch code into kernel manifests";
   let description = [{
@@ -228,6 +242,102 @@ def ExportKernels : Pass<"prism-export-kernels", "mlir::ModuleOp"> {
   let options = [
     Option<"outputDir", "output-dir", "std::string", "\"\"",
            "Directory for .ptx and .manifest.json files">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Target: the GPU mapping of tile programs
+//===----------------------------------------------------------------------===//
+
+def TileGPUAssignLayouts
+    : Pass<"prism-tile-gpu-assign-layouts", "mlir::ModuleOp"> {
+  let summary = "Give every tile of a GPU kernel a layout";
+  let description = [{
+    The first step of the GPU target mapping (lib/Target/GPU). Every tile of
+    a `tile.kernel` gets a `tilegpu` layout on its tensor type, chosen for
+    the kernel as a whole:
+    - a kernel with products (`tile.dot`, `tile.decay_dot`,
+      `tile.tri_solve`) lays its 2-d f32 tiles out as `mma.sync`
+      accumulators (`#tilegpu.mma`, rows of 16 dealt to the warps first);
+    - a kernel without them takes blocked layouts: for the sequential
+      schedule's walk, each state row split over `k_split` lanes with `rows`
+      rows a lane (the schedule's parameters); otherwise rows of 16-byte
+      pieces;
+    - a 1-d tile takes the slice of the 2-d layout it is broadcast into.
+    Products become `tilegpu.mma` / `tilegpu.decay_mma` on shared-memory
+    copies of their operands (one copy per value), solves and cumulative
+    sums work in shared memory (`tilegpu.solve`, `tilegpu.scan`),
+    reductions are kept within warps, and a tile that two ops want in
+    different layouts moves through shared memory (`tilegpu.local_store`,
+    `tilegpu.local_load`). The kernel gets `tilegpu.warps`.
+  }];
+  let options = [
+    Option<"warps", "warps", "int64_t", "0",
+           "Warps per block (0: the program's schedule, else 4)">
+  ];
+  let dependentDialects = ["::prism::tilegpu::TileGPUDialect",
+                           "::mlir::gpu::GPUDialect"];
+}
+
+def TilePipelineLoads : Pass<"prism-tile-pipeline-loads", "mlir::ModuleOp"> {
+  let summary = "Issue the loads of loop iterations `stages - 1` ahead";
+  let description = [{
+    Software pipelining of any tile kernel, the schedule's `stages`: in every
+    loop of a `tile.kernel`, each `tile.load` or `memref.load` whose
+    indices depend only on the induction variable (and values from outside
+    the loop), from a buffer that the loop does not write, is issued
+    `stages - 1` iterations early. The loop carries the loaded values; an
+    iteration first loads for iteration `i + stages - 1` (zero past the
+    upper bound), then computes with its own; the loads of the first
+    iterations move before the loop. Run by the GPU mapping before layouts
+    are assigned, so the carried tiles get layouts like any other.
+  }];
+  let options = [
+    Option<"stages", "stages", "int64_t", "0",
+           "Loads in flight per load (0: the program's schedule; 1: none)">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def TileGPUAllocateShared
+    : Pass<"prism-tile-gpu-allocate-shared", "mlir::ModuleOp"> {
+  let summary = "Place shared buffers and the barriers between their uses";
+  let description = [{
+    Gives every `tilegpu.alloc` of a kernel a byte offset in the block's
+    dynamic shared memory (buffers whose live ranges do not overlap share
+    bytes; a buffer used in a loop lives for the whole loop), refuses a
+    kernel whose buffers exceed the chip's shared memory per block with a
+    diagnostic naming both figures, records the total as
+    `tilegpu.shared_bytes`, and inserts a `gpu.barrier` before every access
+    that may read bytes another thread wrote, or overwrite bytes another
+    thread read or wrote, since the last barrier.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "The GPU whose shared memory per block bounds the kernels">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def ConvertTileToGPU : Pass<"prism-convert-tile-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Lower tile kernels with layouts to GPU launches";
+  let description = [{
+    Every `tile.kernel` becomes a `gpu.launch` (its grid, one block of
+    `32 x tilegpu.warps` threads per program, the program ids the block
+    ids), and every tile with a layout the vector of the elements each
+    thread holds: loads and stores as 16-byte vector accesses where the
+    layout, the buffer and the indices allow, elementwise math per element
+    (`math.exp2` as `ex2.approx.ftz`), reductions with xor shuffles,
+    16-bit products as `ldmatrix` + `mma.sync m16n8k16`, f32 products,
+    decayed products, scans and solves as per-thread loops over shared
+    memory, shared buffers as views of the block's dynamic shared memory.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::vector::VectorDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::math::MathDialect"
   ];
 }
 

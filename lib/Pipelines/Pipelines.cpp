@@ -47,6 +47,12 @@ void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
   SelectScheduleOptions select;
   select.chip = chip.str();
   pm.addPass(createSelectSchedule(select));
+  // On the CPU, every schedule is applied at the tile level: one kernel of
+  // tiles per convolution and per phase of the schedule (the GPU target
+  // mapping of that level does not exist yet: the GPU keeps the loop-nest
+  // lowering below).
+  if (target == "cpu")
+    pm.addPass(createConvertRecurrenceToTile());
   // Apply it: tensors to buffers, one scf.parallel nest per kernel. No
   // canonicalization here: it may rebuild the nests without their
   // `prism.loop_roles`.
@@ -57,6 +63,8 @@ void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
 }
 
 void prism::buildCPUCodegenPipeline(OpPassManager &pm) {
+  // Tile kernels to loops over buffers (nothing to do for loop nests).
+  buildTileCPUMappingPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Parallel nests become sequential loops; bf16 and f16 conversions become
@@ -112,13 +120,33 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     pm.addPass(createExportKernels());
     return;
   }
-  buildScheduleLoweringPipeline(pm, "gpu", options.chip);
-  // Target mapping: programs to blocks, lanes to threads, then launches.
-  addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"
-              "convert-parallel-loops-to-gpu)");
+  if (options.mapping == "tile") {
+    // Schedules as tile programs, then the GPU target mapping: layouts,
+    // shared memory and barriers, then launches of per-thread code.
+    SelectScheduleOptions select;
+    select.chip = options.chip.getValue();
+    pm.addPass(createSelectSchedule(select));
+    pm.addPass(createConvertRecurrenceToTile());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    pm.addPass(createTilePipelineLoads());
+    pm.addPass(createTileGPUAssignLayouts());
+    TileGPUAllocateSharedOptions shared;
+    shared.chip = options.chip.getValue();
+    pm.addPass(createTileGPUAllocateShared(shared));
+    pm.addPass(createConvertTileToGPU());
+  } else {
+    buildScheduleLoweringPipeline(pm, "gpu", options.chip);
+    // Target mapping: programs to blocks, lanes to threads, then launches.
+    addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"
+                "convert-parallel-loops-to-gpu)");
+  }
   // Chunked schedules: their scratch becomes the launch's shared memory.
   pm.addPass(createAttachSharedScratch());
   addText(pm, "gpu-kernel-outlining,canonicalize,cse");
+  // Host loops of launches (the tree's rounds) become lists of launches.
+  pm.addPass(createUnrollHostLoops());
+  addText(pm, "canonicalize,cse");
   // The host side becomes the manifest; only kernels remain.
   pm.addPass(createCollectLaunches());
   // Kernels to NVVM for the chosen chip.

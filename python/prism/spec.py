@@ -316,12 +316,14 @@ def matrix(dtypes=("f32", "bf16"), ranks=(1, 2, 3), key_dim=32, value_dim=32):
 def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32, value_dim=32,
                    schedule="chunked_fused"):
     """The correctness matrix of a chunked schedule (chunked_fused, names
-    chunked_*; chunked_two_pass, names two_pass_*): every forget family x L
+    chunked_*; chunked_two_pass, names two_pass_*; tree, names tree_): every
+    forget family x L
     in 1..4 x dtype x with/without initial (and final) state, plus the
     refinement write path, the short convolution, the vk layout, and the
     schedule's parameters (chunk 16..128, warps 1..8, V-tiles smaller than
     V)."""
-    prefix = "chunked_" if schedule == "chunked_fused" else "two_pass_"
+    prefix = {"chunked_fused": "chunked_", "chunked_two_pass": "two_pass_",
+              "tree": "tree_"}[schedule]
     specs = _family_grid(prefix, dtypes, ranks, key_dim, value_dim, schedule=schedule)
     common = dict(key_dim=key_dim, value_dim=value_dim, schedule=schedule)
     # PRISM Eq. 18 (delta forget, gated, refinement write path) and DeltaNet
@@ -370,7 +372,7 @@ def chunked_matrix(dtypes=("f32", "bf16", "f16"), ranks=(1, 2, 3, 4), key_dim=32
     # Two stages: a walk loads the next chunk's queries and keys ahead (the
     # two-pass schedule walks only for the delta forget).
     stage_specs = [("delta", "bf16", 1, False), ("delta", "f32", 2, True)]
-    if schedule == "chunked_fused":
+    if schedule != "chunked_two_pass":
         stage_specs += [("scalar", "bf16", 1, False), ("diagonal", "f16", 2, False),
                         ("identity", "f32", 3, False)]
     for family, dtype, rank, erase in stage_specs:

@@ -68,9 +68,9 @@ def main():
     parser.add_argument("--steps", default="77,130")
     parser.add_argument("--key-dim", type=int, default=32)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--schedule", choices=("sequential", "chunked", "two_pass"),
+    parser.add_argument("--schedule", choices=("sequential", "chunked", "two_pass", "tree"),
                         default="sequential", help="which schedule's matrix to run "
-                        "(chunked: chunked_fused, two_pass: chunked_two_pass)")
+                        "(chunked: chunked_fused, two_pass: chunked_two_pass, tree)")
     parser.add_argument("--mcpu", default="",
                         help="CPU to compile the host code for (default: this one)")
     parser.add_argument("--check-symbols", action="store_true",
@@ -84,8 +84,9 @@ def main():
         specs = matrix(key_dim=args.key_dim, value_dim=args.key_dim)
     else:
         specs = chunked_matrix(key_dim=args.key_dim, value_dim=args.key_dim,
-                               schedule="chunked_fused" if args.schedule == "chunked"
-                               else "chunked_two_pass")
+                               schedule={"chunked": "chunked_fused",
+                                         "two_pass": "chunked_two_pass",
+                                         "tree": "tree"}[args.schedule])
     target = ["--mcpu", args.mcpu] if args.mcpu else []
     for seed, spec in enumerate(specs, 1):
         path = os.path.join(work, spec.name + ".mlir")

@@ -10,24 +10,31 @@ go through prism-opt --prism-gpu-pipeline. The MLIR-free programs
 prism-gpu-test and prism-bench are copied next to them, with tools/gpu/run.sh.
 
 usage: tools/gpu/make-kit.py [--chunked-only | --bench-only] [--only WORDS]
-                             [--archive FILE] BUILD_DIR KIT_DIR
+                             [--mapping loops|tile|both] [--archive FILE]
+                             BUILD_DIR KIT_DIR
 
 --chunked-only: only the chunked schedules' (fused and two-pass) tests and
   benchmarks.
 --bench-only: only the benchmark programs (no tests, no Python programs).
 --only WORDS: only the test programs whose names contain one of the
   comma-separated WORDS (the benchmark programs are all built).
+--mapping: how the schedules reach the GPU (prism-gpu-pipeline's option):
+  the loop nests (default), the tile level's target mapping, or both (the
+  test programs through the tile mapping, the benchmark programs twice, the
+  tile ones named *_tile, so that one run compares them).
 --archive FILE: also pack the kit into FILE (.tar.xz, about a sixth of the
   kit's size: the PTX of the full kit exceeds what the device tool carries).
   On the GPU machine: `tar xJf FILE && KIT_DIR/run.sh`, with FILE's folder
   carried and KIT_DIR relative to the repository root (e.g. `.gpu`).
 """
 
+import dataclasses
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -127,9 +134,13 @@ def bench_specs():
     return out
 
 
-def compile_spec(opt, path, outdir):
-    subprocess.run([opt, path, f"--prism-gpu-pipeline=output-dir={outdir}", "-o",
-                    os.devnull], check=True)
+def compile_spec(opt, path, outdir, mapping="loops"):
+    result = subprocess.run([opt, path, f"--prism-gpu-pipeline=output-dir={outdir} "
+                             f"mapping={mapping}", "-o", os.devnull])
+    if result.returncode != 0:
+        print(f"kit: {path} did not compile (mapping={mapping})", file=sys.stderr)
+        return False
+    return True
 
 
 def main():
@@ -148,14 +159,26 @@ def main():
             sys.exit(__doc__)
         only = argv[at + 1].split(",")
         del argv[at:at + 2]
+    mapping = "loops"
+    if "--mapping" in argv:
+        at = argv.index("--mapping")
+        if at + 1 >= len(argv) or argv[at + 1] not in ("loops", "tile", "both"):
+            sys.exit(__doc__)
+        mapping = argv[at + 1]
+        del argv[at:at + 2]
+    test_mapping = "tile" if mapping == "both" else mapping
     args = [a for a in argv if not a.startswith("--")]
     chunked_only = "--chunked-only" in argv
     bench_only = "--bench-only" in argv
     if len(args) != 2:
         sys.exit(__doc__)
     build, kit = (os.path.abspath(a) for a in args)
-    opt = os.path.join(build, "bin", "prism-opt")
     shutil.rmtree(kit, ignore_errors=True)
+    # A copy of the compiler: rebuilding BUILD_DIR while the kit compiles
+    # must not change (or break) what the kit is compiled with.
+    stable = tempfile.mkdtemp(prefix="prism-kit-")
+    opt = os.path.join(stable, "prism-opt")
+    shutil.copy2(os.path.join(build, "bin", "prism-opt"), opt)
     for sub in ("bin", "specs", "test", "bench"):
         os.makedirs(os.path.join(kit, sub))
 
@@ -174,20 +197,28 @@ def main():
         path = os.path.join(kit, "specs", s.name + ".mlir")
         with open(path, "w") as f:
             f.write(s.mlir())
-        jobs.append((path, os.path.join(kit, "test")))
+        jobs.append((path, os.path.join(kit, "test"), test_mapping))
     examples = os.path.join(ROOT, "docs", "examples")
     for name in sorted(os.listdir(examples)) if not (chunked_only or bench_only) else []:
         if name.endswith(".mlir"):
-            jobs.append((os.path.join(examples, name), os.path.join(kit, "test")))
+            jobs.append((os.path.join(examples, name), os.path.join(kit, "test"),
+                         test_mapping))
     for s in bench_specs():
         if chunked_only and not s.schedule.startswith("chunked_"):
             continue
-        path = os.path.join(kit, "specs", s.name + ".mlir")
-        with open(path, "w") as f:
-            f.write(s.mlir())
-        jobs.append((path, os.path.join(kit, "bench")))
+        for m in (("loops", "tile") if mapping == "both" else (mapping,)):
+            spec = s
+            if mapping == "both" and m == "tile":
+                spec = dataclasses.replace(s, name=s.name + "_tile")
+            path = os.path.join(kit, "specs", spec.name + ".mlir")
+            with open(path, "w") as f:
+                f.write(spec.mlir())
+            jobs.append((path, os.path.join(kit, "bench"), m))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        list(pool.map(lambda job: compile_spec(opt, *job), jobs))
+        compiled = list(pool.map(lambda job: compile_spec(opt, *job), jobs))
+    if not all(compiled):
+        print(f"kit: {compiled.count(False)} of {len(compiled)} programs did not compile",
+              file=sys.stderr)
 
     for tool in ("prism-gpu-test", "prism-bench"):
         shutil.copy2(os.path.join(build, "bin", tool), os.path.join(kit, "bin", tool))
@@ -200,7 +231,9 @@ def main():
         subprocess.run([sys.executable, os.path.join(ROOT, "python", "tests", "test_gpu.py"),
                         os.path.join(kit, "pyprograms")], check=True,
                        env=dict(os.environ, PRISM_OPT=opt))
-    shutil.copy2(os.path.join(ROOT, "tools", "gpu", "run.sh"), os.path.join(kit, "run.sh"))
+    shutil.rmtree(stable, ignore_errors=True)
+    for script in ("run.sh", "bench-fla.py"):
+        shutil.copy2(os.path.join(ROOT, "tools", "gpu", script), os.path.join(kit, script))
     count = len([n for n in os.listdir(os.path.join(kit, "test")) if n.endswith(".ptx")])
     print(f"kit: {kit}: {count} test programs, "
           f"{len(os.listdir(os.path.join(kit, 'bench'))) // 2} benchmark programs")

@@ -15,13 +15,15 @@ status=0
 } | tee "$out/device.txt"
 
 # What to run (defaults: everything): PRISM_STAGES (any of test, bench,
-# sweep), PRISM_TEST_BINDS (prism-gpu-test --bind sets), PRISM_TEST_GLOB
-# (test programs), PRISM_BENCH_GLOB (benchmark programs), PRISM_BENCH_BINDS,
+# sweep, fla: FLA's kernels on the same shapes, installed from the wheels in
+# FLA_WHEELS, default $kit/../.whl; PRISM_FLA_ARGS, default --sweep), PRISM_TEST_BINDS (prism-gpu-test --bind sets), PRISM_TEST_GLOB
+# (test programs), PRISM_BENCH_GLOB (benchmark programs) or PRISM_BENCH_NAMES
+# (their names without the s12_/s3_ prefix, space-separated), PRISM_BENCH_BINDS,
 # PRISM_SWEEP (programs of the T sweep). PRISM_TEST_TIMEOUT (seconds, per
 # test process) and PRISM_BENCH_TIMEOUT (per prism-bench call) bound a run
 # that must fit a device-time budget: what finished is still reported, and
 # a test process cut by its limit counts as an error.
-stages=${PRISM_STAGES:-"test bench sweep"}
+stages=${PRISM_STAGES:-"test bench sweep fla"}
 test_binds=${PRISM_TEST_BINDS:-"B=2,T=77 B=1,T=130 B=3,T=1"}
 test_glob=${PRISM_TEST_GLOB:-"*"}
 bench_glob=${PRISM_BENCH_GLOB:-"*"}
@@ -76,10 +78,19 @@ if has bench; then
   s12_binds=${PRISM_BENCH_BINDS:-"B=8,T=4096 B=2,T=16384"}
   bind_args=()
   for b in $s12_binds; do bind_args+=(--bind "$b"); done
+  s12=("$kit"/bench/s12_$bench_glob.manifest.json)
+  s3=("$kit"/bench/s3_$bench_glob.manifest.json)
+  if [ -n "${PRISM_BENCH_NAMES:-}" ]; then
+    s12=() s3=()
+    for n in $PRISM_BENCH_NAMES; do
+      [ -f "$kit/bench/s12_$n.manifest.json" ] && s12+=("$kit/bench/s12_$n.manifest.json")
+      [ -f "$kit/bench/s3_$n.manifest.json" ] && s3+=("$kit/bench/s3_$n.manifest.json")
+    done
+  fi
   ${bench_limit[@]+"${bench_limit[@]}"} "$kit/bin/prism-bench" --markdown --label S1/S2 "${bind_args[@]}" \
-    "$kit"/bench/s12_$bench_glob.manifest.json >"$out/bench-s12.md" 2>&1 || status=1
+    "${s12[@]}" >"$out/bench-s12.md" 2>&1 || status=1
   ${bench_limit[@]+"${bench_limit[@]}"} "$kit/bin/prism-bench" --markdown --label S3 --bind B=8,T=2048 \
-    "$kit"/bench/s3_$bench_glob.manifest.json >"$out/bench-s3.md" 2>&1 || status=1
+    "${s3[@]}" >"$out/bench-s3.md" 2>&1 || status=1
   cat "$out/bench-s12.md" "$out/bench-s3.md"
 fi
 
@@ -97,5 +108,18 @@ if has sweep; then
   ${bench_limit[@]+"${bench_limit[@]}"} "$kit/bin/prism-bench" --markdown --label sweep --iters 20 "${bind_args[@]}" \
     "${manifests[@]}" >"$out/bench-sweep.md" 2>&1 || status=1
   grep -c "^| sweep" "$out/bench-sweep.md"
+fi
+if has fla; then
+  # FLA on the same card in the same call (tools/gpu/bench-fla.py).
+  wheels=${FLA_WHEELS:-$kit/../.whl}
+  if ls "$wheels"/*.whl >/dev/null 2>&1; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+      --upgrade --target /tmp/fla-site "$wheels"/*.whl >"$out/fla-install.log" 2>&1
+    PYTHONPATH=/tmp/fla-site${PYTHONPATH:+:$PYTHONPATH} ${bench_limit[@]+"${bench_limit[@]}"} \
+      python3 "$kit/bench-fla.py" ${PRISM_FLA_ARGS:---sweep} >"$out/bench-fla.md" 2>&1 || status=1
+    cat "$out/bench-fla.md"
+  else
+    echo "fla: no wheels in $wheels (tools/gpu/bench-fla.py needs FLA)"
+  fi
 fi
 exit $status

@@ -187,16 +187,20 @@ LogicalResult TriSolveOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CumsumOp::verify() {
-  if (getDim() < 0 || getDim() >= getInput().getType().getRank())
-    return emitOpError() << "dim " << getDim() << " is not a dimension of "
+  // Signed: the attribute's getter is unsigned.
+  const int64_t dim = getDim();
+  if (dim < 0 || dim >= getInput().getType().getRank())
+    return emitOpError() << "dim " << dim << " is not a dimension of "
                          << getInput().getType();
   return success();
 }
 
 LogicalResult ReduceOp::verify() {
+  // Signed: the attribute's getter is unsigned.
+  const int64_t dim = getDim();
   ArrayRef<int64_t> in = shapeOf(getInput());
-  if (getDim() < 0 || getDim() >= static_cast<int64_t>(in.size()))
-    return emitOpError() << "dim " << getDim() << " is not a dimension of "
+  if (dim < 0 || dim >= static_cast<int64_t>(in.size()))
+    return emitOpError() << "dim " << dim << " is not a dimension of "
                          << getInput().getType();
   if (in.size() == 1) {
     if (!getResult().getType().isF32())
@@ -204,23 +208,23 @@ LogicalResult ReduceOp::verify() {
     return success();
   }
   auto result = dyn_cast<RankedTensorType>(getResult().getType());
-  if (!result || result.getRank() != 1 ||
-      result.getDimSize(0) != in[1 - getDim()])
-    return emitOpError() << "result must be tensor<" << in[1 - getDim()]
-                         << "xf32>";
+  if (!result || result.getRank() != 1 || result.getDimSize(0) != in[1 - dim])
+    return emitOpError() << "result must be tensor<" << in[1 - dim] << "xf32>";
   return success();
 }
 
 LogicalResult BroadcastOp::verify() {
+  // Signed: the attribute's getter is unsigned.
+  const int64_t dim = getDim();
   auto in = getInput().getType();
   if (in.getRank() != 1)
     return emitOpError() << "input must be a 1-d tile";
-  if (getDim() < 0 || getDim() > 1)
-    return emitOpError() << "dim must be 0 or 1, got " << getDim();
+  if (dim < 0 || dim > 1)
+    return emitOpError() << "dim must be 0 or 1, got " << dim;
   if (in.getElementType() != getResult().getType().getElementType())
     return emitOpError() << "result element type must be the input's";
-  if (shapeOf(getResult())[1 - getDim()] != in.getDimSize(0))
-    return emitOpError() << "result dimension " << 1 - getDim()
+  if (shapeOf(getResult())[1 - dim] != in.getDimSize(0))
+    return emitOpError() << "result dimension " << 1 - dim
                          << " must be the input's " << in.getDimSize(0);
   return success();
 }

@@ -26,6 +26,12 @@ struct GPUPipelineOptions
       llvm::cl::desc("CUDA toolkit (for libdevice); default $CUDA_HOME or "
                      "/usr/local/cuda"),
       llvm::cl::init("")};
+  Option<std::string> mapping{
+      *this, "mapping",
+      llvm::cl::desc("How schedules reach the GPU: 'loops' (loop nests from "
+                     "prism-convert-recurrence-to-scf) or 'tile' (tile "
+                     "programs through the tilegpu target mapping)"),
+      llvm::cl::init("loops")};
   Option<std::string> outputDir{
       *this, "output-dir",
       llvm::cl::desc("Where to write <function>.ptx and .manifest.json"),
@@ -38,14 +44,15 @@ struct GPUPipelineOptions
 void buildScheduleLoweringPipeline(mlir::OpPassManager &pm,
                                    llvm::StringRef target,
                                    llvm::StringRef chip = "sm_90a");
-/// Loop nests to LLVM dialect host code, runnable by the JIT (prism-run).
+/// Tile programs and loop nests to LLVM dialect host code, runnable by the
+/// JIT (prism-run); it starts with buildTileCPUMappingPipeline.
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm);
 /// Both of the above.
 void buildCPUPipeline(mlir::OpPassManager &pm);
 /// The CPU target mapping of tile programs: functions whose tile kernels
 /// work on memrefs to plain scf/memref/arith/math/func, every kernel a loop
-/// nest and every tile a buffer freed where it dies; buildCPUCodegenPipeline
-/// then takes them to the LLVM dialect.
+/// nest and every tile a buffer freed where it dies (the first stage of
+/// buildCPUCodegenPipeline, which takes them on to the LLVM dialect).
 void buildTileCPUMappingPipeline(mlir::OpPassManager &pm);
 /// Specifications to PTX for sm_90a plus manifests.
 void buildGPUPipeline(mlir::OpPassManager &pm,

@@ -29,15 +29,19 @@ Value tiling::chunkCount(ScheduleContext &ctx) {
                                      ctx.schedule.getChunk()));
 }
 
-ChunkProgram tiling::createChunkKernel(ScheduleContext &ctx, StringRef name) {
+ChunkProgram tiling::createChunkKernel(ScheduleContext &ctx, StringRef name,
+                                       Value active) {
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc();
   ChunkSizes sizes = chunkSizesOf(ctx);
   Value chunks = chunkCount(ctx);
   Value tiles = arith::ConstantIndexOp::create(b, loc, sizes.tiles);
-  tile::KernelOp kernel = ctx.createKernel(
-      name, {arith::MulIOp::create(b, loc, chunks, tiles),
-             ctx.dimOf(ctx.info.query, 2), ctx.dimOf(ctx.info.query, 0)});
+  Value programs = arith::MulIOp::create(b, loc, chunks, tiles);
+  if (active)
+    programs = arith::MulIOp::create(b, loc, active, programs);
+  tile::KernelOp kernel =
+      ctx.createKernel(name, {programs, ctx.dimOf(ctx.info.query, 2),
+                              ctx.dimOf(ctx.info.query, 0)});
   auto ids = kernel.getProgramIds();
   ChunkProgram p{ctx.builderFor(ids[2], ids[1]), {}, {}, {}, chunks};
   p.c = arith::DivUIOp::create(b, loc, ids[0], tiles);

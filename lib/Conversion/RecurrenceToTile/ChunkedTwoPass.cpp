@@ -118,10 +118,8 @@ LogicalResult tiling::declareChunkedTwoPass(ScheduleContext &ctx) {
 }
 
 void tiling::buildChunkedTwoPass(ScheduleContext &ctx) {
-  Value decayBuffer =
-      ctx.workspaces[decays] >= 0 ? ctx.workspace(decays) : Value();
   buildChunkSummaries(
-      ctx, ctx.workspace(summaries), decayBuffer,
+      ctx, ctx.workspace(summaries), ctx.workspace(decays),
       [&](ChunkProgram &p, const ChunkTransition &transition) {
         storeRows(p.tb, transition.response, ctx.workspace(responses), p.t0);
         storeRows(p.tb, transition.endKeys, ctx.workspace(endKeys), p.t0);

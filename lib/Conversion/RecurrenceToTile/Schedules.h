@@ -33,7 +33,8 @@ struct ScheduleContext {
   mlir::func::FuncOp program;
   /// The schedule's workspaces (indices into buffers), as it declared them.
   llvm::SmallVector<int> workspaces;
-  /// The program's argument for workspace `i`.
+  /// The program's argument for workspace `i`; null when the schedule
+  /// declared none there (-1).
   mlir::Value workspace(int i);
 
   mlir::Location loc() { return info.scan.getLoc(); }
@@ -103,8 +104,10 @@ struct ChunkProgram {
   TileBuilder tb;
   mlir::Value c, t0, v0, chunks;
 };
-/// Creates that kernel, with the builder inside its body.
-ChunkProgram createChunkKernel(ScheduleContext &ctx, llvm::StringRef name);
+/// Creates that kernel, with the builder inside its body; with `active`
+/// (0 or 1, computed before the kernel), its grid is empty when 0.
+ChunkProgram createChunkKernel(ScheduleContext &ctx, llvm::StringRef name,
+                               mlir::Value active = {});
 
 /// Blocks [rows, cols] at (batch, head, c, row0, 0) of a [B, H, chunks, R,
 /// C] workspace.

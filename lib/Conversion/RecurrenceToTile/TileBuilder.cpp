@@ -63,7 +63,12 @@ Value TileBuilder::mul(Value x, Value y) {
 Value TileBuilder::neg(Value x) { return arith::NegFOp::create(b, loc, x); }
 Value TileBuilder::exp(Value x) { return math::ExpOp::create(b, loc, x); }
 Value TileBuilder::exp2(Value x) { return math::Exp2Op::create(b, loc, x); }
-Value TileBuilder::rsqrt(Value x) { return math::RsqrtOp::create(b, loc, x); }
+// 1 / sqrt(x): libm has no rsqrtf for the CPU host code, and the GPU mapping
+// may still pick rsqrt.approx from the pattern.
+Value TileBuilder::rsqrt(Value x) {
+  return arith::DivFOp::create(b, loc, constantLike(x, 1.0),
+                               math::SqrtOp::create(b, loc, x));
+}
 
 Value TileBuilder::gelu(Value x) {
   Value e = math::ErfOp::create(b, loc, mul(x, constantLike(x, M_SQRT1_2)));

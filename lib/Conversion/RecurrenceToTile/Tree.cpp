@@ -12,7 +12,10 @@
 //   summaries  every chunk's (A_c, B_c) in parallel;
 //   prefix     ceil(log2(chunks)) rounds (Hillis-Steele): in round r every
 //              chunk c >= 2^r composes the prefix ending 2^r chunks before
-//              it with its own, between two buffers in turn;
+//              it with its own, between two buffers in turn. The rounds are
+//              a host loop of kMaxRounds launches of one kernel whose grid
+//              is empty once 2^r >= chunks, so a target needs no host
+//              control flow beyond a loop with constant bounds;
 //   states     every chunk's start state in parallel, the initial state
 //              carried by the prefix before it (and the final state);
 //   outputs    as the two-pass schedule's.
@@ -50,10 +53,6 @@ enum Workspace {
 struct Prefixes {
   Value summaries, decays, dense;
 };
-
-Value orNull(ScheduleContext &ctx, int i) {
-  return ctx.workspaces[i] >= 0 ? ctx.workspace(i) : Value();
-}
 
 /// A prefix: its transition (decay, dense part) and its update.
 struct Prefix {
@@ -106,12 +105,46 @@ void storePrefix(ScheduleContext &ctx, TileBuilder &tb, const Prefix &p,
     storeBlock(tb, p.dense, out.dense, c, tb.idx(0));
 }
 
+/// Rounds of the prefix: chunks up to 2^kMaxRounds (T up to 2^24 times
+/// the chunk).
+constexpr int64_t kMaxRounds = 24;
+
+/// 1 when round `r` (an index) runs for `chunks` chunks (2^r < chunks),
+/// else 0.
+Value roundRuns(OpBuilder &b, Location loc, Value r, Value chunks) {
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  Value offset = arith::ShLIOp::create(b, loc, one, r);
+  Value left = arith::SubIOp::create(b, loc, chunks, offset);
+  return arith::MinSIOp::create(
+      b, loc, one,
+      arith::MaxSIOp::create(b, loc, left,
+                             arith::ConstantIndexOp::create(b, loc, 0)));
+}
+
+/// Whether index `n` is odd (i1).
+Value isOdd(OpBuilder &b, Location loc, Value n) {
+  Value low = arith::AndIOp::create(b, loc, n,
+                                    arith::ConstantIndexOp::create(b, loc, 1));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, low,
+                               arith::ConstantIndexOp::create(b, loc, 0));
+}
+
+/// The buffer set of a parity: `odd` (i1) picks `second`.
+Prefixes pick(OpBuilder &b, Location loc, Value odd, const Prefixes &first,
+              const Prefixes &second) {
+  auto one = [&](Value x, Value y) {
+    return x ? arith::SelectOp::create(b, loc, odd, y, x).getResult() : Value();
+  };
+  return {one(first.summaries, second.summaries),
+          one(first.decays, second.decays), one(first.dense, second.dense)};
+}
+
 /// One round: prefix[c] = prefix[c - offset] then prefix[c] for c >=
-/// offset, a copy below.
-void buildPrefixRound(ScheduleContext &ctx, Value offset, const Prefixes &in,
-                      const Prefixes &out) {
+/// offset, a copy below; no programs when `active` is 0.
+void buildPrefixRound(ScheduleContext &ctx, Value offset, Value active,
+                      const Prefixes &in, const Prefixes &out) {
   OpBuilder::InsertionGuard guard(ctx.b);
-  ChunkProgram p = createChunkKernel(ctx, "chunk_prefix");
+  ChunkProgram p = createChunkKernel(ctx, "chunk_prefix", active);
   TileBuilder &tb = p.tb;
   Prefix own = loadPrefix(ctx, tb, in, p.c, p.v0);
   Value later = arith::CmpIOp::create(tb.b, tb.loc, arith::CmpIPredicate::uge,
@@ -127,13 +160,20 @@ void buildPrefixRound(ScheduleContext &ctx, Value offset, const Prefixes &in,
 
 /// Every chunk's start state: the initial state carried by the prefix of
 /// the chunks before it; the last chunk's program writes the final state.
-void buildStates(ScheduleContext &ctx, const Prefixes &prefixes) {
+/// The prefixes are in the buffer set of the rounds' parity, counted here.
+void buildStates(ScheduleContext &ctx, const Prefixes (&sets)[2]) {
   OpBuilder::InsertionGuard guard(ctx.b);
   RecurrenceInfo &info = ctx.info;
   ChunkSizes s = chunkSizesOf(ctx);
   ChunkProgram p = createChunkKernel(ctx, "chunk_states");
   TileBuilder &tb = p.tb;
   OpBuilder &b = tb.b;
+  Value rounds = tb.idx(0);
+  for (int64_t r = 0; r < kMaxRounds; ++r)
+    rounds = arith::AddIOp::create(b, tb.loc, rounds,
+                                   roundRuns(b, tb.loc, tb.idx(r), p.chunks));
+  Value odd = isOdd(b, tb.loc, rounds);
+  Prefixes prefixes = pick(b, tb.loc, odd, sets[0], sets[1]);
   Value s0 = ctx.initialState(tb, p.v0, s.vTile);
   auto carried = [&](Value c) {
     Prefix prefix = loadPrefix(ctx, tb, prefixes, c, p.v0);
@@ -193,8 +233,8 @@ void tiling::buildTree(ScheduleContext &ctx) {
   Location loc = ctx.loc();
   Prefixes buffers[2];
   for (int i : {0, 1})
-    buffers[i] = {ctx.workspace(summaries0 + i), orNull(ctx, decays0 + i),
-                  orNull(ctx, dense0 + i)};
+    buffers[i] = {ctx.workspace(summaries0 + i), ctx.workspace(decays0 + i),
+                  ctx.workspace(dense0 + i)};
   buildChunkSummaries(
       ctx, buffers[0].summaries, buffers[0].decays,
       [&](ChunkProgram &p, const ChunkTransition &transition) {
@@ -204,51 +244,23 @@ void tiling::buildTree(ScheduleContext &ctx) {
         storeBlock(p.tb, dense, buffers[0].dense, p.c, p.tb.idx(0));
       });
 
-  // The rounds, on the host: offsets 1, 2, 4, ... below the chunk count,
-  // reading one buffer set and writing the other (`odd` says which).
+  // The rounds, on the host: round r (offset 2^r) reads one buffer set and
+  // writes the other; its grid is empty once 2^r >= chunks.
   Value chunks = chunkCount(ctx);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  Value no = arith::ConstantIntOp::create(b, loc, 0, 1);
-  auto rounds = scf::WhileOp::create(
-      b, loc, TypeRange{b.getIndexType(), b.getI1Type()}, ValueRange{one, no},
-      [&](OpBuilder &cb, Location cloc, ValueRange args) {
-        Value more = arith::CmpIOp::create(cb, cloc, arith::CmpIPredicate::ult,
-                                           args[0], chunks);
-        scf::ConditionOp::create(cb, cloc, more, args);
-      },
-      [&](OpBuilder &bb, Location bloc, ValueRange args) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(bb.getInsertionBlock());
-        auto pick = [&](Value odd, Value ifOdd, Value ifEven) {
-          return ifOdd ? arith::SelectOp::create(b, bloc, odd, ifOdd, ifEven)
-                             .getResult()
-                       : Value();
-        };
-        auto set = [&](Value odd, int first) {
-          const Prefixes &x = buffers[first], &y = buffers[1 - first];
-          return Prefixes{pick(odd, y.summaries, x.summaries),
-                          pick(odd, y.decays, x.decays),
-                          pick(odd, y.dense, x.dense)};
-        };
-        Value odd = args[1];
-        buildPrefixRound(ctx, args[0], set(odd, 0), set(odd, 1));
-        Value yes = arith::ConstantIntOp::create(b, bloc, 1, 1);
-        scf::YieldOp::create(
-            b, bloc,
-            ValueRange{arith::MulIOp::create(
-                           b, bloc, args[0],
-                           arith::ConstantIndexOp::create(b, bloc, 2)),
-                       arith::XOrIOp::create(b, bloc, odd, yes)});
-      });
-  Value odd = rounds.getResult(1);
-  auto pick = [&](Value ifOdd, Value ifEven) {
-    return ifOdd
-               ? arith::SelectOp::create(b, loc, odd, ifOdd, ifEven).getResult()
-               : Value();
-  };
-  Prefixes final{pick(buffers[1].summaries, buffers[0].summaries),
-                 pick(buffers[1].decays, buffers[0].decays),
-                 pick(buffers[1].dense, buffers[0].dense)};
-  buildStates(ctx, final);
+  auto rounds = scf::ForOp::create(
+      b, loc, zero, arith::ConstantIndexOp::create(b, loc, kMaxRounds), one);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(rounds.getBody());
+    Value r = rounds.getInductionVar();
+    Value odd = isOdd(b, loc, r);
+    Prefixes in = pick(b, loc, odd, buffers[0], buffers[1]);
+    Prefixes out = pick(b, loc, odd, buffers[1], buffers[0]);
+    buildPrefixRound(ctx, arith::ShLIOp::create(b, loc, one, r),
+                     roundRuns(b, loc, r, chunks), in, out);
+  }
+  buildStates(ctx, buffers);
   buildChunkOutputs(ctx, ctx.workspace(states));
 }

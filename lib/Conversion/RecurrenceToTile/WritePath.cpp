@@ -73,7 +73,7 @@ scf::ForOp ScheduleContext::createLoop(Value ub, Value init) {
 }
 
 Value ScheduleContext::workspace(int i) {
-  return program.getArgument(workspaces[i]);
+  return workspaces[i] >= 0 ? program.getArgument(workspaces[i]) : Value();
 }
 
 LogicalResult tiling::declareVTiles(ScheduleContext &ctx) {

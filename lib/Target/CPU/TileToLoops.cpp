@@ -447,8 +447,13 @@ struct ReduceToLinalg : OpRewritePattern<ReduceOp> {
     Location loc = op.getLoc();
     bool add = op.getKind() == ReduceKind::add;
     double identity = add ? 0.0 : -std::numeric_limits<double>::infinity();
+    // A 1-d tile reduces into a rank-0 tensor, whose element is the result.
+    auto type = dyn_cast<RankedTensorType>(op.getResult().getType());
+    bool scalar = !type;
+    if (scalar)
+      type = RankedTensorType::get({}, rewriter.getF32Type());
     Value init =
-        filled(rewriter, loc, op.getResult().getType(),
+        filled(rewriter, loc, type,
                floatConst(rewriter, loc, rewriter.getF32Type(), identity));
     auto reduce = linalg::ReduceOp::create(
         rewriter, loc, ValueRange{op.getInput()}, ValueRange{init},
@@ -460,7 +465,11 @@ struct ReduceToLinalg : OpRewritePattern<ReduceOp> {
                         .getResult();
           linalg::YieldOp::create(b, loc, combined);
         });
-    rewriter.replaceOp(op, reduce.getResults());
+    if (scalar)
+      rewriter.replaceOpWithNewOp<tensor::ExtractOp>(op, reduce.getResult(0),
+                                                     ValueRange{});
+    else
+      rewriter.replaceOp(op, reduce.getResults());
     return success();
   }
 };

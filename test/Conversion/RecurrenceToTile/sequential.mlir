@@ -40,7 +40,7 @@ func.func @gated_delta(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // The erase key, normalised; S - beta (S w) w^T; the gate.
 // CHECK:           tile.load %[[K]][%[[B]], %[[T]], %[[H]], %c0] dims [3] : memref<?x?x4x32xbf16> -> tensor<32xbf16>
 // CHECK:           tile.reduce add
-// CHECK:           math.rsqrt
+// CHECK:           math.sqrt
 // CHECK:           memref.load %[[BETA]][%[[B]], %[[T]], %[[H]]]
 // CHECK:           %[[SW:.+]] = tile.reduce add %{{.+}} dim 1 : tensor<16x32xf32> -> tensor<16xf32>
 // CHECK:           arith.subf %[[S]],

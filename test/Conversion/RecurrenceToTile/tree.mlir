@@ -2,8 +2,9 @@
 
 // The tree schedule at the tile level: the chunks' summaries, a parallel
 // prefix over them in ceil(log2(chunks)) rounds on the host (Hillis-Steele,
-// between two buffer sets), every start state from the prefix before it,
-// then the outputs.
+// between two buffer sets; a loop of launches whose grids empty once the
+// offset reaches the chunk count), every start state from the prefix before
+// it, then the outputs.
 
 func.func @simple_gla_tree(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
                            %v: tensor<?x?x4x32xbf16>, %g: tensor<?x?x4xf32>,
@@ -31,33 +32,39 @@ func.func @simple_gla_tree(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // CHECK:       tile.kernel "chunk_summaries"
 // CHECK:         tile.store %{{.+}}, %[[U0]]
 // CHECK:         memref.store %{{.+}}, %[[D0]]
-// The rounds: offsets 1, 2, 4, ... while below the chunk count.
-// CHECK:       %[[R:.+]]:2 = scf.while (%[[OFF:.+]] = %c1, %[[ODD:.+]] = %false) : (index, i1) -> (index, i1) {
-// CHECK:         %[[MORE:.+]] = arith.cmpi ult, %[[OFF]], %[[N]]
-// CHECK:         scf.condition(%[[MORE]])
-// CHECK:       } do {
-// CHECK:       ^bb0(%[[OFF2:.+]]: index, %[[ODD2:.+]]: i1):
-// CHECK:         %[[OUT:.+]] = arith.select %[[ODD2]], %[[U0]], %[[U1]]
-// CHECK:         %[[IN:.+]] = arith.select %[[ODD2]], %[[U1]], %[[U0]]
-// CHECK:         tile.kernel "chunk_prefix"
+// The rounds: a host loop of 24 launches of one kernel (offsets 1, 2, 4,
+// ...), each reading one buffer set and writing the other; a round's grid
+// is empty once its offset reaches the chunk count.
+// CHECK:       scf.for %[[R:.+]] = %c0 to %c24 step %c1 {
+// CHECK:         %[[ODD:.+]] = arith.cmpi ne
+// CHECK:         %[[IN:.+]] = arith.select %[[ODD]], %[[U1]], %[[U0]]
+// CHECK:         %[[OUT:.+]] = arith.select %[[ODD]], %[[U0]], %[[U1]]
+// CHECK:         %[[OFF:.+]] = arith.shli %c1, %[[R]] : index
+// CHECK:         %[[LEFT:.+]] = arith.subi %[[N]], %[[OFF]] : index
+// CHECK:         %[[POS:.+]] = arith.maxsi %[[LEFT]], %c0 : index
+// CHECK:         %[[RUNS:.+]] = arith.minsi %[[POS]], %c1 : index
+// CHECK:         %[[GRID:.+]] = arith.muli %[[RUNS]], %[[N]] : index
+// CHECK:         tile.kernel "chunk_prefix" grid(%[[GRID]],
 // CHECK-NEXT:    ^bb0(%[[C:.+]]: index, %{{.+}}: index, %{{.+}}: index):
-// CHECK:           %[[LATER:.+]] = arith.cmpi uge, %[[C]], %[[OFF2]]
+// CHECK:           tile.load %[[IN]]
+// CHECK:           %[[LATER:.+]] = arith.cmpi uge, %[[C]], %[[OFF]]
 // CHECK:           scf.if %[[LATER]] {
-// CHECK:             %[[PREV:.+]] = arith.subi %[[C]], %[[OFF2]]
+// CHECK:             %[[PREV:.+]] = arith.subi %[[C]], %[[OFF]]
 // CHECK:             tile.load %[[IN]][%{{.+}}, %{{.+}}, %[[PREV]], %{{.+}}, %c0]
 // The composition: decays add, the earlier update decays by the later.
 // CHECK:             arith.addf %{{.+}}, %{{.+}} : f32
 // CHECK:             tile.store %{{.+}}, %[[OUT]][%{{.+}}, %{{.+}}, %[[C]],
 // CHECK:           } else {
 // CHECK:             tile.store %{{.+}}, %[[OUT]][%{{.+}}, %{{.+}}, %[[C]],
-// CHECK:         %[[NEXT:.+]] = arith.muli %[[OFF2]], %c2
-// CHECK:         %[[FLIP:.+]] = arith.xori %[[ODD2]], %true
-// CHECK:         scf.yield %[[NEXT]], %[[FLIP]]
-// CHECK:       %[[FINAL:.+]] = arith.select %[[R]]#1, %[[U1]], %[[U0]]
-// Start states: no loop over the chunks; the initial state for chunk 0,
-// else carried by the prefix that ends just before the chunk.
+// Start states: no loop over the chunks; the rounds that ran are counted
+// to find the buffer set holding the prefixes; the initial state for chunk
+// 0, else carried by the prefix that ends just before the chunk.
 // CHECK:       tile.kernel "chunk_states"
 // CHECK-NOT:     scf.for
+// CHECK:         %[[COUNT:.+]] = arith.addi
+// CHECK:         %[[LOW:.+]] = arith.andi %{{.+}}, %c1 : index
+// CHECK:         %[[PARITY:.+]] = arith.cmpi ne, %[[LOW]], %c0 : index
+// CHECK:         %[[FINAL:.+]] = arith.select %[[PARITY]], %[[U1]], %[[U0]]
 // CHECK:         %[[INIT:.+]] = tile.load %[[S0]]
 // CHECK:         scf.if %{{.+}} -> (tensor<32x32xf32>) {
 // CHECK:           scf.yield %[[INIT]]
@@ -93,7 +100,7 @@ func.func @gdn_tree(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}}) transpose_a : tensor<64x32xbf16>, tensor<64x32xbf16> -> tensor<32x32xf32>
 // CHECK:         %[[M:.+]] = tile.dot %{{.+}}, %{{.+}} transpose_a : tensor<64x32xbf16>, tensor<64x32xbf16> -> tensor<32x32xf32>
 // CHECK:         tile.store %[[M]], %[[M0]]
-// CHECK:       scf.while
+// CHECK:       scf.for
 // CHECK:         tile.kernel "chunk_prefix"
 // CHECK:           scf.if
 // CHECK:             tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) : tensor<32x32xf32>, tensor<32x32xf32> -> tensor<32x32xf32>

@@ -308,3 +308,11 @@ func.func @end_outside() {
   tile.end
   return
 }
+
+// -----
+
+func.func @cumsum_negative(%x: tensor<16xf32>) {
+  // expected-error @+1 {{dim -1 is not a dimension of 'tensor<16xf32>'}}
+  %r = tile.cumsum %x dim -1 : tensor<16xf32>
+  return
+}

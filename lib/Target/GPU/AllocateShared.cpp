@@ -1,0 +1,257 @@
+//===- AllocateShared.cpp - Shared-memory offsets and barriers ------------===//
+//
+// Gives every tilegpu.alloc of a kernel its byte offset in the block's
+// dynamic shared memory, reusing bytes between buffers whose live ranges do
+// not overlap, refuses a kernel whose buffers exceed the chip's shared
+// memory per block, and places a block barrier wherever one thread may
+// read or overwrite shared bytes another thread wrote or read since the
+// last barrier (the ops say what they read and write through their memory
+// effects). Loops are handled by assuming that anything their body accesses
+// may still be pending when an iteration starts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "prism/Dialect/Tile/TileOps.h"
+#include "prism/Dialect/TileGPU/TileGPUOps.h"
+#include "prism/Passes.h"
+#include "prism/Target/GPUTarget.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace prism {
+#define GEN_PASS_DEF_TILEGPUALLOCATESHARED
+#include "prism/Passes.h.inc"
+} // namespace prism
+
+using namespace mlir;
+using namespace prism;
+using namespace prism::tilegpu;
+
+namespace {
+
+int64_t bytesOf(MemRefType type) {
+  int64_t elements = type.getNumElements();
+  if (type.getRank() == 2) {
+    // Padded rows: the stride of the first dimension.
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (succeeded(type.getStridesAndOffset(strides, offset)))
+      elements = type.getDimSize(0) * strides[0];
+  }
+  return elements * type.getElementTypeBitWidth() / 8;
+}
+
+//===----------------------------------------------------------------------===//
+// Offsets
+//===----------------------------------------------------------------------===//
+
+/// Positions of ops in a pre-order walk; a buffer lives from its alloc to
+/// its last use, widened to a whole loop that uses it without allocating
+/// it inside.
+LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
+                            int64_t &total) {
+  DenseMap<Operation *, int64_t> position;
+  DenseMap<Operation *, int64_t> loopEnd;
+  int64_t next = 0;
+  kernel.getBody().walk<WalkOrder::PreOrder>(
+      [&](Operation *op) { position[op] = next++; });
+  kernel.getBody().walk([&](Operation *op) {
+    // Post-order: a region op's end is its last nested op.
+    int64_t end = position[op];
+    for (Region &region : op->getRegions())
+      region.walk(
+          [&](Operation *inner) { end = std::max(end, position[inner]); });
+    loopEnd[op] = end;
+  });
+
+  struct Interval {
+    AllocOp alloc;
+    int64_t begin, end, bytes, offset = 0;
+  };
+  SmallVector<Interval> intervals;
+  kernel.getBody().walk([&](AllocOp alloc) {
+    Interval in{alloc, position[alloc], position[alloc],
+                bytesOf(alloc.getType())};
+    for (Operation *user : alloc->getUsers()) {
+      int64_t end = position[user];
+      // A use inside a loop that the alloc is outside of: the whole loop.
+      for (Operation *p = user->getParentOp(); p && p != kernel;
+           p = p->getParentOp())
+        if (isa<LoopLikeOpInterface>(p) && !p->isAncestor(alloc))
+          end = std::max(end, loopEnd[p]);
+      in.end = std::max(in.end, end);
+    }
+    intervals.push_back(in);
+  });
+  // Largest first, each at the lowest offset that overlaps no live buffer.
+  llvm::stable_sort(intervals, [](const Interval &x, const Interval &y) {
+    return x.bytes > y.bytes;
+  });
+  total = 0;
+  for (size_t i = 0; i < intervals.size(); ++i) {
+    Interval &in = intervals[i];
+    int64_t offset = 0;
+    bool moved = true;
+    while (moved) {
+      moved = false;
+      for (size_t j = 0; j < i; ++j) {
+        const Interval &other = intervals[j];
+        bool live = in.begin <= other.end && other.begin <= in.end;
+        bool overlap = offset < other.offset + other.bytes &&
+                       other.offset < offset + in.bytes;
+        if (live && overlap) {
+          offset = llvm::alignTo(other.offset + other.bytes, 16);
+          moved = true;
+        }
+      }
+    }
+    in.offset = offset;
+    total = std::max(total, offset + in.bytes);
+    in.alloc.setOffsetAttr(
+        IntegerAttr::get(IntegerType::get(kernel.getContext(), 64), offset));
+  }
+  if (total > target.sharedBytesPerBlock)
+    return kernel.emitOpError()
+           << "needs " << total << " bytes of shared memory per block; "
+           << target.chip << " has " << target.sharedBytesPerBlock
+           << " (use fewer warps, a smaller chunk or a smaller v_tile)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Barriers
+//===----------------------------------------------------------------------===//
+
+/// Byte ranges of shared memory read and written since the last barrier.
+struct Pending {
+  SmallVector<std::pair<int64_t, int64_t>> reads, writes;
+  void clear() {
+    reads.clear();
+    writes.clear();
+  }
+  void merge(const Pending &other) {
+    reads.append(other.reads);
+    writes.append(other.writes);
+  }
+  static bool overlaps(ArrayRef<std::pair<int64_t, int64_t>> set,
+                       std::pair<int64_t, int64_t> r) {
+    for (auto s : set)
+      if (r.first < s.second && s.first < r.second)
+        return true;
+    return false;
+  }
+};
+
+/// The shared byte range of a buffer value (its alloc's).
+std::optional<std::pair<int64_t, int64_t>> rangeOf(Value v) {
+  auto alloc = v.getDefiningOp<AllocOp>();
+  if (!alloc || !alloc.getOffset())
+    return std::nullopt;
+  int64_t offset = *alloc.getOffset();
+  return std::make_pair(offset, offset + bytesOf(alloc.getType()));
+}
+
+/// The op's shared reads and writes.
+void accessesOf(Operation *op, Pending &out) {
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return;
+  SmallVector<MemoryEffects::EffectInstance> list;
+  effects.getEffects(list);
+  for (auto &e : list) {
+    Value v = e.getValue();
+    if (!v)
+      continue;
+    auto range = rangeOf(v);
+    if (!range)
+      continue;
+    if (isa<MemoryEffects::Read>(e.getEffect()))
+      out.reads.push_back(*range);
+    if (isa<MemoryEffects::Write>(e.getEffect()))
+      out.writes.push_back(*range);
+  }
+}
+
+class Barriers {
+public:
+  /// Places barriers in `block`, entered with `pending`; leaves the
+  /// accesses pending at its end in `pending`.
+  void run(Block &block, Pending &pending) {
+    for (Operation &op : llvm::make_early_inc_range(block)) {
+      if (isa<gpu::BarrierOp>(op)) {
+        pending.clear();
+        continue;
+      }
+      if (auto loop = dyn_cast<scf::ForOp>(op)) {
+        // An iteration may start with the previous one's accesses pending.
+        Pending entry = pending;
+        Pending all;
+        collect(loop.getBody(), all);
+        entry.merge(all);
+        run(*loop.getBody(), entry);
+        pending.merge(entry);
+        pending.merge(all);
+        continue;
+      }
+      if (auto branch = dyn_cast<scf::IfOp>(op)) {
+        Pending thenPending = pending, elsePending = pending;
+        run(branch.getThenRegion().front(), thenPending);
+        if (!branch.getElseRegion().empty())
+          run(branch.getElseRegion().front(), elsePending);
+        pending = thenPending;
+        pending.merge(elsePending);
+        continue;
+      }
+      Pending here;
+      accessesOf(&op, here);
+      bool hazard = false;
+      for (auto r : here.reads)
+        hazard |= Pending::overlaps(pending.writes, r);
+      for (auto w : here.writes)
+        hazard |= Pending::overlaps(pending.writes, w) ||
+                  Pending::overlaps(pending.reads, w);
+      if (hazard) {
+        OpBuilder b(&op);
+        gpu::BarrierOp::create(b, op.getLoc());
+        pending.clear();
+      }
+      pending.merge(here);
+    }
+  }
+
+private:
+  void collect(Block *block, Pending &out) {
+    block->walk([&](Operation *op) { accessesOf(op, out); });
+  }
+};
+
+struct TileGPUAllocateSharedPass
+    : prism::impl::TileGPUAllocateSharedBase<TileGPUAllocateSharedPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    const GPUTarget *target = lookupGPUTarget(chip);
+    if (!target) {
+      getOperation().emitError() << "unknown chip '" << chip
+                                 << "' (known: " << knownGPUTargets() << ")";
+      return signalPassFailure();
+    }
+    WalkResult result = getOperation().walk([&](tile::KernelOp kernel) {
+      int64_t total = 0;
+      if (failed(assignOffsets(kernel, *target, total)))
+        return WalkResult::interrupt();
+      kernel->setAttr(
+          "tilegpu.shared_bytes",
+          IntegerAttr::get(IntegerType::get(kernel.getContext(), 64), total));
+      Pending pending;
+      Barriers().run(kernel.getBody().front(), pending);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,554 @@
+//===- ComputeOps.cpp - Products, solves, scans and reductions ------------===//
+//
+// Per-thread code for the tile ops that combine elements of several
+// threads: reductions (within the thread, then butterfly shuffles across
+// the lanes that hold other elements of the row), matrix products of
+// shared-memory operands (16-bit: ldmatrix fragments into mma.sync
+// m16n8k16, the accumulators where the mma layout says; f32: each thread's
+// elements in f32), the per-channel decayed product, and the in-place
+// cumulative sum and triangular solve, whose columns the block's threads
+// share out.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+#include "prism/Dialect/Tile/TileOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace prism;
+using namespace prism::gpumap;
+using tilegpu::Layout;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+Value combine(OpBuilder &b, Location loc, tile::ReduceKind kind, Value x,
+              Value y) {
+  if (kind == tile::ReduceKind::add)
+    return arith::AddFOp::create(b, loc, x, y);
+  return arith::MaximumFOp::create(b, loc, x, y);
+}
+
+/// A reduction within each warp: each thread combines its elements of a
+/// row (or of the whole 1-d tile), then the lanes holding the rest exchange
+/// by xor shuffles. Returns the kept coordinates' offsets and partials.
+std::pair<SmallVector<int64_t>, SmallVector<Value>>
+reduceInWarp(OpBuilder &b, Location loc, const Layout &in, int64_t dim,
+             tile::ReduceKind kind, Value x) {
+  SmallVector<int64_t> keys;
+  SmallVector<SmallVector<Value>> groups;
+  for (int64_t e = 0; e < in.numSlots(); ++e) {
+    int64_t key = in.rank() == 2 ? in.offset(e, 1 - dim) : 0;
+    auto it = llvm::find(keys, key);
+    if (it == keys.end()) {
+      keys.push_back(key);
+      groups.emplace_back();
+      it = keys.end() - 1;
+    }
+    groups[it - keys.begin()].push_back(elementAt(b, loc, x, e));
+  }
+  SmallVector<Value> partial;
+  for (SmallVector<Value> &group : groups) {
+    // Pairwise, so that the additions do not form one long chain.
+    while (group.size() > 1) {
+      SmallVector<Value> next;
+      for (size_t i = 0; i + 1 < group.size(); i += 2)
+        next.push_back(combine(b, loc, kind, group[i], group[i + 1]));
+      if (group.size() % 2)
+        next.push_back(group.back());
+      group = std::move(next);
+    }
+    partial.push_back(group.front());
+  }
+  for (int64_t mask : in.laneMasksAlong(dim))
+    for (Value &acc : partial) {
+      Value other =
+          gpu::ShuffleOp::create(b, loc, acc, mask, 32, gpu::ShuffleMode::XOR)
+              .getShuffleResult();
+      acc = combine(b, loc, kind, acc, other);
+    }
+  return {keys, partial};
+}
+
+/// The reduction's result from the partials: the scalar, or the slice's
+/// slots in order.
+Value reduceResult(OpBuilder &b, Location loc, Type resultType,
+                   ArrayRef<int64_t> keys, ArrayRef<Value> partial) {
+  auto tensor = dyn_cast<RankedTensorType>(resultType);
+  if (!tensor)
+    return partial.front();
+  Layout out = layoutOf(tensor);
+  SmallVector<Value> parts;
+  for (int64_t e = 0; e < out.numSlots(); ++e)
+    parts.push_back(partial[llvm::find(keys, out.offset(e, 0)) - keys.begin()]);
+  return vector::FromElementsOp::create(
+      b, loc, VectorType::get({out.numSlots()}, tensor.getElementType()),
+      parts);
+}
+
+/// tile.reduce: no warp holds part of another's row (AssignLayouts).
+struct ReduceLowering : OpConversionPattern<tile::ReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tile::ReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Layout in = layoutOf(op.getInput().getType());
+    if (in.warpsAlong(op.getDim()) > 1)
+      return rewriter.notifyMatchFailure(op, "reduces across warps");
+    auto [keys, partial] = reduceInWarp(rewriter, op.getLoc(), in, op.getDim(),
+                                        op.getKind(), adaptor.getInput());
+    rewriter.replaceOp(op,
+                       reduceResult(rewriter, op.getLoc(),
+                                    op.getResult().getType(), keys, partial));
+    return success();
+  }
+};
+
+/// tilegpu.reduce: within each warp, then across the warps through the
+/// scratch rows (one barrier between the writes and the reads).
+struct WarpsReduceLowering : OpConversionPattern<tilegpu::ReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::ReduceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Layout in = layoutOf(op.getInput().getType());
+    int64_t dim = op.getDim();
+    auto kind = op.getMax() ? tile::ReduceKind::max : tile::ReduceKind::add;
+    auto [keys, partial] =
+        reduceInWarp(rewriter, loc, in, dim, kind, adaptor.getInput());
+    Thread t = Thread::at(rewriter, loc);
+    Value w = in.warpAlong(rewriter, loc, t.warp, dim);
+    Value kept;
+    if (in.rank() == 2)
+      kept = in.base(rewriter, loc, t.warp, t.lane)[1 - dim];
+    Value scratch = adaptor.getScratch();
+    auto at = [&](Value row, int64_t key) {
+      SmallVector<Value> indices = {row};
+      if (kept)
+        indices.push_back(arith::AddIOp::create(
+            rewriter, loc, kept, indexConst(rewriter, loc, key)));
+      return indices;
+    };
+    for (auto [key, value] : llvm::zip(keys, partial))
+      memref::StoreOp::create(rewriter, loc, value, scratch, at(w, key));
+    gpu::BarrierOp::create(rewriter, loc);
+    for (auto [key, value] : llvm::zip(keys, partial)) {
+      value = memref::LoadOp::create(rewriter, loc, scratch,
+                                     at(indexConst(rewriter, loc, 0), key));
+      for (int64_t other = 1; other < in.warpsAlong(dim); ++other)
+        value = combine(
+            rewriter, loc, kind, value,
+            memref::LoadOp::create(rewriter, loc, scratch,
+                                   at(indexConst(rewriter, loc, other), key)));
+    }
+    rewriter.replaceOp(op, reduceResult(rewriter, loc, op.getResult().getType(),
+                                        keys, partial));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Matrix products
+//===----------------------------------------------------------------------===//
+
+/// The origin of warp `warp`'s accumulator tiles in an mma layout.
+std::pair<Value, Value> warpOrigin(OpBuilder &b, Location loc,
+                                   tilegpu::MmaAttr mma,
+                                   ArrayRef<int64_t> shape, Value warp,
+                                   int64_t rowTiles, int64_t colTiles) {
+  int64_t wm = mma.getWarps()[0], wn = mma.getWarps()[1];
+  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+  Value i = arith::RemUIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, warp, c(wn)), c(wm));
+  Value j = arith::RemUIOp::create(b, loc, warp, c(wn));
+  Value row = arith::RemUIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, i, c(rowTiles * 16)), c(shape[0]));
+  Value col = arith::RemUIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, j, c(colTiles * 8)), c(shape[1]));
+  return {row, col};
+}
+
+/// ldmatrix of `tiles` 8 x 8 matrices of `buffer`: lane l gives the address
+/// of row l % 8 of matrix l / 8, which starts at (row0 + rowStep(m), col0 +
+/// colStep(m)) of the buffer; the words are the fragment's registers.
+SmallVector<Value>
+ldmatrix(OpBuilder &b, Location loc, Value buffer, Value lane, Value row0,
+         Value col0, int64_t tiles, bool trans,
+         llvm::function_ref<std::pair<int64_t, int64_t>(int64_t)> stepOf) {
+  Type elem = cast<MemRefType>(buffer.getType()).getElementType();
+  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+  Value i = arith::RemUIOp::create(b, loc, lane, c(8));
+  Value m = arith::RemUIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, lane, c(8)), c(tiles));
+  // Steps of matrix m as selects over the (at most four) matrices.
+  Value dr = c(stepOf(0).first), dc = c(stepOf(0).second);
+  for (int64_t t = 1; t < tiles; ++t) {
+    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, m, c(t));
+    dr = arith::SelectOp::create(b, loc, is, c(stepOf(t).first), dr);
+    dc = arith::SelectOp::create(b, loc, is, c(stepOf(t).second), dc);
+  }
+  Value r =
+      arith::AddIOp::create(b, loc, row0, arith::AddIOp::create(b, loc, dr, i));
+  Value col = arith::AddIOp::create(b, loc, col0, dc);
+  Value regs =
+      nvgpu::LdMatrixOp::create(b, loc, VectorType::get({tiles, 2}, elem),
+                                buffer, ValueRange{r, col}, trans, tiles);
+  SmallVector<Value> words;
+  for (int64_t t = 0; t < tiles; ++t) {
+    Value pair = vector::ExtractOp::create(b, loc, regs, t);
+    if (elem.isBF16()) {
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, b.getI32Type()), pair);
+      pair = vector::ExtractOp::create(b, loc, word, int64_t(0));
+    }
+    words.push_back(pair);
+  }
+  return words;
+}
+
+/// One mma.sync m16n8k16 on four accumulators.
+void mmaSync(OpBuilder &b, Location loc, Type elem, ArrayRef<Value> fa,
+             ArrayRef<Value> fb, MutableArrayRef<Value> acc) {
+  Type f32 = b.getF32Type();
+  auto resultType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type =
+      elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
+  Value d = NVVM::MmaOp::create(
+      b, loc, resultType, fa, fb, acc, {16, 8, 16}, std::nullopt, std::nullopt,
+      std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  for (int e = 0; e < 4; ++e)
+    acc[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
+}
+
+/// The accumulators as a vector of slots (zero without an accumulator).
+SmallVector<Value> accumulators(OpBuilder &b, Location loc, Value acc,
+                                int64_t slots) {
+  SmallVector<Value> out;
+  Value zero = floatConst(b, loc, b.getF32Type(), 0.0);
+  for (int64_t e = 0; e < slots; ++e)
+    out.push_back(acc ? elementAt(b, loc, acc, e) : zero);
+  return out;
+}
+
+/// tilegpu.mma with 16-bit operands: per 16-wide step of the reduction,
+/// each warp loads the A fragments of its row tiles and the B fragments of
+/// its column tiles with ldmatrix, and multiplies every pair.
+Value mmaTensorCores(OpBuilder &b, Location loc, tilegpu::MmaOp op, Value a,
+                     Value bv, Value acc) {
+  RankedTensorType type = op.getResult().getType();
+  Layout layout = layoutOf(type);
+  auto mma = cast<tilegpu::MmaAttr>(type.getEncoding());
+  Type elem = cast<MemRefType>(a.getType()).getElementType();
+  int64_t slots = layout.numSlots();
+  // Row tiles and column tiles of a warp (4 slots per pair).
+  int64_t rowTiles = 0;
+  for (int64_t e = 0; e < slots; e += 4)
+    rowTiles = std::max(rowTiles, layout.offset(e, 0) / 16 + 1);
+  int64_t colTiles = slots / 4 / rowTiles;
+  MemRefType aType = cast<MemRefType>(a.getType());
+  int64_t k = op.getTransposeA() ? aType.getDimSize(0) : aType.getDimSize(1);
+  Thread t = Thread::at(b, loc);
+  auto [row0, col0] =
+      warpOrigin(b, loc, mma, type.getShape(), t.warp, rowTiles, colTiles);
+  SmallVector<Value> out = accumulators(b, loc, acc, slots);
+  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+  bool ta = op.getTransposeA(), tb = op.getTransposeB();
+  for (int64_t kk = 0; kk < k; kk += 16) {
+    SmallVector<SmallVector<Value>> fa, fb;
+    for (int64_t r = 0; r < rowTiles; ++r) {
+      Value rows = arith::AddIOp::create(b, loc, row0, c(r * 16));
+      // Matrix m: rows (m % 2) * 8, reduction (m / 2) * 8 of the A tile.
+      if (!ta)
+        fa.push_back(
+            ldmatrix(b, loc, a, t.lane, rows, c(kk), 4, false, [](int64_t m) {
+              return std::make_pair((m % 2) * 8, (m / 2) * 8);
+            }));
+      else
+        fa.push_back(
+            ldmatrix(b, loc, a, t.lane, c(kk), rows, 4, true, [](int64_t m) {
+              return std::make_pair((m / 2) * 8, (m % 2) * 8);
+            }));
+    }
+    for (int64_t n = 0; n < colTiles; ++n) {
+      Value cols = arith::AddIOp::create(b, loc, col0, c(n * 8));
+      // Matrix m: reduction m * 8 of the B tile.
+      if (tb)
+        fb.push_back(
+            ldmatrix(b, loc, bv, t.lane, cols, c(kk), 2, false,
+                     [](int64_t m) { return std::make_pair(0, m * 8); }));
+      else
+        fb.push_back(
+            ldmatrix(b, loc, bv, t.lane, c(kk), cols, 2, true,
+                     [](int64_t m) { return std::make_pair(m * 8, 0); }));
+    }
+    for (int64_t r = 0; r < rowTiles; ++r)
+      for (int64_t n = 0; n < colTiles; ++n)
+        mmaSync(b, loc, elem, fa[r], fb[n],
+                MutableArrayRef<Value>(out).slice((r * colTiles + n) * 4, 4));
+  }
+  return vector::FromElementsOp::create(
+      b, loc, VectorType::get({slots}, b.getF32Type()), out);
+}
+
+/// Element (i, j) of op(x) for a stored buffer `x`.
+Value operandAt(OpBuilder &b, Location loc, Value x, bool trans, Value i,
+                Value j) {
+  Value v = trans ? memref::LoadOp::create(b, loc, x, ValueRange{j, i})
+                  : memref::LoadOp::create(b, loc, x, ValueRange{i, j});
+  if (!v.getType().isF32())
+    v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  return v;
+}
+
+/// The coordinates of every slot of the thread.
+SmallVector<std::pair<Value, Value>> slotCoords(OpBuilder &b, Location loc,
+                                                const Layout &layout) {
+  Thread t = Thread::at(b, loc);
+  SmallVector<Value> base = layout.base(b, loc, t.warp, t.lane);
+  SmallVector<std::pair<Value, Value>> coords;
+  for (int64_t e = 0; e < layout.numSlots(); ++e)
+    coords.push_back(
+        {arith::AddIOp::create(b, loc, base[0],
+                               indexConst(b, loc, layout.offset(e, 0))),
+         arith::AddIOp::create(b, loc, base[1],
+                               indexConst(b, loc, layout.offset(e, 1)))});
+  return coords;
+}
+
+/// A loop over [0, n) carrying the thread's accumulators; `body` adds one
+/// step's term to slot e.
+Value slotLoop(OpBuilder &b, Location loc, int64_t n, Value init,
+               llvm::function_ref<Value(OpBuilder &, Value, int64_t)> body) {
+  auto loop =
+      scf::ForOp::create(b, loc, indexConst(b, loc, 0), indexConst(b, loc, n),
+                         indexConst(b, loc, 1), ValueRange{init});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value acc = loop.getRegionIterArgs()[0];
+  int64_t slots = cast<VectorType>(acc.getType()).getNumElements();
+  for (int64_t e = 0; e < slots; ++e) {
+    Value term = body(b, loop.getInductionVar(), e);
+    acc = withElement(
+        b, loc, acc, e,
+        arith::AddFOp::create(b, loc, elementAt(b, loc, acc, e), term));
+  }
+  scf::YieldOp::create(b, loc, acc);
+  return loop.getResult(0);
+}
+
+/// tilegpu.mma: tensor cores for 16-bit operands, f32 products otherwise.
+struct MmaLowering : OpConversionPattern<tilegpu::MmaOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::MmaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type elem = op.getA().getType().getElementType();
+    if (!elem.isF32()) {
+      rewriter.replaceOp(op, mmaTensorCores(rewriter, loc, op, adaptor.getA(),
+                                            adaptor.getB(), adaptor.getAcc()));
+      return success();
+    }
+    Layout layout = layoutOf(op.getResult().getType());
+    auto coords = slotCoords(rewriter, loc, layout);
+    int64_t k = op.getTransposeA() ? op.getA().getType().getDimSize(0)
+                                   : op.getA().getType().getDimSize(1);
+    Value init = adaptor.getAcc();
+    if (!init)
+      init = splatVector(rewriter, loc,
+                         floatConst(rewriter, loc, rewriter.getF32Type(), 0.0),
+                         layout.numSlots());
+    rewriter.replaceOp(
+        op, slotLoop(rewriter, loc, k, init,
+                     [&](OpBuilder &b, Value kk, int64_t e) -> Value {
+                       auto [i, j] = coords[e];
+                       Value x = operandAt(b, loc, adaptor.getA(),
+                                           op.getTransposeA(), i, kk);
+                       Value y = operandAt(b, loc, adaptor.getB(),
+                                           op.getTransposeB(), kk, j);
+                       return arith::MulFOp::create(b, loc, x, y);
+                     }));
+    return success();
+  }
+};
+
+/// tilegpu.decay_mma: each thread sums its elements' terms, the exponent of
+/// the entries above the diagonal replaced by -inf (never evaluated as a
+/// positive power).
+struct DecayMmaLowering : OpConversionPattern<tilegpu::DecayMmaOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::DecayMmaOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Layout layout = layoutOf(op.getResult().getType());
+    auto coords = slotCoords(rewriter, loc, layout);
+    Type f32 = rewriter.getF32Type();
+    Value init = splatVector(rewriter, loc, floatConst(rewriter, loc, f32, 0.0),
+                             layout.numSlots());
+    Value minusInf = floatConst(rewriter, loc, f32,
+                                -std::numeric_limits<double>::infinity());
+    SmallVector<Value> keep;
+    for (auto [i, j] : coords)
+      keep.push_back(arith::CmpIOp::create(rewriter, loc,
+                                           arith::CmpIPredicate::sle, j, i));
+    int64_t width = op.getA().getType().getDimSize(1);
+    rewriter.replaceOp(
+        op,
+        slotLoop(rewriter, loc, width, init,
+                 [&](OpBuilder &b, Value c, int64_t e) -> Value {
+                   auto [i, j] = coords[e];
+                   Value x = operandAt(b, loc, adaptor.getA(), false, i, c);
+                   Value y = operandAt(b, loc, adaptor.getB(), false, j, c);
+                   Value g = arith::SubFOp::create(
+                       b, loc, operandAt(b, loc, adaptor.getGa(), false, i, c),
+                       operandAt(b, loc, adaptor.getGb(), false, j, c));
+                   g = arith::SelectOp::create(b, loc, keep[e], g, minusInf);
+                   Value decay = math::Exp2Op::create(b, loc, g);
+                   return arith::MulFOp::create(
+                       b, loc, arith::MulFOp::create(b, loc, x, y), decay);
+                 }));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// In-place scans and solves over columns
+//===----------------------------------------------------------------------===//
+
+/// for (j = tid; j < n; j += threads) body(j).
+void forColumns(OpBuilder &b, Location loc, int64_t n,
+                llvm::function_ref<void(OpBuilder &, Value)> body) {
+  Thread t = Thread::at(b, loc);
+  Value threads = gpu::BlockDimOp::create(b, loc, gpu::Dimension::x);
+  auto loop = scf::ForOp::create(b, loc, t.tid, indexConst(b, loc, n), threads);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  body(b, loop.getInductionVar());
+}
+
+/// tilegpu.scan: each column summed down its rows by one thread.
+struct ScanLowering : OpConversionPattern<tilegpu::ScanOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::ScanOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value buf = adaptor.getBuffer();
+    MemRefType type = op.getBuffer().getType();
+    int64_t rows = type.getDimSize(0);
+    int64_t cols = type.getRank() == 2 ? type.getDimSize(1) : 1;
+    forColumns(rewriter, loc, cols, [&](OpBuilder &b, Value j) {
+      auto at = [&](Value i) {
+        return type.getRank() == 2 ? SmallVector<Value>{i, j}
+                                   : SmallVector<Value>{i};
+      };
+      Value first =
+          memref::LoadOp::create(b, loc, buf, at(indexConst(b, loc, 0)));
+      auto loop = scf::ForOp::create(b, loc, indexConst(b, loc, 1),
+                                     indexConst(b, loc, rows),
+                                     indexConst(b, loc, 1), ValueRange{first});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value i = loop.getInductionVar();
+      Value sum =
+          arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[0],
+                                memref::LoadOp::create(b, loc, buf, at(i)));
+      memref::StoreOp::create(b, loc, sum, buf, at(i));
+      scf::YieldOp::create(b, loc, sum);
+    });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// acc - sum_{s in [from, to)} l[row, s] x[s, col], a loop over s.
+Value subtractProducts(OpBuilder &b, Location loc, Value l, Value x, Value row,
+                       Value col, int64_t from, int64_t to, Value acc) {
+  if (from >= to)
+    return acc;
+  auto loop = scf::ForOp::create(b, loc, indexConst(b, loc, from),
+                                 indexConst(b, loc, to), indexConst(b, loc, 1),
+                                 ValueRange{acc});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value s = loop.getInductionVar();
+  Value term = arith::MulFOp::create(
+      b, loc, memref::LoadOp::create(b, loc, l, ValueRange{row, s}),
+      memref::LoadOp::create(b, loc, x, ValueRange{s, col}));
+  scf::YieldOp::create(
+      b, loc,
+      arith::SubFOp::create(b, loc, loop.getRegionIterArgs()[0], term)
+          .getResult());
+  return loop.getResult(0);
+}
+
+/// tilegpu.solve: forward substitution by blocks of 16 rows (prism-math.md
+/// section 5). Block i first takes the solved blocks' contribution, spread
+/// over all threads (one element each: X_i -= L_{i,<i} X_{<i}), then each
+/// column is solved through the 16 x 16 diagonal block by one thread; a
+/// barrier after each step.
+struct SolveLowering : OpConversionPattern<tilegpu::SolveOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::SolveOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value l = adaptor.getL(), x = adaptor.getRhs();
+    MemRefType type = op.getRhs().getType();
+    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+    int64_t block = rows % 16 == 0 ? 16 : rows;
+    OpBuilder &b = rewriter;
+    auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+    for (int64_t r0 = 0; r0 < rows; r0 += block) {
+      if (r0 > 0) {
+        // Every (row of the block, column) element: one thread each.
+        forColumns(b, loc, block * cols, [&](OpBuilder &fb, Value e) {
+          Value row = arith::AddIOp::create(
+              fb, loc, arith::DivUIOp::create(fb, loc, e, c(cols)), c(r0));
+          Value col = arith::RemUIOp::create(fb, loc, e, c(cols));
+          Value acc = memref::LoadOp::create(fb, loc, x, ValueRange{row, col});
+          acc = subtractProducts(fb, loc, l, x, row, col, 0, r0, acc);
+          memref::StoreOp::create(fb, loc, acc, x, ValueRange{row, col});
+        });
+        gpu::BarrierOp::create(b, loc);
+      }
+      forColumns(b, loc, cols, [&](OpBuilder &fb, Value col) {
+        for (int64_t t = 1; t < block; ++t) {
+          Value row = c(r0 + t);
+          Value acc = memref::LoadOp::create(fb, loc, x, ValueRange{row, col});
+          acc = subtractProducts(fb, loc, l, x, row, col, r0, r0 + t, acc);
+          memref::StoreOp::create(fb, loc, acc, x, ValueRange{row, col});
+        }
+      });
+      if (r0 + block < rows)
+        gpu::BarrierOp::create(b, loc);
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+} // namespace
+
+void gpumap::populateComputePatterns(TileTypeConverter &converter,
+                                     RewritePatternSet &patterns) {
+  patterns.add<ReduceLowering, WarpsReduceLowering, MmaLowering,
+               DecayMmaLowering, ScanLowering, SolveLowering>(
+      converter, patterns.getContext());
+}

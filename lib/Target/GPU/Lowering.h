@@ -1,0 +1,95 @@
+//===- Lowering.h - Tiles with layouts to per-thread code -------*- C++ -*-===//
+//
+// What the patterns of prism-convert-tile-to-gpu share: a tile with a
+// layout becomes, in every thread, a vector of the elements that thread
+// holds (slot order, tilegpu::Layout); the helpers here address those
+// elements in buffers, 16 bytes at a time where the layout and the buffer
+// allow.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PRISM_LIB_TARGET_GPU_LOWERING_H
+#define PRISM_LIB_TARGET_GPU_LOWERING_H
+
+#include "prism/Dialect/TileGPU/TileGPUOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace prism {
+namespace gpumap {
+
+/// A tile with a layout is a vector<slots x element> in each thread.
+class TileTypeConverter : public mlir::TypeConverter {
+public:
+  TileTypeConverter();
+};
+
+/// The thread's warp and lane, from gpu.thread_id.
+struct Thread {
+  mlir::Value warp, lane, tid;
+  static Thread at(mlir::OpBuilder &b, mlir::Location loc);
+};
+
+mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+mlir::Value floatConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type type,
+                       double v);
+/// A vector of `n` copies of `v` (n = 1: a vector<1x...>).
+mlir::Value splatVector(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                        int64_t n);
+/// Element `i` of vector `v`; `v` with element `i` replaced.
+mlir::Value elementAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                      int64_t i);
+mlir::Value withElement(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                        int64_t i, mlir::Value x);
+
+/// The largest multiple of which `v` is known to be (constants, sums and
+/// products of them; 1 when nothing is known).
+int64_t knownMultiple(mlir::Value v);
+
+/// Slots of a thread's tile in runs that are consecutive along tile
+/// dimension `dim` and may be accessed as one vector of `width` elements.
+struct SlotRun {
+  int64_t first, width;
+};
+/// Runs of at most `maxWidth` elements whose first coordinate along `dim`
+/// is a multiple of their width, given that the addressed position along
+/// `dim` starts at a multiple of `startMultiple`.
+llvm::SmallVector<SlotRun> slotRuns(const tilegpu::Layout &layout, int64_t dim,
+                                    int64_t maxWidth, int64_t startMultiple);
+
+/// Accesses of a tile in a buffer: tile element (i, j) is the buffer
+/// element at `indices` advanced by i along buffer dimension `dims[0]` and j
+/// along `dims[1]`; with `bound`, rows whose coordinate along `dims[0]` is
+/// outside [0, bound) read zero and are not written.
+struct TileAccess {
+  mlir::Value buffer;
+  llvm::SmallVector<mlir::Value> indices;
+  llvm::SmallVector<int64_t> dims;
+  mlir::Value bound;
+};
+/// Loads the thread's elements of a tile of `layout` into a vector.
+mlir::Value loadTile(mlir::OpBuilder &b, mlir::Location loc,
+                     const tilegpu::Layout &layout, mlir::Type elem,
+                     const TileAccess &access);
+/// Stores the thread's elements `value` of a tile of `layout`.
+void storeTile(mlir::OpBuilder &b, mlir::Location loc,
+               const tilegpu::Layout &layout, mlir::Value value,
+               const TileAccess &access);
+
+/// Patterns of the memory, elementwise and layout ops (MemoryOps.cpp) and
+/// of the products, solves, scans and reductions (ComputeOps.cpp).
+void populateMemoryPatterns(TileTypeConverter &converter,
+                            mlir::RewritePatternSet &patterns);
+void populateComputePatterns(TileTypeConverter &converter,
+                             mlir::RewritePatternSet &patterns);
+
+/// The layout of a tile type (which the verifiers guarantee fits).
+tilegpu::Layout layoutOf(mlir::Type tileType);
+
+} // namespace gpumap
+} // namespace prism
+
+#endif // PRISM_LIB_TARGET_GPU_LOWERING_H

@@ -1,0 +1,71 @@
+// RUN: prism-opt %s -split-input-file --prism-tile-gpu-allocate-shared -verify-diagnostics | FileCheck %s
+
+// Offsets: buffers that are live together never share bytes; a buffer
+// whose uses end before another's begins gives its bytes away. Barriers:
+// before a read of bytes another thread may have written, and before a
+// write over bytes another thread may still read, with the loop's own
+// accesses assumed pending when an iteration starts.
+
+#m = #tilegpu.mma<warps = [4, 1]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @offsets
+func.func @offsets(%x: tensor<64x64xf32, #m>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  // CHECK: tile.kernel "k" grid({{.+}}) attributes {tilegpu.shared_bytes = 34816 : i64, tilegpu.warps = 4 : i64}
+  tile.kernel "k" grid(%n) attributes {tilegpu.warps = 4 : i64} {
+  ^bb0(%i: index):
+    // CHECK: %[[A:.+]] = tilegpu.alloc {offset = 0 : i64}
+    %a = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
+    // CHECK-NEXT: tilegpu.local_store %{{.+}}, %[[A]]
+    tilegpu.local_store %x, %a : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+    // CHECK-NEXT: gpu.barrier
+    // CHECK-NEXT: tilegpu.local_load %[[A]]
+    %y = tilegpu.local_load %a : memref<64x64xf32, strided<[68, 1]>, #smem> -> tensor<64x64xf32, #m>
+    // Live while %a is: the next 17 KiB.
+    // CHECK: %[[B:.+]] = tilegpu.alloc {offset = 17408 : i64}
+    %b = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
+    // CHECK-NEXT: tilegpu.local_store %{{.+}}, %[[B]]
+    tilegpu.local_store %y, %b : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+    // CHECK-NEXT: gpu.barrier
+    // CHECK-NEXT: tilegpu.scan %[[B]]
+    tilegpu.scan %b : memref<64x64xf32, strided<[68, 1]>, #smem>
+    // No barrier: %a was read before the last one, and no one wrote it since.
+    // CHECK-NEXT: tilegpu.scan %[[A]]
+    tilegpu.scan %a : memref<64x64xf32, strided<[68, 1]>, #smem>
+    // After both: their bytes are free again.
+    // CHECK: %[[C:.+]] = tilegpu.alloc {offset = 0 : i64}
+    %c = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
+    // A write over bytes %a's scan read: a barrier first.
+    // CHECK-NEXT: gpu.barrier
+    // CHECK-NEXT: tilegpu.local_store %{{.+}}, %[[C]]
+    tilegpu.local_store %x, %c : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+    // A loop that writes then reads one buffer: a barrier between, and one
+    // before the write, which may overwrite the last iteration's reads.
+    // CHECK: scf.for
+    scf.for %t = %c0 to %n step %c1 {
+      // CHECK-NEXT: gpu.barrier
+      // CHECK-NEXT: tilegpu.local_store
+      tilegpu.local_store %x, %c : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+      // CHECK-NEXT: gpu.barrier
+      // CHECK-NEXT: tilegpu.local_load
+      %z = tilegpu.local_load %c : memref<64x64xf32, strided<[68, 1]>, #smem> -> tensor<64x64xf32, #m>
+    }
+  }
+  return
+}
+
+// -----
+
+#smem = #gpu.address_space<workgroup>
+
+func.func @too_big(%n: index) {
+  // expected-error @+1 {{needs 266240 bytes of shared memory per block; sm_90a has 232448}}
+  tile.kernel "k" grid(%n) attributes {tilegpu.warps = 4 : i64} {
+  ^bb0(%i: index):
+    %a = tilegpu.alloc : memref<256x256xf32, strided<[260, 1]>, #smem>
+    tilegpu.scan %a : memref<256x256xf32, strided<[260, 1]>, #smem>
+  }
+  return
+}

@@ -1,0 +1,86 @@
+// RUN: prism-opt %s -split-input-file --prism-tile-gpu-assign-layouts | FileCheck %s
+// RUN: prism-opt %s -split-input-file --prism-tile-gpu-assign-layouts="warps=8" | FileCheck %s --check-prefix=W8
+
+// A kernel with products: f32 tiles take the mma layout of their shape,
+// operands go to shared memory once per value, a 1-d tile takes the slice
+// of the layout it is broadcast into, and a cumulative sum works in shared
+// memory.
+
+// CHECK-LABEL: func.func @chunk
+// W8-LABEL: func.func @chunk
+func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>, %o: memref<?x?x4x64xf32>,
+                 %T: index, %B: index) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  // CHECK: tile.kernel "scan" grid(%{{.+}}, %{{.+}}) attributes {tilegpu.warps = 4 : i64}
+  // W8: tilegpu.warps = 8 : i64
+  tile.kernel "scan" grid(%c4, %B) {
+  ^bb0(%h: index, %b: index):
+    // CHECK: %[[Q:.+]] = tile.load %{{.+}} : memref<?x?x4x64xbf16> -> tensor<64x64xbf16, #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>>
+    %qc = tile.load %q[%b, %c0, %h, %c0] dims [1, 3] below(%T) : memref<?x?x4x64xbf16> -> tensor<64x64xbf16>
+    // CHECK: %[[QS:.+]] = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: tilegpu.local_store %[[Q]], %[[QS]]
+    // CHECK: %[[G:.+]] = tile.load %{{.+}} -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>
+    %gc = tile.load %g[%b, %c0, %h] dims [1] below(%T) : memref<?x?x4xf32> -> tensor<64xf32>
+    // CHECK: %[[GS:.+]] = tilegpu.alloc : memref<64xf32, #gpu.address_space<workgroup>>
+    // CHECK: tilegpu.local_store %[[G]], %[[GS]]
+    // CHECK-NEXT: tilegpu.scan %[[GS]]
+    // CHECK-NEXT: %[[CS:.+]] = tilegpu.local_load %[[GS]] : memref<64xf32, #gpu.address_space<workgroup>> -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>
+    %G = tile.cumsum %gc dim 0 : tensor<64xf32>
+    // CHECK: tile.broadcast %[[CS]] dim 1 : tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>> -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
+    %gi = tile.broadcast %G dim 1 : tensor<64xf32> -> tensor<64x64xf32>
+    // CHECK: %[[P:.+]] = tilegpu.mma %[[QS]], %[[QS]] transpose_b : {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
+    // W8: tilegpu.mma {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 2]>>
+    %p = tile.dot %qc, %qc transpose_b : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+    %d = arith.mulf %p, %gi : tensor<64x64xf32>
+    // CHECK: tile.reduce add %{{.+}} dim 1 : tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>> -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>
+    %r = tile.reduce add %d dim 1 : tensor<64x64xf32> -> tensor<64xf32>
+    // The total of rows held by four warps: each warp's partial through a
+    // scratch row of shared memory.
+    // CHECK: %[[SCRATCH:.+]] = tilegpu.alloc : memref<4xf32, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: tilegpu.reduce %{{.+}} dim 0 scratch(%[[SCRATCH]]) : tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>, memref<4xf32, #gpu.address_space<workgroup>> -> f32
+    %total = tile.reduce add %r dim 0 : tensor<64xf32> -> f32
+    // The solve's matrix and right-hand side are stored (f32) where they are
+    // made; the solution is read back in the mma layout.
+    // CHECK: tilegpu.solve %{{.+}}, %[[X:.+]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>, memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: tilegpu.local_load %[[X]] : {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
+    %x = tile.tri_solve %d, %p : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
+    %t = tile.splat %total : f32 -> tensor<64x64xf32>
+    %y = arith.mulf %x, %t : tensor<64x64xf32>
+    tile.store %y, %o[%b, %c0, %h, %c0] dims [1, 3] below(%T) : tensor<64x64xf32>, memref<?x?x4x64xf32>
+  }
+  return
+}
+
+// -----
+
+// Without products, the sequential schedule's state rows: k_split lanes a
+// row (here 4, 32 keys each), `rows` rows a lane; the step's key is a slice
+// of the columns, its value one of the rows; the state is carried in its
+// layout.
+
+// CHECK-LABEL: func.func @step
+func.func @step(%k: memref<?x?x4x128xbf16>, %v: memref<?x?x4x64xf32>, %T: index, %B: index)
+    attributes {prism.schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, rows = 2, warps = 4, stages = 1>} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant dense<0.0> : tensor<64x128xf32>
+  tile.kernel "scan" grid(%c4, %B) {
+  ^bb0(%h: index, %b: index):
+    // CHECK: scf.for {{.+}} -> (tensor<64x128xf32, #tilegpu.blocked<size = [2, 32], threads = [8, 4], warps = [4, 1]>>)
+    %s = scf.for %t = %c0 to %T step %c1 iter_args(%st = %zero) -> (tensor<64x128xf32>) {
+      // CHECK: tile.load {{.+}} -> tensor<128xbf16, #tilegpu.slice<dim = 0, parent = #tilegpu.blocked<size = [2, 32], threads = [8, 4], warps = [4, 1]>>>
+      %kt = tile.load %k[%b, %t, %h, %c0] dims [3] : memref<?x?x4x128xbf16> -> tensor<128xbf16>
+      %kf = arith.extf %kt : tensor<128xbf16> to tensor<128xf32>
+      // CHECK: tile.load {{.+}} -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.blocked<size = [2, 32], threads = [8, 4], warps = [4, 1]>>>
+      %vt = tile.load %v[%b, %t, %h, %c0] dims [3] : memref<?x?x4x64xf32> -> tensor<64xf32>
+      %kk = tile.broadcast %kf dim 0 : tensor<128xf32> -> tensor<64x128xf32>
+      %vv = tile.broadcast %vt dim 1 : tensor<64xf32> -> tensor<64x128xf32>
+      %u = arith.mulf %kk, %vv : tensor<64x128xf32>
+      %n = arith.addf %st, %u : tensor<64x128xf32>
+      scf.yield %n : tensor<64x128xf32>
+    }
+  }
+  return
+}

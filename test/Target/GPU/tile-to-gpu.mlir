@@ -1,0 +1,105 @@
+// RUN: prism-opt %s -split-input-file --prism-convert-tile-to-gpu --cse | FileCheck %s
+
+// Kernels become launches of 32 x warps threads; a tile with a layout is
+// each thread's vector of its elements: 16-byte loads along the buffer's
+// rows, masked rows through scf.if, row reductions by xor shuffles, 16-bit
+// products by ldmatrix and mma.sync, 2^x as ex2.approx.ftz.
+
+#b = #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>
+#m = #tilegpu.mma<warps = [4, 1]>
+#rows = #tilegpu.slice<dim = 1, parent = #m>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @chunk
+func.func @chunk(%q: memref<?x?x4x64xbf16>, %o: memref<?x?x4x64xf32>, %T: index, %B: index) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  // CHECK: gpu.launch blocks(%[[H:.+]], %[[BB:.+]], %{{.+}}) in ({{.+}}) threads({{.+}}) in (%{{.+}} = %c128{{.*}}, %{{.+}} = %c1{{.*}}, %{{.+}} = %c1{{.*}})
+  tile.kernel "scan" grid(%c4, %B) attributes {tilegpu.shared_bytes = 9216 : i64, tilegpu.warps = 4 : i64} {
+  ^bb0(%h: index, %b: index):
+    // Rows past T read zero: one guarded 16-byte load per run of 8.
+    // CHECK: scf.if %{{.+}} -> (vector<8xbf16>)
+    // CHECK: vector.load %{{.+}}[%[[BB]], %{{.+}}, %[[H]], %{{.+}}] {alignment = 16 : i64} : memref<?x?x4x64xbf16>, vector<8xbf16>
+    %qc = tile.load %q[%b, %c0, %h, %c0] dims [1, 3] below(%T) : memref<?x?x4x64xbf16> -> tensor<64x64xbf16, #b>
+    // CHECK: %[[G:.+]] = memref.get_global @__prism_shared : memref<0xi8, #gpu.address_space<workgroup>>
+    // CHECK: memref.view %[[G]]
+    // CHECK: memref.reinterpret_cast %{{.+}} to offset: [0], sizes: [64, 64], strides: [72, 1]
+    %a = tilegpu.alloc {offset = 0 : i64} : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    // CHECK: vector.store %{{.+}} {alignment = 16 : i64} : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>, vector<8xbf16>
+    tilegpu.local_store %qc, %a : tensor<64x64xbf16, #b>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+    gpu.barrier
+    // Each warp: its 16 rows, four 16-wide steps, eight column tiles each.
+    // CHECK-COUNT-4: nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = false}
+    // CHECK: nvvm.mma.sync
+    // CHECK-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
+    %p = tilegpu.mma %a, %a transpose_b : memref<64x64xbf16, strided<[72, 1]>, #smem>,
+        memref<64x64xbf16, strided<[72, 1]>, #smem> -> tensor<64x64xf32, #m>
+    // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
+    %e = math.exp2 %p : tensor<64x64xf32, #m>
+    // Lanes of a quad hold a row's other columns.
+    // CHECK: %[[ONE:.+]] = arith.constant 1 : i32
+    // CHECK: gpu.shuffle  xor %{{.+}}, %[[ONE]], %{{.+}} : f32
+    // CHECK: %[[TWO:.+]] = arith.constant 2 : i32
+    // CHECK: gpu.shuffle  xor %{{.+}}, %[[TWO]], %{{.+}} : f32
+    %r = tile.reduce add %e dim 1 : tensor<64x64xf32, #m> -> tensor<64xf32, #rows>
+    // CHECK: vector.shuffle
+    %rr = tile.broadcast %r dim 1 : tensor<64xf32, #rows> -> tensor<64x64xf32, #m>
+    %s = arith.addf %e, %rr : tensor<64x64xf32, #m>
+    // Pairs of columns: 8-byte stores.
+    // CHECK: vector.store %{{.+}} {alignment = 8 : i64} : memref<?x?x4x64xf32>, vector<2xf32>
+    tile.store %s, %o[%b, %c0, %h, %c0] dims [1, 3] below(%T) : tensor<64x64xf32, #m>, memref<?x?x4x64xf32>
+  }
+  // CHECK-NOT: {{ tile\.[a-z_]+ }}
+  // CHECK-NOT: {{ tilegpu\.[a-z_]+ }}
+  return
+}
+
+// -----
+
+// A product of f32 operands: each thread's elements in f32, one loop over
+// the reduction (compile time does not grow with the operands).
+#m = #tilegpu.mma<warps = [2, 1]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @f32
+func.func @f32(%n: index, %o: memref<32x32xf32>) {
+  %c0 = arith.constant 0 : index
+  tile.kernel "k" grid(%n) attributes {tilegpu.shared_bytes = 9216 : i64, tilegpu.warps = 2 : i64} {
+  ^bb0(%i: index):
+    %a = tilegpu.alloc {offset = 0 : i64} : memref<32x64xf32, strided<[68, 1]>, #smem>
+    // CHECK: %[[K:.+]] = arith.constant 64 : index
+    // CHECK: scf.for %{{.+}} = %{{.+}} to %[[K]] step %{{.+}} iter_args(%{{.+}} = %{{.+}}) -> (vector<16xf32>)
+    // CHECK-NOT: nvvm.mma.sync
+    %p = tilegpu.mma %a, %a transpose_b : memref<32x64xf32, strided<[68, 1]>, #smem>,
+        memref<32x64xf32, strided<[68, 1]>, #smem> -> tensor<32x32xf32, #m>
+    tile.store %p, %o[%c0, %c0] dims [0, 1] : tensor<32x32xf32, #m>, memref<32x32xf32>
+  }
+  return
+}
+
+// -----
+
+// A row reduction across the two warps that share each row: shuffles within
+// a warp, then each warp's partials through its scratch row, one barrier.
+#m = #tilegpu.mma<warps = [4, 2]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @across
+func.func @across(%n: index, %o: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  tile.kernel "k" grid(%n) attributes {tilegpu.shared_bytes = 1024 : i64, tilegpu.warps = 8 : i64} {
+  ^bb0(%i: index):
+    %x = arith.constant dense<1.0> : tensor<64x128xf32, #m>
+    %s = tilegpu.alloc {offset = 0 : i64} : memref<2x64xf32, strided<[68, 1]>, #smem>
+    // CHECK: gpu.shuffle  xor
+    // CHECK: memref.store %{{.+}}, %[[S:.+]][%{{.+}}, %{{.+}}] : memref<2x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
+    // CHECK: gpu.barrier
+    // CHECK: memref.load %[[S]]
+    // CHECK: memref.load %[[S]]
+    // CHECK: arith.addf
+    %r = tilegpu.reduce %x dim 1 scratch(%s) : tensor<64x128xf32, #m>,
+        memref<2x64xf32, strided<[68, 1]>, #smem> -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #m>>
+    tile.store %r, %o[%c0] dims [0] : tensor<64xf32, #tilegpu.slice<dim = 1, parent = #m>>, memref<64xf32>
+  }
+  return
+}
