@@ -221,11 +221,18 @@ struct CollectLaunchesPass
       auto kernels = gpu::GPUModuleOp::create(b, func.getLoc(), moduleName);
       json::Array kernelArray;
       int kernelIndex = 0;
+      // Kernels already moved, by the symbol their launches use: several
+      // launches of one kernel (the tree schedule's rounds) name it once.
+      llvm::DenseMap<SymbolRefAttr, std::string> moved;
       WalkResult walk = func.walk([&](gpu::LaunchFuncOp launch) {
         // Outlining names kernels per gpu.module; in the shared module they
         // need names of their own.
+        auto found = moved.find(launch.getKernel());
+        bool first = found == moved.end();
         std::string name =
-            func.getSymName().str() + "_kernel" + std::to_string(kernelIndex++);
+            first ? func.getSymName().str() + "_kernel" +
+                        std::to_string(kernelIndex++)
+                  : found->second;
         json::Object kernel;
         kernel["name"] = name;
         kernel["schedule"] = schedule;
@@ -282,6 +289,9 @@ struct CollectLaunchesPass
         }
         kernel["shared_memory_bytes"] = exprValue(shared);
         kernelArray.push_back(std::move(kernel));
+        if (!first)
+          return WalkResult::advance();
+        moved[launch.getKernel()] = name;
 
         // Move the outlined kernel into the program's module.
         auto source = SymbolTable::lookupNearestSymbolFrom<gpu::GPUModuleOp>(
@@ -292,6 +302,10 @@ struct CollectLaunchesPass
         }
         auto kernelFunc =
             source.lookupSymbol<gpu::GPUFuncOp>(launch.getKernelName());
+        if (!kernelFunc) {
+          launch.emitOpError() << "refers to a missing kernel";
+          return WalkResult::interrupt();
+        }
         kernelFunc.setName(name);
         // Launch bounds: ptxas then budgets registers for the real block.
         SmallVector<int32_t> bounds;
@@ -320,7 +334,8 @@ struct CollectLaunchesPass
         }
         kernelFunc->moveBefore(kernels.getBody(), kernels.getBody()->end());
         useExternalSharedMemory(kernels, kernelFunc);
-        source.erase();
+        if (source.getOps<gpu::GPUFuncOp>().empty())
+          source.erase();
         return WalkResult::advance();
       });
       if (walk.wasInterrupted())

@@ -69,3 +69,49 @@ func.func @linear_attention(
         output = 2>} {
   return
 }
+
+// -----
+
+// Launches of one kernel (the tree schedule's rounds, after
+// prism-unroll-host-loops) share its name; the kernel is moved once.
+
+// CHECK-LABEL: module attributes {gpu.container_module, prism.manifests = {rounds = "{
+// CHECK-SAME: \22kernels\22:[{\22block\22:[32,1,1],\22grid\22:[1,1,1],\22name\22:\22rounds_kernel0\22,\22params\22:[{\22kind\22:\22index\22,\22value\22:0}
+// CHECK-SAME: {\22block\22:[32,1,1],\22grid\22:[2,1,1],\22name\22:\22rounds_kernel0\22,\22params\22:[{\22kind\22:\22index\22,\22value\22:1}
+// CHECK-SAME: {\22block\22:[64,1,1],\22grid\22:[1,1,1],\22name\22:\22rounds_kernel1\22
+// CHECK:       gpu.module @rounds_kernels
+// CHECK-NEXT:    gpu.func @rounds_kernel0
+// CHECK:         gpu.func @rounds_kernel1
+// CHECK-NOT:   gpu.module
+// CHECK-NOT:   gpu.func
+module attributes {gpu.container_module} {
+  gpu.module @k {
+    gpu.func @round(%r: index, %buf: memref<?xf32>) kernel {
+      gpu.return
+    }
+  }
+  gpu.module @k2 {
+    gpu.func @last(%buf: memref<?xf32>) kernel {
+      gpu.return
+    }
+  }
+  func.func @rounds(
+      %buf: memref<?xf32> {recurrence.buffer = #recurrence.buffer<"o", output, write, sizes = ["T"]>})
+      attributes {recurrence.program = #recurrence.program<forget = identity,
+          heads = 1, key_dim = 4, value_dim = 4, scale = 0.5,
+          state_layout = kv, query = 0, keys = [0], values = [0],
+          output = 0>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c32 = arith.constant 32 : index
+    %c64 = arith.constant 64 : index
+    gpu.launch_func @k::@round blocks in (%c1, %c1, %c1) threads in (%c32, %c1, %c1)
+        args(%c0 : index, %buf : memref<?xf32>)
+    gpu.launch_func @k::@round blocks in (%c2, %c1, %c1) threads in (%c32, %c1, %c1)
+        args(%c1 : index, %buf : memref<?xf32>)
+    gpu.launch_func @k2::@last blocks in (%c1, %c1, %c1) threads in (%c64, %c1, %c1)
+        args(%buf : memref<?xf32>)
+    return
+  }
+}
