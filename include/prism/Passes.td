@@ -67,8 +67,10 @@ def ConvertRecurrenceToSCF
     convolution, then the scan, whose schedule decides the nest's shape.
     Parallel dimensions are tagged `prism.loop_roles` ("program" or "lane") so
     that a target mapping can place them. The refinement write path is fused
-    into the scan's loads. The function gets a `prism.manifest` attribute with
-    the buffers and the recurrence description of docs/manifest.md.
+    into the scan's loads. Every argument gets a `#recurrence.buffer` (name,
+    role, access, sizes of its dynamic dimensions) and the function a
+    `#recurrence.program` (what it computes), from which the targets build
+    the manifest of docs/manifest.md.
 
     `target` says where lanes run. On `gpu`, the `k_split` lanes that share a
     state row reduce their partial dot products with warp shuffles; on `cpu`
@@ -135,7 +137,7 @@ def ConvertRecurrenceToTile
   let description = [{
     Rewrites every function that holds a `recurrence.scan` whose schedule has
     a tile-level rewrite into a program over buffers (the same arguments,
-    names and `prism.manifest` as `prism-convert-recurrence-to-scf`) whose
+    names and attributes as `prism-convert-recurrence-to-scf`) whose
     body is a sequence of `tile.kernel`s: one per short convolution (a
     program per 64 tokens, batch and head), then the scan's, as its schedule
     says. Each schedule is one file of lib/Conversion/RecurrenceToTile,

@@ -1,31 +1,17 @@
 //===- SpecBuffers.cpp - The buffers of a lowered specification -----------===//
 //
-// Buffer order, names and the manifest of docs/manifest.md, for every
-// lowering of a specification.
+// Buffer order, names, and the attributes lib/Target builds the manifest of
+// docs/manifest.md from, for every lowering of a specification.
 //
 //===----------------------------------------------------------------------===//
 
 #include "prism/Conversion/SpecBuffers.h"
 
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/JSON.h"
 
 using namespace mlir;
 using namespace prism;
 using namespace prism::recurrence;
-
-namespace {
-const char *dtypeName(Type type) {
-  if (type.isF32())
-    return "f32";
-  if (type.isF16())
-    return "f16";
-  if (type.isBF16())
-    return "bf16";
-  return "unknown";
-}
-
-} // namespace
 
 SpecBuffers::SpecBuffers(func::FuncOp func, RecurrenceInfo &info)
     : func(func), info(info) {
@@ -39,23 +25,23 @@ int SpecBuffers::indexOf(Value tensor) const {
 }
 
 void SpecBuffers::collect() {
-  auto addBuffer = [&](Value tensor, StringRef role, StringRef access) {
+  auto addBuffer = [&](Value tensor, BufferRole role, BufferAccess access) {
     auto type = cast<RankedTensorType>(tensor.getType());
     BufferDesc desc;
-    desc.role = role.str();
-    desc.access = access.str();
+    desc.role = role;
+    desc.access = access;
     desc.type = MemRefType::get(type.getShape(), type.getElementType());
     index[tensor] = buffers.size();
     buffers.push_back(desc);
     tensors.push_back(tensor);
   };
   for (BlockArgument arg : func.getArguments())
-    addBuffer(arg, "input", "read");
+    addBuffer(arg, BufferRole::input, BufferAccess::read);
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   for (Value result : ret.getOperands())
-    addBuffer(result, "output", "write");
+    addBuffer(result, BufferRole::output, BufferAccess::write);
   for (ShortConvOp conv : info.convs)
-    addBuffer(conv.getOutput(), "workspace", "readwrite");
+    addBuffer(conv.getOutput(), BufferRole::workspace, BufferAccess::readwrite);
 }
 
 void SpecBuffers::name() {
@@ -101,8 +87,8 @@ void SpecBuffers::name() {
   for (auto [i, tensor] : llvm::enumerate(tensors)) {
     std::string name;
     if (auto arg = dyn_cast<BlockArgument>(tensor))
-      if (auto attr = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                        "recurrence.name"))
+      if (auto attr = func.getArgAttrOfType<StringAttr>(
+              arg.getArgNumber(), RecurrenceDialect::kNameAttrName))
         name = attr.str();
     if (name.empty())
       name = use.count(tensor) ? use[tensor] : "arg" + std::to_string(i);
@@ -126,7 +112,6 @@ void SpecBuffers::name() {
     const char *const state[] = {"B", "H"};
     for (int64_t d = 0; d < type.getRank(); ++d) {
       std::string name;
-      buffers[i].dimIsExpr.push_back(false);
       if (type.isDynamicDim(d)) {
         if (caches.contains(tensor))
           name = d == 0 ? "B" : "";
@@ -149,8 +134,8 @@ int SpecBuffers::addWorkspace(StringRef name, ArrayRef<WorkspaceDim> dims,
   const BufferDesc &query = buffers[indexOf(info.query)];
   MemRefType qType = query.type;
   BufferDesc desc;
-  desc.role = "workspace";
-  desc.access = "readwrite";
+  desc.role = BufferRole::workspace;
+  desc.access = BufferAccess::readwrite;
   std::string unique = name.str();
   for (int n = 1; llvm::any_of(
            buffers,
@@ -161,7 +146,6 @@ int SpecBuffers::addWorkspace(StringRef name, ArrayRef<WorkspaceDim> dims,
   SmallVector<int64_t> shape;
   for (const WorkspaceDim &dim : dims) {
     std::string symbol;
-    bool isExpr = false;
     int64_t size = dim.value;
     if (dim.kind == WorkspaceDim::Kind::query) {
       size = qType.getDimSize(dim.value);
@@ -172,14 +156,12 @@ int SpecBuffers::addWorkspace(StringRef name, ArrayRef<WorkspaceDim> dims,
         size = ShapedType::kDynamic;
         symbol = "ceildiv(" + query.dimNames[1] + ", " +
                  std::to_string(dim.value) + ")";
-        isExpr = true;
       } else {
         size = llvm::divideCeil(qType.getDimSize(1), dim.value);
       }
     }
     shape.push_back(size);
     desc.dimNames.push_back(symbol);
-    desc.dimIsExpr.push_back(isExpr);
   }
   desc.type = MemRefType::get(shape, elem);
   buffers.push_back(desc);
@@ -216,90 +198,38 @@ TwoPassWorkspaceIndices SpecBuffers::addTwoPassWorkspaces(int64_t chunk,
   return out;
 }
 
-std::string SpecBuffers::manifestText() {
-  namespace json = llvm::json;
-  json::Array bufferArray;
-  SmallVector<std::string> symbols;
-  for (const BufferDesc &desc : buffers) {
-    json::Array shape;
-    for (auto [d, size] : llvm::enumerate(desc.type.getShape())) {
-      if (ShapedType::isDynamic(size)) {
-        shape.push_back(desc.dimNames[d]);
-        if (!desc.dimIsExpr[d] &&
-            !llvm::is_contained(symbols, desc.dimNames[d]))
-          symbols.push_back(desc.dimNames[d]);
-      } else {
-        shape.push_back(size);
-      }
-    }
-    bufferArray.push_back(
-        json::Object{{"name", desc.name},
-                     {"role", desc.role},
-                     {"dtype", dtypeName(desc.type.getElementType())},
-                     {"shape", std::move(shape)},
-                     {"access", desc.access}});
-  }
+ProgramAttr SpecBuffers::programAttr() {
   auto indices = [&](ArrayRef<Value> values) {
-    json::Array array;
-    for (Value v : values)
-      array.push_back(indexOf(v));
-    return array;
+    return llvm::to_vector(llvm::map_range(
+        values, [&](Value v) -> int64_t { return indexOf(v); }));
   };
-  json::Object rec{
-      {"forget", stringifyForgetFamily(info.family)},
-      {"rank", info.rank},
-      {"key_dim", info.keyDim},
-      {"value_dim", info.valueDim},
-      {"heads", cast<RankedTensorType>(info.query.getType()).getShape()[2]},
-      {"scale", info.scale},
-      {"state_layout", stringifyStateLayout(info.layout)},
-      {"query", indexOf(info.query)},
-      {"log_decay", info.logDecay ? indexOf(info.logDecay) : -1},
-      {"keys", indices(info.keys)},
-      {"inject_gates", indices(info.injectGates)},
-      {"initial_state", info.initialState ? indexOf(info.initialState) : -1},
-      {"output", indexOf(info.scan.getOutput())},
-      {"final_state",
-       info.scan.getFinalState() ? indexOf(info.scan.getFinalState()) : -1}};
-  if (info.family == ForgetFamily::delta) {
-    rec["erase_key"] = indexOf(info.eraseKey);
-    rec["erase_strength"] = indexOf(info.eraseStrength);
-    rec["erase_beta_max"] = info.eraseBetaMax;
-    rec["normalize_erase_key"] = info.normalizeEraseKey;
-  }
-  if (!info.refine)
-    rec["values"] = indices(info.values);
-  if (info.refine) {
-    SmallVector<Value> gains(info.refine.getGains());
-    rec["refine"] = json::Object{
-        {"anchor", indexOf(info.refine.getAnchor())},
-        {"value", indexOf(info.refine.getValue())},
-        {"gains", indices(gains)},
-        {"activation", stringifyActivation(info.refine.getActivation())}};
-  }
-  json::Array convs;
+  auto optional = [&](Value value) -> std::optional<int64_t> {
+    if (!value)
+      return std::nullopt;
+    return indexOf(value);
+  };
+  MLIRContext *ctx = func.getContext();
+  RefineBuffersAttr refine;
+  if (info.refine)
+    refine = RefineBuffersAttr::get(
+        ctx, indexOf(info.refine.getAnchor()), indexOf(info.refine.getValue()),
+        indices(SmallVector<Value>(info.refine.getGains())),
+        info.refine.getActivation());
+  SmallVector<ShortConvBuffersAttr> convs;
   for (ShortConvOp conv : info.convs)
-    convs.push_back(json::Object{
-        {"input", indexOf(conv.getInput())},
-        {"weight", indexOf(conv.getWeight())},
-        {"bias", conv.getBias() ? indexOf(conv.getBias()) : -1},
-        {"cache", conv.getCache() ? indexOf(conv.getCache()) : -1},
-        {"activation", stringifyConvActivation(conv.getActivation())},
-        {"output", indexOf(conv.getOutput())}});
-  rec["short_convs"] = std::move(convs);
-
-  json::Array symbolArray;
-  for (const std::string &s : symbols)
-    symbolArray.push_back(s);
-  json::Object manifest{{"version", 1},
-                        {"function", func.getSymName().str()},
-                        {"symbols", std::move(symbolArray)},
-                        {"buffers", std::move(bufferArray)},
-                        {"recurrence", std::move(rec)}};
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << json::Value(std::move(manifest));
-  return text;
+    convs.push_back(ShortConvBuffersAttr::get(
+        ctx, indexOf(conv.getInput()), indexOf(conv.getWeight()),
+        optional(conv.getBias()), optional(conv.getCache()),
+        conv.getActivation(), indexOf(conv.getOutput())));
+  return ProgramAttr::get(
+      ctx, info.family,
+      cast<RankedTensorType>(info.query.getType()).getShape()[2], info.keyDim,
+      info.valueDim, APFloat(info.scale), info.layout, indexOf(info.query),
+      indices(info.keys), indices(info.values), indices(info.injectGates),
+      optional(info.logDecay), optional(info.eraseKey),
+      optional(info.eraseStrength), APFloat(info.eraseBetaMax),
+      info.normalizeEraseKey, refine, convs, optional(info.initialState),
+      indexOf(info.scan.getOutput()), optional(info.scan.getFinalState()));
 }
 
 LogicalResult SpecBuffers::checkSizes() {
@@ -327,9 +257,14 @@ func::FuncOp SpecBuffers::createProgram(OpBuilder &b) {
   for (auto [i, tensor] : llvm::enumerate(tensors))
     memrefs[tensor] = entry->getArgument(i);
   for (auto [i, desc] : llvm::enumerate(buffers)) {
-    program.setArgAttr(i, "prism.name", b.getStringAttr(desc.name));
-    program.setArgAttr(i, "prism.role", b.getStringAttr(desc.role));
+    SmallVector<StringAttr> sizes;
+    for (auto [d, name] : llvm::enumerate(desc.dimNames))
+      if (desc.type.isDynamicDim(d))
+        sizes.push_back(b.getStringAttr(name));
+    program.setArgAttr(i, RecurrenceDialect::kBufferAttrName,
+                       BufferAttr::get(b.getContext(), desc.name, desc.role,
+                                       desc.access, sizes));
   }
-  program->setAttr("prism.manifest", b.getStringAttr(manifestText()));
+  program->setAttr(RecurrenceDialect::kProgramAttrName, programAttr());
   return program;
 }

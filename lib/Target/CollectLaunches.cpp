@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "prism/Passes.h"
+#include "prism/Target/Manifest.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -15,7 +16,6 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "llvm/Support/JSON.h"
 
 namespace prism {
 #define GEN_PASS_DEF_COLLECTLAUNCHES
@@ -192,19 +192,14 @@ struct CollectLaunchesPass
     SmallVector<NamedAttribute> manifests;
     SmallVector<func::FuncOp> hosts;
     for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr("prism.manifest"))
+      if (prism::isLoweredProgram(func))
         hosts.push_back(func);
 
     for (func::FuncOp func : hosts) {
-      auto text = func->getAttrOfType<StringAttr>("prism.manifest");
-      llvm::Expected<json::Value> parsed = json::parse(text.getValue());
-      if (!parsed) {
-        func.emitOpError() << "has a malformed prism.manifest: "
-                           << llvm::toString(parsed.takeError());
+      FailureOr<json::Object> manifest = prism::buildManifest(func, "cuda");
+      if (failed(manifest))
         return signalPassFailure();
-      }
-      json::Object &manifest = *parsed->getAsObject();
-      const json::Array &buffers = *manifest.getArray("buffers");
+      const json::Array &buffers = *manifest->getArray("buffers");
       ExprTracer tracer(func, buffers);
       // The schedule as printed, without the attribute's name: the kind and
       // every parameter the lowering used.
@@ -226,11 +221,18 @@ struct CollectLaunchesPass
       auto kernels = gpu::GPUModuleOp::create(b, func.getLoc(), moduleName);
       json::Array kernelArray;
       int kernelIndex = 0;
+      // Kernels already moved, by the symbol their launches use: several
+      // launches of one kernel (the tree schedule's rounds) name it once.
+      llvm::DenseMap<SymbolRefAttr, std::string> moved;
       WalkResult walk = func.walk([&](gpu::LaunchFuncOp launch) {
         // Outlining names kernels per gpu.module; in the shared module they
         // need names of their own.
+        auto found = moved.find(launch.getKernel());
+        bool first = found == moved.end();
         std::string name =
-            func.getSymName().str() + "_kernel" + std::to_string(kernelIndex++);
+            first ? func.getSymName().str() + "_kernel" +
+                        std::to_string(kernelIndex++)
+                  : found->second;
         json::Object kernel;
         kernel["name"] = name;
         kernel["schedule"] = schedule;
@@ -287,6 +289,9 @@ struct CollectLaunchesPass
         }
         kernel["shared_memory_bytes"] = exprValue(shared);
         kernelArray.push_back(std::move(kernel));
+        if (!first)
+          return WalkResult::advance();
+        moved[launch.getKernel()] = name;
 
         // Move the outlined kernel into the program's module.
         auto source = SymbolTable::lookupNearestSymbolFrom<gpu::GPUModuleOp>(
@@ -297,6 +302,10 @@ struct CollectLaunchesPass
         }
         auto kernelFunc =
             source.lookupSymbol<gpu::GPUFuncOp>(launch.getKernelName());
+        if (!kernelFunc) {
+          launch.emitOpError() << "refers to a missing kernel";
+          return WalkResult::interrupt();
+        }
         kernelFunc.setName(name);
         // Launch bounds: ptxas then budgets registers for the real block.
         SmallVector<int32_t> bounds;
@@ -325,7 +334,8 @@ struct CollectLaunchesPass
         }
         kernelFunc->moveBefore(kernels.getBody(), kernels.getBody()->end());
         useExternalSharedMemory(kernels, kernelFunc);
-        source.erase();
+        if (source.getOps<gpu::GPUFuncOp>().empty())
+          source.erase();
         return WalkResult::advance();
       });
       if (walk.wasInterrupted())
@@ -343,14 +353,11 @@ struct CollectLaunchesPass
       if (leftover.wasInterrupted())
         return signalPassFailure();
 
-      manifest["backend"] = "cuda";
-      manifest["module"] = func.getSymName().str() + ".ptx";
-      manifest["kernels"] = std::move(kernelArray);
-      std::string out;
-      llvm::raw_string_ostream os(out);
-      os << json::Value(std::move(manifest));
-      manifests.push_back(
-          b.getNamedAttr(func.getSymName(), b.getStringAttr(out)));
+      (*manifest)["module"] = func.getSymName().str() + ".ptx";
+      (*manifest)["kernels"] = std::move(kernelArray);
+      manifests.push_back(b.getNamedAttr(
+          func.getSymName(),
+          b.getStringAttr(prism::printManifest(std::move(*manifest)))));
       func.erase();
     }
     module->setAttr("prism.manifests",

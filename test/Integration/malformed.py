@@ -390,7 +390,9 @@ def random_attr(rng):
         return "scale = " + rng.choice(FLOAT_POOL[:-1]) + rng.choice([" : f64", " : f64", " : f32", ""])
     if which < 0.95:
         return "beta_max = " + rng.choice(FLOAT_POOL[:-1]) + rng.choice([" : f64", " : f64", " : f16", ""])
-    return rng.choice(["normalize", "bogus_attr = 1", "prism.manifest = \"{}\""])
+    # The attributes of lowered programs, misplaced on a specification's op.
+    return rng.choice(["normalize", "bogus_attr = 1", "recurrence.program = \"{}\"",
+                       "recurrence.buffer = #recurrence.buffer<\"q\", input, read>"])
 
 
 def _top_level_colon(text, start):

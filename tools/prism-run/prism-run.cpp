@@ -18,6 +18,7 @@
 #include "prism/Support/ToolOptions.h"
 #include "prism/Target/GPUTarget.h"
 #include "prism/Target/CPU/HostJIT.h"
+#include "prism/Target/Manifest.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -427,22 +428,15 @@ int main(int argc, char **argv) {
     return 1;
   std::vector<std::string> manifests;
   for (auto func : module->getOps<func::FuncOp>()) {
-    auto text = func->getAttrOfType<StringAttr>("prism.manifest");
-    if (!text)
+    if (!prism::isLoweredProgram(func))
       continue;
     if (!functionName.empty() && func.getSymName() != functionName)
       continue;
-    llvm::Expected<llvm::json::Value> json = llvm::json::parse(text.getValue());
-    if (!json) {
-      llvm::errs() << "error: " << llvm::toString(json.takeError()) << "\n";
+    FailureOr<llvm::json::Object> manifest = prism::buildManifest(func, "cpu");
+    if (failed(manifest))
       return 1;
-    }
-    json->getAsObject()->insert({"backend", "cpu"});
-    json->getAsObject()->insert({"kernels", llvm::json::Array()});
-    std::string out;
-    llvm::raw_string_ostream os(out);
-    os << *json;
-    manifests.push_back(out);
+    (*manifest)["kernels"] = llvm::json::Array();
+    manifests.push_back(prism::printManifest(std::move(*manifest)));
   }
   if (manifests.empty()) {
     llvm::errs() << "error: " << inputFile << ": no recurrence program"

@@ -2,8 +2,9 @@
 //
 // Every lowering of a specification turns its tensors into buffers in one
 // order (inputs, outputs, workspaces), names them after their uses, and
-// describes them in the program's manifest (docs/manifest.md). This is that
-// part, shared by the lowerings.
+// describes them and the recurrence on the program (#recurrence.buffer,
+// #recurrence.program), from which lib/Target builds the manifest
+// (docs/manifest.md). This is that part, shared by the lowerings.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,13 +24,12 @@ namespace prism {
 /// into an output argument, or a workspace.
 struct BufferDesc {
   std::string name;
-  std::string role; // input | output | workspace
-  std::string access;
+  recurrence::BufferRole role;
+  recurrence::BufferAccess access;
   mlir::MemRefType type;
   /// Symbol names of the dimensions ("" for static ones); a workspace's may
-  /// be expressions over them (`dimIsExpr`).
+  /// be expressions over them.
   llvm::SmallVector<std::string> dimNames;
-  llvm::SmallVector<bool> dimIsExpr;
 };
 
 /// The two-pass schedule's workspaces, as indices into SpecBuffers::buffers
@@ -70,8 +70,9 @@ public:
   mlir::LogicalResult checkSizes();
 
   /// Creates the program before `func`: every buffer an argument (with
-  /// `prism.name`, `prism.role`), the manifest as `prism.manifest`, an
-  /// entry block; maps each tensor to its argument (memrefOf).
+  /// `recurrence.buffer`), the recurrence it computes as
+  /// `recurrence.program`, an entry block; maps each tensor to its argument
+  /// (memrefOf).
   mlir::func::FuncOp createProgram(mlir::OpBuilder &b);
 
   mlir::Value memrefOf(mlir::Value tensor) const {
@@ -84,7 +85,7 @@ public:
 private:
   void collect();
   void name();
-  std::string manifestText();
+  recurrence::ProgramAttr programAttr();
 
   mlir::func::FuncOp func;
   RecurrenceInfo &info;

@@ -28,9 +28,9 @@ func.func @simple_gla_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf
 }
 
 // GPU-LABEL: func.func @simple_gla_two_pass(
-// GPU-SAME:    %[[SSTATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
-// GPU-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x64xf32> {prism.name = "chunk_summaries", prism.role = "workspace"}
-// GPU-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
+// GPU-SAME:    %[[SSTATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_states", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
+// GPU-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x64xf32> {recurrence.buffer = #recurrence.buffer<"chunk_summaries", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
+// GPU-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"chunk_decays", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
 // Summaries: (chunk x V-tile, head, batch), no chunk loop.
 // GPU:         scf.parallel
 // GPU:           nvvm.mma.sync
@@ -64,12 +64,12 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 }
 
 // GPU-LABEL: func.func @gdn_two_pass(
-// GPU-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
-// GPU-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {prism.name = "chunk_summaries", prism.role = "workspace"}
-// GPU-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
-// GPU-SAME:    %[[VALUES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_values", prism.role = "workspace"}
-// GPU-SAME:    %[[RESPONSES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_responses", prism.role = "workspace"}
-// GPU-SAME:    %[[ERASED:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_erase_keys", prism.role = "workspace"}
+// GPU-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_states", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
+// GPU-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_summaries", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
+// GPU-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"chunk_decays", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
+// GPU-SAME:    %[[VALUES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_values", workspace, readwrite, sizes = ["B", "T"]>}
+// GPU-SAME:    %[[RESPONSES:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_responses", workspace, readwrite, sizes = ["B", "T"]>}
+// GPU-SAME:    %[[ERASED:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_erase_keys", workspace, readwrite, sizes = ["B", "T"]>}
 // GPU-SAME:    prism.schedule = #recurrence.schedule<chunked_two_pass, chunk = 64, v_tile = 32, warps = 4, stages = 2>
 // The summaries: (chunk x V-tile, head, batch) x lanes, no chunk loop; the
 // solve from a zero state (x0) and the response to the start state (psi),
@@ -114,7 +114,7 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // GPU:         } {prism.loop_roles = ["program", "program", "program", "lane"]}
 
 // CPU-LABEL: func.func @gdn_two_pass(
-// CPU-SAME:    memref<?x4x?x64x64xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
+// CPU-SAME:    memref<?x4x?x64x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_states", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
 // CPU:         scf.parallel
 // CPU:         scf.parallel
 

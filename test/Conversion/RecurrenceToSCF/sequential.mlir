@@ -6,13 +6,13 @@
 // with a register-resident state row.
 
 // CHECK-LABEL: func.func @scalar(
-// CHECK-SAME:      %[[Q:[^:]+]]: memref<2x?x4x32xf32> {prism.name = "q", prism.role = "input"}
-// CHECK-SAME:      %[[K:[^:]+]]: memref<2x?x4x32xf32> {prism.name = "k", prism.role = "input"}
-// CHECK-SAME:      %[[V:[^:]+]]: memref<2x?x4x16xf32> {prism.name = "v", prism.role = "input"}
-// CHECK-SAME:      %[[G:[^:]+]]: memref<2x?x4xf32> {prism.name = "g", prism.role = "input"}
-// CHECK-SAME:      %[[O:[^:]+]]: memref<2x?x4x16xf32> {prism.name = "o", prism.role = "output"}
-// CHECK-SAME:      prism.manifest = "{{.*}}\22forget\22:\22scalar\22
+// CHECK-SAME:      %[[Q:[^:]+]]: memref<2x?x4x32xf32> {recurrence.buffer = #recurrence.buffer<"q", input, read, sizes = ["T"]>}
+// CHECK-SAME:      %[[K:[^:]+]]: memref<2x?x4x32xf32> {recurrence.buffer = #recurrence.buffer<"k", input, read, sizes = ["T"]>}
+// CHECK-SAME:      %[[V:[^:]+]]: memref<2x?x4x16xf32> {recurrence.buffer = #recurrence.buffer<"v", input, read, sizes = ["T"]>}
+// CHECK-SAME:      %[[G:[^:]+]]: memref<2x?x4xf32> {recurrence.buffer = #recurrence.buffer<"g", input, read, sizes = ["T"]>}
+// CHECK-SAME:      %[[O:[^:]+]]: memref<2x?x4x16xf32> {recurrence.buffer = #recurrence.buffer<"o", output, write, sizes = ["T"]>}
 // CHECK-SAME:      prism.schedule = #recurrence.schedule<sequential, v_tile = 16, k_split = 1, rows = 1>
+// CHECK-SAME:      recurrence.program = #recurrence.program<forget = scalar, heads = 4, key_dim = 32, value_dim = 16, scale = 0.17677669529663687, state_layout = kv, query = 0, keys = [1], values = [2], log_decay = 3, output = 4>
 // CHECK:         scf.parallel
 // CHECK:           %[[T:.+]] = memref.dim %[[Q]], %{{.+}} : memref<2x?x4x32xf32>
 // CHECK:           scf.for %{{.+}} = %{{.+}} to %[[T]] step %{{.+}} iter_args(%[[S:.+]] = %{{.+}}) -> (vector<32xf32>)
@@ -86,9 +86,9 @@ func.func @gated_delta(%q: tensor<?x?x2x64xbf16>, %k: tensor<?x?x2x64xbf16>,
 // refinement's value v), launched before the scan.
 
 // CHECK-LABEL: func.func @prism_layer(
-// CHECK-SAME:      {prism.name = "u", prism.role = "input"}
-// CHECK-SAME:      {prism.name = "o", prism.role = "output"}
-// CHECK-SAME:      {prism.name = "v", prism.role = "workspace"}
+// CHECK-SAME:      {recurrence.buffer = #recurrence.buffer<"u", input, read, sizes = ["T"]>}
+// CHECK-SAME:      {recurrence.buffer = #recurrence.buffer<"o", output, write, sizes = ["T"]>}
+// CHECK-SAME:      {recurrence.buffer = #recurrence.buffer<"v", workspace, readwrite, sizes = ["T"]>}
 // CHECK:         scf.parallel
 // CHECK:           arith.cmpi sge
 // CHECK:           scf.if

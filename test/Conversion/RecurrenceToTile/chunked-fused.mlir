@@ -19,11 +19,11 @@ func.func @simple_gla(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 }
 
 // CHECK-LABEL: func.func @simple_gla(
-// CHECK-SAME:    %[[Q:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "q"
-// CHECK-SAME:    %[[K:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "k"
-// CHECK-SAME:    %[[V:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "v"
-// CHECK-SAME:    %[[G:[a-z0-9]+]]: memref<?x?x4xf32> {prism.name = "g"
-// CHECK-SAME:    %[[O:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "o"
+// CHECK-SAME:    %[[Q:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"q",
+// CHECK-SAME:    %[[K:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"k",
+// CHECK-SAME:    %[[V:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"v",
+// CHECK-SAME:    %[[G:[a-z0-9]+]]: memref<?x?x4xf32> {recurrence.buffer = #recurrence.buffer<"g",
+// CHECK-SAME:    %[[O:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"o",
 // CHECK:       tile.kernel "scan" grid(
 // CHECK-NEXT:  ^bb0(%[[H:.+]]: index, %[[B:.+]]: index, %[[VT:.+]]: index):
 // CHECK:         %[[T:.+]] = memref.dim %[[Q]], %c1

@@ -18,10 +18,10 @@ func.func @gla_two_pass(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 }
 
 // CHECK-LABEL: func.func @gla_two_pass(
-// CHECK-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x32xf32> {prism.name = "chunk_summaries", prism.role = "workspace"}
-// CHECK-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x32xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
-// CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?x32xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
-// CHECK-SAME:    prism.manifest = "{{.*}}ceildiv(T, 32)
+// CHECK-SAME:    %[[SUMS:[a-z0-9]+]]: memref<?x4x?x64x32xf32> {recurrence.buffer = #recurrence.buffer<"chunk_summaries", workspace, readwrite, sizes = ["B", "ceildiv(T, 32)"]>}
+// CHECK-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x32xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_states", workspace, readwrite, sizes = ["B", "ceildiv(T, 32)"]>}
+// CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?x32xf32> {recurrence.buffer = #recurrence.buffer<"chunk_decays", workspace, readwrite, sizes = ["B", "ceildiv(T, 32)"]>}
+// CHECK-SAME:    recurrence.program = #recurrence.program<forget = diagonal, heads = 4, key_dim = 32, value_dim = 64, scale = 0.17677669529663687, state_layout = kv, query = 0, keys = [1], values = [2], log_decay = 3, initial_state = 4, output = 5, final_state = 6>
 // Summaries: per (chunk x V-tile, head, batch), no loop over chunks.
 // CHECK:       tile.kernel "chunk_summaries" grid(%{{.+}}, %c4, %{{.+}}) {
 // CHECK-NEXT:  ^bb0(%[[P:.+]]: index, %[[H:.+]]: index, %[[B:.+]]: index):
@@ -64,9 +64,9 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 }
 
 // CHECK-LABEL: func.func @gdn_two_pass(
-// CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "chunk_decays", prism.role = "workspace"}
-// CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_responses", prism.role = "workspace"}
-// CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {prism.name = "chunk_erase_keys", prism.role = "workspace"}
+// CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"chunk_decays", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
+// CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_responses", workspace, readwrite, sizes = ["B", "T"]>}
+// CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_erase_keys", workspace, readwrite, sizes = ["B", "T"]>}
 // Two solves: the values from a zero state in every V-tile's program, and
 // their response to it (keys alone: K wide) in the first V-tile's only.
 // CHECK:       tile.kernel "chunk_summaries"

@@ -21,16 +21,16 @@ func.func @gated_delta(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 }
 
 // CHECK-LABEL: func.func @gated_delta(
-// CHECK-SAME:    %[[Q:[a-z0-9]+]]: memref<?x?x4x32xbf16> {prism.name = "q", prism.role = "input"}
-// CHECK-SAME:    %[[K:[a-z0-9]+]]: memref<?x?x4x32xbf16> {prism.name = "k"
-// CHECK-SAME:    %[[V:[a-z0-9]+]]: memref<?x?x4x32xbf16> {prism.name = "v"
-// CHECK-SAME:    %[[BETA:[a-z0-9]+]]: memref<?x?x4xbf16> {prism.name = "beta"
-// CHECK-SAME:    %[[G:[a-z0-9]+]]: memref<?x?x4xf32> {prism.name = "g"
-// CHECK-SAME:    %[[S0:[a-z0-9]+]]: memref<?x4x32x32xf32> {prism.name = "initial_state"
-// CHECK-SAME:    %[[O:[a-z0-9]+]]: memref<?x?x4x32xbf16> {prism.name = "o", prism.role = "output"}
-// CHECK-SAME:    %[[SF:[a-z0-9]+]]: memref<?x4x32x32xf32> {prism.name = "final_state", prism.role = "output"}
-// CHECK-SAME:    prism.manifest = "{
+// CHECK-SAME:    %[[Q:[a-z0-9]+]]: memref<?x?x4x32xbf16> {recurrence.buffer = #recurrence.buffer<"q", input, read, sizes = ["B", "T"]>}
+// CHECK-SAME:    %[[K:[a-z0-9]+]]: memref<?x?x4x32xbf16> {recurrence.buffer = #recurrence.buffer<"k",
+// CHECK-SAME:    %[[V:[a-z0-9]+]]: memref<?x?x4x32xbf16> {recurrence.buffer = #recurrence.buffer<"v",
+// CHECK-SAME:    %[[BETA:[a-z0-9]+]]: memref<?x?x4xbf16> {recurrence.buffer = #recurrence.buffer<"beta",
+// CHECK-SAME:    %[[G:[a-z0-9]+]]: memref<?x?x4xf32> {recurrence.buffer = #recurrence.buffer<"g",
+// CHECK-SAME:    %[[S0:[a-z0-9]+]]: memref<?x4x32x32xf32> {recurrence.buffer = #recurrence.buffer<"initial_state",
+// CHECK-SAME:    %[[O:[a-z0-9]+]]: memref<?x?x4x32xbf16> {recurrence.buffer = #recurrence.buffer<"o", output, write, sizes = ["B", "T"]>}
+// CHECK-SAME:    %[[SF:[a-z0-9]+]]: memref<?x4x32x32xf32> {recurrence.buffer = #recurrence.buffer<"final_state", output, write, sizes = ["B"]>}
 // CHECK-SAME:    prism.schedule = #recurrence.schedule<sequential, v_tile = 16
+// CHECK-SAME:    recurrence.program = #recurrence.program<forget = delta, heads = 4, key_dim = 32, value_dim = 32, scale = 0.17677669529663687, state_layout = kv, query = 0, keys = [1], values = [2], inject_gates = [3], log_decay = 4, erase_key = 1, erase_strength = 3, normalize_erase_key = true, initial_state = 5, output = 6, final_state = 7>
 // CHECK:       tile.kernel "scan" grid(%{{.+}}, %{{.+}}, %c2)
 // CHECK-NEXT:  ^bb0(%[[H:.+]]: index, %[[B:.+]]: index, %[[VT:.+]]: index):
 // CHECK:         %[[V0:.+]] = arith.muli %[[VT]], %c16
@@ -78,7 +78,7 @@ func.func @gla_rank2(%q: tensor<2x?x4x32xf32>, %k0: tensor<2x?x4x32xf32>, %k1: t
 }
 
 // CHECK-LABEL: func.func @gla_rank2(
-// CHECK-SAME:    %[[SF:[a-z0-9]+]]: memref<2x4x64x32xf32> {prism.name = "final_state", prism.role = "output"}
+// CHECK-SAME:    %[[SF:[a-z0-9]+]]: memref<2x4x64x32xf32> {recurrence.buffer = #recurrence.buffer<"final_state", output, write>}
 // CHECK:       tile.kernel "scan"
 // CHECK:         scf.for
 // The per-channel decay, broadcast over the state's rows.
@@ -109,7 +109,7 @@ func.func @prism_layer(%q: tensor<?x?x2x32xbf16>, %k: tensor<?x?x2x32xbf16>,
 }
 
 // CHECK-LABEL: func.func @prism_layer(
-// CHECK-SAME:    %[[CONV:[a-z0-9]+]]: memref<?x?x2x32xbf16> {prism.name = "u", prism.role = "workspace"}
+// CHECK-SAME:    %[[CONV:[a-z0-9]+]]: memref<?x?x2x32xbf16> {recurrence.buffer = #recurrence.buffer<"u", workspace, readwrite, sizes = ["B", "T"]>}
 // CHECK:       tile.kernel "short_conv"
 // CHECK:         tile.store %{{.+}}, %[[CONV]]
 // CHECK:       tile.kernel "scan"

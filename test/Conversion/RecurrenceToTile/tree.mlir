@@ -21,13 +21,13 @@ func.func @simple_gla_tree(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 }
 
 // CHECK-LABEL: func.func @simple_gla_tree(
-// CHECK-SAME:    %[[S0:[a-z0-9]+]]: memref<?x4x32x32xf32> {prism.name = "initial_state"
-// CHECK-SAME:    %[[SF:[a-z0-9]+]]: memref<?x4x32x32xf32> {prism.name = "final_state"
-// CHECK-SAME:    %[[U0:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {prism.name = "prefix_updates0", prism.role = "workspace"}
-// CHECK-SAME:    %[[D0:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "prefix_decays0", prism.role = "workspace"}
-// CHECK-SAME:    %[[U1:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {prism.name = "prefix_updates1", prism.role = "workspace"}
-// CHECK-SAME:    %[[D1:[a-z0-9]+]]: memref<?x4x?xf32> {prism.name = "prefix_decays1", prism.role = "workspace"}
-// CHECK-SAME:    %[[ST:[a-z0-9]+]]: memref<?x4x?x32x32xbf16> {prism.name = "chunk_states", prism.role = "workspace"}
+// CHECK-SAME:    %[[S0:[a-z0-9]+]]: memref<?x4x32x32xf32> {recurrence.buffer = #recurrence.buffer<"initial_state",
+// CHECK-SAME:    %[[SF:[a-z0-9]+]]: memref<?x4x32x32xf32> {recurrence.buffer = #recurrence.buffer<"final_state",
+// CHECK-SAME:    %[[U0:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {recurrence.buffer = #recurrence.buffer<"prefix_updates0", workspace, readwrite, sizes = ["B", "ceildiv(T, 16)"]>}
+// CHECK-SAME:    %[[D0:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"prefix_decays0", workspace, readwrite, sizes = ["B", "ceildiv(T, 16)"]>}
+// CHECK-SAME:    %[[U1:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {recurrence.buffer = #recurrence.buffer<"prefix_updates1", workspace, readwrite, sizes = ["B", "ceildiv(T, 16)"]>}
+// CHECK-SAME:    %[[D1:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"prefix_decays1", workspace, readwrite, sizes = ["B", "ceildiv(T, 16)"]>}
+// CHECK-SAME:    %[[ST:[a-z0-9]+]]: memref<?x4x?x32x32xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_states", workspace, readwrite, sizes = ["B", "ceildiv(T, 16)"]>}
 // CHECK:       %[[N:.+]] = arith.ceildivui %{{.+}}, %c16
 // CHECK:       tile.kernel "chunk_summaries"
 // CHECK:         tile.store %{{.+}}, %[[U0]]
@@ -94,7 +94,7 @@ func.func @gdn_tree(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 }
 
 // CHECK-LABEL: func.func @gdn_tree(
-// CHECK-SAME:    %[[M0:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {prism.name = "prefix_transitions0", prism.role = "workspace"}
+// CHECK-SAME:    %[[M0:[a-z0-9]+]]: memref<?x4x?x32x32xf32> {recurrence.buffer = #recurrence.buffer<"prefix_transitions0", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
 // CHECK:       tile.kernel "chunk_summaries"
 // The update, then M = R^T W~.
 // CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}}) transpose_a : tensor<64x32xbf16>, tensor<64x32xbf16> -> tensor<32x32xf32>

@@ -34,6 +34,18 @@ def Recurrence_Dialect : Dialect {
   let cppNamespace = "::prism::recurrence";
   let useDefaultAttributePrinterParser = 1;
   let useDefaultTypePrinterParser = 1;
+  // `recurrence.program` on a lowered program, `recurrence.buffer` and
+  // `recurrence.name` on arguments (ProgramAttrs.td).
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let extraClassDeclaration = [{
+    static constexpr ::llvm::StringLiteral kProgramAttrName =
+        "recurrence.program";
+    static constexpr ::llvm::StringLiteral kBufferAttrName =
+        "recurrence.buffer";
+    /// A specification's argument: the name of the buffer it becomes.
+    static constexpr ::llvm::StringLiteral kNameAttrName = "recurrence.name";
+  }];
 }
 
 class Recurrence_Op<string mnemonic, list<Trait> traits = []>
@@ -387,5 +399,11 @@ def Recurrence_ScanOp : Recurrence_Op<"scan", [Pure]> {
     double getEffectiveScale();
   }];
 }
+
+//===----------------------------------------------------------------------===//
+// Lowered programs
+//===----------------------------------------------------------------------===//
+
+include "prism/Dialect/Recurrence/ProgramAttrs.td"
 
 #endif // PRISM_DIALECT_RECURRENCE_OPS
