@@ -162,7 +162,11 @@ void prism::buildGPUPipeline(OpPassManager &pm,
   }
   // Chunked schedules: their scratch becomes the launch's shared memory.
   stages.add(createAttachSharedScratch());
-  addText(pm, "gpu-kernel-outlining,canonicalize,cse");
+  // Constants and index computations that a cleanup hoisted out of a launch
+  // go back into it before outlining, instead of becoming kernel operands
+  // the manifest cannot describe.
+  addText(pm, "gpu-launch-sink-index-computations,gpu-kernel-outlining,"
+              "canonicalize,cse");
   // Host loops of launches (the tree's rounds) become lists of launches.
   pm.addPass(createUnrollHostLoops());
   addText(pm, "canonicalize,cse");

@@ -229,10 +229,9 @@ struct CollectLaunchesPass
         // need names of their own.
         auto found = moved.find(launch.getKernel());
         bool first = found == moved.end();
-        std::string name =
-            first ? func.getSymName().str() + "_kernel" +
-                        std::to_string(kernelIndex++)
-                  : found->second;
+        std::string name = first ? func.getSymName().str() + "_kernel" +
+                                       std::to_string(kernelIndex++)
+                                 : found->second;
         json::Object kernel;
         kernel["name"] = name;
         kernel["schedule"] = schedule;

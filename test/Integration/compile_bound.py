@@ -95,7 +95,9 @@ def main():
                 bad += 1
                 print(f"FAIL {name}: compiled in {seconds:.1f} s of CPU time "
                       f"(bound {args.limit:g} s)")
-    worst = max(results)
+    results.sort(reverse=True)
+    worst = results[0]
+    print("slowest: " + ", ".join(f"{name} {seconds:.1f} s" for seconds, name in results[:5]))
     print(f"{len(results) - bad} within the bound ({refused} refused with a budget), "
           f"max {worst[0]:.1f} s ({worst[1]}), {bad} failed")
     return 1 if bad else 0

@@ -80,21 +80,10 @@ bool parseOptions(int argc, char **argv, Options &options) {
       options.seeds.push_back(seed);
     } else if (arg == "--bind") {
       const char *text = value("--bind");
-      Bindings bindings;
-      std::string error;
-      if (!text)
+      if (!text || !ref::addBindingSet(text, options.bindSets))
         return false;
-      if (!runtime::parseBindings(text, bindings, error)) {
-        std::fprintf(stderr, "error: --bind: %s\n", error.c_str());
-        return false;
-      }
-      options.bindSets.push_back(bindings);
-    } else if (!arg.empty() && arg[0] == '-') {
-      std::fprintf(stderr, "error: unknown option '%s'\n%s", arg.c_str(),
-                   kUsage);
+    } else if (!ref::addManifestArgument(arg, options.manifests, kUsage)) {
       return false;
-    } else {
-      options.manifests.push_back(arg);
     }
   }
   if (options.manifests.empty()) {

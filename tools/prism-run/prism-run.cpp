@@ -16,8 +16,8 @@
 #include "prism/Runtime/Manifest.h"
 #include "prism/Support/InputLimits.h"
 #include "prism/Support/ToolOptions.h"
-#include "prism/Target/GPUTarget.h"
 #include "prism/Target/CPU/HostJIT.h"
+#include "prism/Target/GPUTarget.h"
 #include "prism/Target/Manifest.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -421,9 +421,8 @@ int main(int argc, char **argv) {
   PassManager schedulePm(&context);
   if (failed(applyPassManagerCLOptions(schedulePm)))
     return 1;
-  prism::buildScheduleLoweringPipeline(schedulePm, "cpu",
-                                       prism::defaultGPUTarget().chip,
-                                       cleanupBetweenStages);
+  prism::buildScheduleLoweringPipeline(
+      schedulePm, "cpu", prism::defaultGPUTarget().chip, cleanupBetweenStages);
   if (failed(schedulePm.run(*module)))
     return 1;
   std::vector<std::string> manifests;

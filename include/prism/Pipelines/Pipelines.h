@@ -61,8 +61,7 @@ void buildCPUPipeline(mlir::OpPassManager &pm);
 /// work on memrefs to plain scf/memref/arith/math/func, every kernel a loop
 /// nest and every tile a buffer freed where it dies (the first stage of
 /// buildCPUCodegenPipeline, which takes them on to the LLVM dialect).
-void buildTileCPUMappingPipeline(mlir::OpPassManager &pm,
-                                 bool cleanup = false);
+void buildTileCPUMappingPipeline(mlir::OpPassManager &pm, bool cleanup = false);
 /// Specifications to PTX for sm_90a plus manifests.
 void buildGPUPipeline(mlir::OpPassManager &pm,
                       const GPUPipelineOptions &options);

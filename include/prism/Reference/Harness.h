@@ -115,6 +115,15 @@ std::vector<Check> compare(const runtime::Manifest &manifest,
                            const Case &actual,
                            const std::vector<std::vector<double>> &expected);
 
+/// What prism-gpu-test and prism-bench share of their command lines: a
+/// --bind value ("B=2,T=77") added to `sets`, and a positional argument
+/// added to `manifests` (an unknown option is an error). Both report a
+/// malformed argument on stderr and return false.
+bool addBindingSet(const char *text, std::vector<runtime::Bindings> &sets);
+bool addManifestArgument(const std::string &arg,
+                         std::vector<std::string> &manifests,
+                         const char *usage);
+
 } // namespace ref
 } // namespace prism
 

@@ -191,8 +191,8 @@ void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states,
   if (ctx.forget.hasChunkResponse()) {
     Value response = loadRows(tb, responses, p.t0, s.chunk);
     Value &values = slots[transition.slot].values;
-    values = tb.dot(tb.operand(response), tb.operand(state), false, true,
-                    values);
+    values =
+        tb.dot(tb.operand(response), tb.operand(state), false, true, values);
   }
   Value o = chunk::outputs(tb, decay, q, state, slots);
   tb.storeTokens(tb.mul(o, tb.constantLike(o, info.scale)),

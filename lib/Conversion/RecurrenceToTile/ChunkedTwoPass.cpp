@@ -60,8 +60,7 @@ void buildStates(ScheduleContext &ctx) {
       loadChunkDecay(tb, transition.decay.kind, ctx.workspace(decays), c);
   if (ctx.forget.hasChunkResponse()) {
     Value t0 = arith::MulIOp::create(b, loc, c, tb.idx(s.chunk));
-    transition.response =
-        loadRows(tb, ctx.workspace(responses), t0, s.chunk);
+    transition.response = loadRows(tb, ctx.workspace(responses), t0, s.chunk);
     transition.endKeys = loadRows(tb, ctx.workspace(endKeys), t0, s.chunk);
   }
   Value carried = chunk::transitionState(tb, transition, state);

@@ -39,8 +39,8 @@ struct DecayAlgebra : ForgetAlgebra::ExternalModel<Concrete, Op> {
                                     SmallVectorImpl<Slot> &) const {
     return {decay, Value(), Value(), -1};
   }
-  ChunkTransition buildChunkResponse(Operation *, TileBuilder &, Value,
-                                     int64_t, const ChunkDecay &decay) const {
+  ChunkTransition buildChunkResponse(Operation *, TileBuilder &, Value, int64_t,
+                                     const ChunkDecay &decay) const {
     return {decay, Value(), Value(), -1};
   }
   bool hasChunkResponse(Operation *) const { return false; }

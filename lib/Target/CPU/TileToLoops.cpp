@@ -225,87 +225,101 @@ struct StoreToLoops : OpRewritePattern<StoreOp> {
 // Products and solves
 //===----------------------------------------------------------------------===//
 
-/// tile.dot -> linalg.generic over (i, j, k) accumulating f32 products.
+/// x * y in f32 (the operands extended in order: x first).
+Value productF32(OpBuilder &b, Location loc, Value x, Value y) {
+  Value lhs = toF32(b, loc, x);
+  Value rhs = toF32(b, loc, y);
+  return arith::MulFOp::create(b, loc, lhs, rhs);
+}
+
+/// A linalg.generic over (i, j, k) that sums `term(b, loc, args)` (args:
+/// the operands' elements at their maps of (i, j, k), then the
+/// accumulator's) into `init` at (i, j).
+Value contraction(
+    PatternRewriter &rewriter, Location loc, RankedTensorType type,
+    ValueRange operands, ArrayRef<std::pair<bool, bool>> maps, Value init,
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange)> term) {
+  MLIRContext *context = rewriter.getContext();
+  AffineExpr i, j, k;
+  bindDims(context, i, j, k);
+  // (row by j instead of i, transposed) per operand.
+  SmallVector<AffineMap> indexing;
+  for (auto [byJ, transposed] : maps) {
+    AffineExpr row = byJ ? j : i;
+    indexing.push_back(AffineMap::get(3, 0,
+                                      transposed ? ArrayRef<AffineExpr>{k, row}
+                                                 : ArrayRef<AffineExpr>{row, k},
+                                      context));
+  }
+  indexing.push_back(AffineMap::get(3, 0, {i, j}, context));
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{type}, operands, ValueRange{init}, indexing,
+      ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                    utils::IteratorType::parallel,
+                                    utils::IteratorType::reduction},
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value sum = arith::AddFOp::create(b, loc, args.back(),
+                                          term(b, loc, args.drop_back()));
+        linalg::YieldOp::create(b, loc, sum);
+      });
+  return generic.getResult(0);
+}
+
+/// tile.dot -> a contraction accumulating f32 products.
 struct DotToGeneric : OpRewritePattern<DotOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DotOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *context = rewriter.getContext();
     RankedTensorType type = op.getResult().getType();
-    AffineExpr i, j, k;
-    bindDims(context, i, j, k);
-    auto map = [&](AffineExpr row, AffineExpr column) {
-      return AffineMap::get(3, 0, {row, column}, context);
-    };
-    AffineMap aMap = op.getTransposeA() ? map(k, i) : map(i, k);
-    AffineMap bMap = op.getTransposeB() ? map(j, k) : map(k, j);
     Value init = op.getAcc();
     if (!init)
       init = filled(rewriter, loc, type,
                     floatConst(rewriter, loc, rewriter.getF32Type(), 0.0));
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{op.getA(), op.getB()},
-        ValueRange{init}, ArrayRef<AffineMap>{aMap, bMap, map(i, j)},
-        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                      utils::IteratorType::parallel,
-                                      utils::IteratorType::reduction},
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value lhs = toF32(b, loc, args[0]);
-          Value rhs = toF32(b, loc, args[1]);
-          Value product = arith::MulFOp::create(b, loc, lhs, rhs);
-          Value sum = arith::AddFOp::create(b, loc, args[2], product);
-          linalg::YieldOp::create(b, loc, sum);
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    // a is [i, k] (or [k, i]), b is [k, j] (or [j, k]).
+    rewriter.replaceOp(
+        op,
+        contraction(rewriter, loc, type, {op.getA(), op.getB()},
+                    {{false, op.getTransposeA()}, {true, !op.getTransposeB()}},
+                    init, [](OpBuilder &b, Location loc, ValueRange args) {
+                      return productF32(b, loc, args[0], args[1]);
+                    }));
     return success();
   }
 };
 
-/// tile.decay_dot -> linalg.generic over (i, j, c) whose terms above the
-/// diagonal are selected away.
+/// tile.decay_dot -> a contraction whose terms above the diagonal are
+/// selected away.
 struct DecayDotToGeneric : OpRewritePattern<DecayDotOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DecayDotOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *context = rewriter.getContext();
     RankedTensorType type = op.getResult().getType();
-    AffineExpr i, j, c;
-    bindDims(context, i, j, c);
-    auto map = [&](AffineExpr row, AffineExpr column) {
-      return AffineMap::get(3, 0, {row, column}, context);
-    };
-    Type f32 = rewriter.getF32Type();
-    Value init = filled(rewriter, loc, type, floatConst(rewriter, loc, f32, 0));
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type},
-        ValueRange{op.getA(), op.getB(), op.getGa(), op.getGb()},
-        ValueRange{init},
-        ArrayRef<AffineMap>{map(i, c), map(j, c), map(i, c), map(j, c),
-                            map(i, j)},
-        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
-                                      utils::IteratorType::parallel,
-                                      utils::IteratorType::reduction},
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value lhs = toF32(b, loc, args[0]);
-          Value rhs = toF32(b, loc, args[1]);
-          Value product = arith::MulFOp::create(b, loc, lhs, rhs);
-          Value exponent = arith::SubFOp::create(b, loc, args[2], args[3]);
-          Value decay = math::Exp2Op::create(b, loc, exponent);
-          Value term = arith::MulFOp::create(b, loc, product, decay);
-          // Above the diagonal the exponent may be large and 2^x infinite:
-          // select the term away (inf * 0 would be NaN).
-          Value row = linalg::IndexOp::create(b, loc, 0);
-          Value column = linalg::IndexOp::create(b, loc, 1);
-          Value kept = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
-                                             column, row);
-          Value masked = arith::SelectOp::create(
-              b, loc, kept, term, floatConst(b, loc, b.getF32Type(), 0));
-          Value sum = arith::AddFOp::create(b, loc, args[4], masked);
-          linalg::YieldOp::create(b, loc, sum);
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    Value init = filled(rewriter, loc, type,
+                        floatConst(rewriter, loc, rewriter.getF32Type(), 0));
+    // a, ga are [i, c]; b, gb are [j, c].
+    rewriter.replaceOp(
+        op,
+        contraction(
+            rewriter, loc, type, {op.getA(), op.getB(), op.getGa(), op.getGb()},
+            {{false, false}, {true, false}, {false, false}, {true, false}},
+            init, [](OpBuilder &b, Location loc, ValueRange args) {
+              Value product = productF32(b, loc, args[0], args[1]);
+              Value exponent = arith::SubFOp::create(b, loc, args[2], args[3]);
+              Value decay = math::Exp2Op::create(b, loc, exponent);
+              Value term = arith::MulFOp::create(b, loc, product, decay);
+              // Above the diagonal the exponent may be large and 2^x
+              // infinite: select the term away (inf * 0 would be NaN).
+              Value row = linalg::IndexOp::create(b, loc, 0);
+              Value column = linalg::IndexOp::create(b, loc, 1);
+              Value kept = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::ule, column, row);
+              return arith::SelectOp::create(
+                         b, loc, kept, term,
+                         floatConst(b, loc, b.getF32Type(), 0))
+                  .getResult();
+            }));
     return success();
   }
 };

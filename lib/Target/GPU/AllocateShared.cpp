@@ -3,11 +3,11 @@
 // Gives every tilegpu.alloc of a kernel its byte offset in the block's
 // dynamic shared memory, reusing bytes between buffers whose live ranges do
 // not overlap, refuses a kernel whose buffers exceed the chip's shared
-// memory per block or whose tiles exceed its registers per thread, and places a block barrier wherever one thread may
-// read or overwrite shared bytes another thread wrote or read since the
-// last barrier (the ops say what they read and write through their memory
-// effects). Loops are handled by assuming that anything their body accesses
-// may still be pending when an iteration starts.
+// memory per block or whose tiles exceed its registers per thread, and places a
+// block barrier wherever one thread may read or overwrite shared bytes another
+// thread wrote or read since the last barrier (the ops say what they read and
+// write through their memory effects). Loops are handled by assuming that
+// anything their body accesses may still be pending when an iteration starts.
 //
 //===----------------------------------------------------------------------===//
 

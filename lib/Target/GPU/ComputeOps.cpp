@@ -420,12 +420,10 @@ Value scaledRegister(OpBuilder &b, Location loc, Value x, Value g, Value row,
                      Value col, Value ref, bool fromRef) {
   Type elem = cast<MemRefType>(x.getType()).getElementType();
   Value gv = loadVector(b, loc, g, 2, row, col);
-  Value scale =
-      fromRef ? exp2Diff(b, loc, ref, gv) : exp2Diff(b, loc, gv, ref);
+  Value scale = fromRef ? exp2Diff(b, loc, ref, gv) : exp2Diff(b, loc, gv, ref);
   Value v = arith::MulFOp::create(
       b, loc, toF32(b, loc, loadVector(b, loc, x, 2, row, col)), scale);
-  Value pair =
-      arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), v);
+  Value pair = arith::TruncFOp::create(b, loc, VectorType::get({2}, elem), v);
   if (!elem.isBF16())
     return pair;
   Value word = vector::BitCastOp::create(
@@ -493,15 +491,15 @@ SmallVector<Value> diagonalTile(OpBuilder &b, Location loc, Value a, Value bv,
       Value term = arith::MulFOp::create(
           b, loc, arith::MulFOp::create(b, loc, rows[e / 2], cols[e % 2]),
           decay);
-      sums.push_back(arith::AddFOp::create(
-          b, loc, loop.getRegionIterArgs()[e], term));
+      sums.push_back(
+          arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[e], term));
     }
     scf::YieldOp::create(b, loc, sums);
   }
   SmallVector<Value> out;
   for (Value sum : loop.getResults())
-    out.push_back(vector::ReductionOp::create(
-        b, loc, vector::CombiningKind::ADD, sum));
+    out.push_back(
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sum));
   return out;
 }
 
@@ -535,9 +533,8 @@ Value decayMmaTensorCores(OpBuilder &b, Location loc, tilegpu::DecayMmaOp op,
         .getResult();
   };
   Value g = arith::DivUIOp::create(b, loc, t.lane, c(4));
-  Value twoT =
-      arith::MulIOp::create(b, loc, arith::RemUIOp::create(b, loc, t.lane, c(4)),
-                            c(2));
+  Value twoT = arith::MulIOp::create(
+      b, loc, arith::RemUIOp::create(b, loc, t.lane, c(4)), c(2));
   SmallVector<Value> out = accumulators(b, loc, Value(), slots);
   auto tileAcc = [&](int64_t r, int64_t n) {
     return MutableArrayRef<Value>(out).slice((r * colTiles + n) * 4, 4);
@@ -556,8 +553,15 @@ Value decayMmaTensorCores(OpBuilder &b, Location loc, tilegpu::DecayMmaOp op,
     for (int64_t e = 0; e < 4; ++e)
       acc[e] = ifOp.getResult(e);
   };
-  for (int64_t kk = 0; kk < width; kk += 16) {
-    Value lo = add(c(kk), twoT), hi = add(c(kk + 8), twoT);
+  // The reduction in steps of 16, as a loop (not unrolled: the code grows
+  // with the tiles only), carrying every accumulator.
+  auto steps = scf::ForOp::create(b, loc, c(0), c(width), c(16), out);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(steps.getBody());
+    Value kk = steps.getInductionVar();
+    llvm::copy(steps.getRegionIterArgs(), out.begin());
+    Value lo = add(kk, twoT), hi = add(add(kk, c(8)), twoT);
     for (int64_t r = 0; r < rowTiles; ++r) {
       Value rowBlock = add(row0, c(r * 16));
       Value i0 = add(rowBlock, g), i1 = add(i0, c(8));
@@ -580,14 +584,16 @@ Value decayMmaTensorCores(OpBuilder &b, Location loc, tilegpu::DecayMmaOp op,
                });
       }
     }
+    scf::YieldOp::create(b, loc, out);
   }
+  llvm::copy(steps.getResults(), out.begin());
   for (int64_t r = 0; r < rowTiles; ++r) {
     Value rowBlock = add(row0, c(r * 16));
     for (int64_t n = 0; n < colTiles; ++n) {
       Value colBlock = add(col0, c(n * 8));
-      Value crosses = arith::AndIOp::create(
-          b, loc, le(rowBlock, add(colBlock, c(7))),
-          le(colBlock, add(rowBlock, c(15))));
+      Value crosses =
+          arith::AndIOp::create(b, loc, le(rowBlock, add(colBlock, c(7))),
+                                le(colBlock, add(rowBlock, c(15))));
       ifThen(crosses, tileAcc(r, n), [&](MutableArrayRef<Value> acc) {
         SmallVector<Value> sums = diagonalTile(b, loc, a, bv, ga, gb, width,
                                                t.lane, rowBlock, colBlock);
@@ -611,10 +617,10 @@ struct DecayMmaLowering : OpConversionPattern<tilegpu::DecayMmaOp> {
     Location loc = op.getLoc();
     if (!op.getA().getType().getElementType().isF32() &&
         op.getA().getType().getDimSize(1) % 16 == 0) {
-      rewriter.replaceOp(
-          op, decayMmaTensorCores(rewriter, loc, op, adaptor.getA(),
-                                  adaptor.getB(), adaptor.getGa(),
-                                  adaptor.getGb()));
+      rewriter.replaceOp(op,
+                         decayMmaTensorCores(rewriter, loc, op, adaptor.getA(),
+                                             adaptor.getB(), adaptor.getGa(),
+                                             adaptor.getGb()));
       return success();
     }
     Layout layout = layoutOf(op.getResult().getType());

@@ -94,6 +94,9 @@ func.func @decayed(%n: index, %o: memref<64x64xf32>) {
   ^bb0(%i: index):
     %a = tilegpu.alloc {offset = 0 : i64} : memref<64x32xbf16, strided<[40, 1]>, #smem>
     %g = tilegpu.alloc {offset = 5120 : i64} : memref<64x32xf32, strided<[36, 1]>, #smem>
+    // The reduction by 16 channels a step, a loop carrying the 8 x 4
+    // accumulators of the warp's tiles.
+    // CHECK: scf.for %{{.+}} = %c0 to %c32 step %c16 iter_args({{.+}}) -> (f32, f32, f32, f32,
     // Rescaled operands: 2^(g - ref) per element, rounded and packed.
     // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
     // CHECK: arith.truncf %{{.+}} : vector<2xf32> to vector<2xbf16>
