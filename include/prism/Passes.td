@@ -225,7 +225,16 @@ def CollectLaunches : Pass<"prism-collect-launches", "mlir::ModuleOp"> {
     manifests on the module as `prism.manifests`, and erases the host
     function: prism's runtime launches kernels from the manifest, so no host
     code is compiled for the GPU backend.
+
+    Each kernel gets its launch bounds (`nvvm.maxntid`) and, where shared
+    memory allows two or more blocks per SM, `nvvm.minctasm` for as many
+    blocks as still leave each thread `min-registers` registers: ptxas then
+    budgets registers for that occupancy.
   }];
+  let options = [
+    Option<"minRegisters", "min-registers", "int64_t", "128",
+           "Registers per thread that an occupancy hint may not go below">
+  ];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 

@@ -171,7 +171,12 @@ void prism::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createUnrollHostLoops());
   addText(pm, "canonicalize,cse");
   // The host side becomes the manifest; only kernels remain.
-  stages.add(createCollectLaunches());
+  // The tile mapping keeps whole tiles in registers: an occupancy hint that
+  // left fewer than 168 registers a thread made ptxas spill them (the
+  // loop-nest kernels were tuned with 128).
+  CollectLaunchesOptions collect;
+  collect.minRegisters = options.mapping == "tile" ? 168 : 128;
+  stages.add(createCollectLaunches(collect));
   // Kernels to NVVM for the chosen chip.
   std::string toolkit = options.toolkit;
   if (toolkit.empty()) {

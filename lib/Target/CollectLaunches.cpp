@@ -187,6 +187,7 @@ void useExternalSharedMemory(gpu::GPUModuleOp module, gpu::GPUFuncOp kernel) {
 
 struct CollectLaunchesPass
     : prism::impl::CollectLaunchesBase<CollectLaunchesPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<NamedAttribute> manifests;
@@ -314,8 +315,8 @@ struct CollectLaunchesPass
         if (bounds.size() == 3) {
           kernelFunc->setAttr("nvvm.maxntid", b.getDenseI32ArrayAttr(bounds));
           // Blocks per SM that shared memory allows, as long as each thread
-          // keeps at least 128 registers: ptxas then budgets registers so
-          // that registers do not become the tighter limit.
+          // keeps at least `min-registers` registers: ptxas then budgets
+          // registers so that registers do not become the tighter limit.
           int64_t threads = int64_t(bounds[0]) * bounds[1] * bounds[2];
           IntegerAttr bytes;
           if (Value dyn = launch.getDynamicSharedMemorySize())
@@ -323,7 +324,9 @@ struct CollectLaunchesPass
           if (bytes && bytes.getInt() > 0) {
             int64_t bySharedMemory =
                 kSharedMemoryPerSm / (bytes.getInt() + kSharedMemoryPerBlock);
-            int64_t byRegisters = kRegistersPerSm / (threads * 128);
+            int64_t byRegisters =
+                kRegistersPerSm /
+                (threads * std::max<int64_t>(minRegisters, 1));
             int64_t blocks = std::min(bySharedMemory, byRegisters);
             if (blocks >= 2)
               kernelFunc->setAttr(
