@@ -362,12 +362,20 @@ LogicalResult KernelLayouts::assign(Operation *op) {
     op->erase();
     return success();
   }
-  if (auto dot = dyn_cast<tile::DotOp>(op)) {
-    RankedTensorType type = dot.getResult().getType();
+  // A product's result: the mma layout of its shape.
+  auto mmaLayout = [&](RankedTensorType type) -> FailureOr<Attribute> {
     Attribute layout = canonical(type.getShape());
     if (!isa<MmaAttr>(layout))
       return op->emitOpError()
              << "has a " << type << " result that no mma layout fits";
+    return layout;
+  };
+  if (auto dot = dyn_cast<tile::DotOp>(op)) {
+    RankedTensorType type = dot.getResult().getType();
+    FailureOr<Attribute> fitted = mmaLayout(type);
+    if (failed(fitted))
+      return failure();
+    Attribute layout = *fitted;
     Value a = sharedCopy(dot.getA()), bb = sharedCopy(dot.getB());
     Value acc = dot.getAcc() ? convert(dot.getAcc(), layout) : Value();
     b.setInsertionPoint(op);
@@ -379,15 +387,14 @@ LogicalResult KernelLayouts::assign(Operation *op) {
   }
   if (auto dot = dyn_cast<tile::DecayDotOp>(op)) {
     RankedTensorType type = dot.getResult().getType();
-    Attribute layout = canonical(type.getShape());
-    if (!isa<MmaAttr>(layout))
-      return op->emitOpError()
-             << "has a " << type << " result that no mma layout fits";
+    FailureOr<Attribute> layout = mmaLayout(type);
+    if (failed(layout))
+      return failure();
     Value a = sharedCopy(dot.getA()), bb = sharedCopy(dot.getB());
     Value ga = sharedCopy(dot.getGa()), gb = sharedCopy(dot.getGb());
     b.setInsertionPoint(op);
     Value result =
-        DecayMmaOp::create(b, loc, withLayout(type, layout), a, bb, ga, gb);
+        DecayMmaOp::create(b, loc, withLayout(type, *layout), a, bb, ga, gb);
     dot.getResult().replaceAllUsesWith(result);
     op->erase();
     return success();

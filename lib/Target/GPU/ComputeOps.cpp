@@ -180,6 +180,25 @@ std::pair<Value, Value> warpOrigin(OpBuilder &b, Location loc,
   return {row, col};
 }
 
+/// The m16n8 accumulator tiles a warp holds in an mma layout: the
+/// thread's slots (4 per tile), row tiles x column tiles, and their origin.
+struct WarpTiles {
+  int64_t slots, rowTiles, colTiles;
+  Value row0, col0;
+  static WarpTiles of(OpBuilder &b, Location loc, RankedTensorType type,
+                      Value warp) {
+    Layout layout = layoutOf(type);
+    WarpTiles w{layout.numSlots(), 0, 0, {}, {}};
+    for (int64_t e = 0; e < w.slots; e += 4)
+      w.rowTiles = std::max(w.rowTiles, layout.offset(e, 0) / 16 + 1);
+    w.colTiles = w.slots / 4 / w.rowTiles;
+    std::tie(w.row0, w.col0) =
+        warpOrigin(b, loc, cast<tilegpu::MmaAttr>(type.getEncoding()),
+                   type.getShape(), warp, w.rowTiles, w.colTiles);
+    return w;
+  }
+};
+
 /// ldmatrix of `tiles` 8 x 8 matrices of `buffer`: lane l gives the address
 /// of row l % 8 of matrix l / 8, which starts at (row0 + rowStep(m), col0 +
 /// colStep(m)) of the buffer; the words are the fragment's registers.
@@ -250,21 +269,13 @@ SmallVector<Value> accumulators(OpBuilder &b, Location loc, Value acc,
 /// its column tiles with ldmatrix, and multiplies every pair.
 Value mmaTensorCores(OpBuilder &b, Location loc, tilegpu::MmaOp op, Value a,
                      Value bv, Value acc) {
-  RankedTensorType type = op.getResult().getType();
-  Layout layout = layoutOf(type);
-  auto mma = cast<tilegpu::MmaAttr>(type.getEncoding());
   Type elem = cast<MemRefType>(a.getType()).getElementType();
-  int64_t slots = layout.numSlots();
-  // Row tiles and column tiles of a warp (4 slots per pair).
-  int64_t rowTiles = 0;
-  for (int64_t e = 0; e < slots; e += 4)
-    rowTiles = std::max(rowTiles, layout.offset(e, 0) / 16 + 1);
-  int64_t colTiles = slots / 4 / rowTiles;
   MemRefType aType = cast<MemRefType>(a.getType());
   int64_t k = op.getTransposeA() ? aType.getDimSize(0) : aType.getDimSize(1);
   Thread t = Thread::at(b, loc);
-  auto [row0, col0] =
-      warpOrigin(b, loc, mma, type.getShape(), t.warp, rowTiles, colTiles);
+  WarpTiles w = WarpTiles::of(b, loc, op.getResult().getType(), t.warp);
+  int64_t slots = w.slots, rowTiles = w.rowTiles, colTiles = w.colTiles;
+  Value row0 = w.row0, col0 = w.col0;
   SmallVector<Value> out = accumulators(b, loc, acc, slots);
   auto c = [&](int64_t v) { return indexConst(b, loc, v); };
   bool ta = op.getTransposeA(), tb = op.getTransposeB();
@@ -455,7 +466,6 @@ SmallVector<Value> diagonalTile(OpBuilder &b, Location loc, Value a, Value bv,
                                 Value row0, Value col0) {
   constexpr int64_t step = 8;
   Type f32 = b.getF32Type();
-  auto wide = VectorType::get({step}, f32);
   SmallVector<std::pair<Value, Value>> at;
   for (int64_t e = 0; e < 4; ++e)
     at.push_back(accumulatorAt(b, loc, lane, row0, col0, e));
@@ -511,19 +521,12 @@ SmallVector<Value> diagonalTile(OpBuilder &b, Location loc, Value a, Value bv,
 /// directly; tiles right of it are zero.
 Value decayMmaTensorCores(OpBuilder &b, Location loc, tilegpu::DecayMmaOp op,
                           Value a, Value bv, Value ga, Value gb) {
-  RankedTensorType type = op.getResult().getType();
-  Layout layout = layoutOf(type);
-  auto mma = cast<tilegpu::MmaAttr>(type.getEncoding());
-  int64_t slots = layout.numSlots();
-  int64_t rowTiles = 0;
-  for (int64_t e = 0; e < slots; e += 4)
-    rowTiles = std::max(rowTiles, layout.offset(e, 0) / 16 + 1);
-  int64_t colTiles = slots / 4 / rowTiles;
   Type elem = cast<MemRefType>(a.getType()).getElementType();
   int64_t width = op.getA().getType().getDimSize(1);
   Thread t = Thread::at(b, loc);
-  auto [row0, col0] =
-      warpOrigin(b, loc, mma, type.getShape(), t.warp, rowTiles, colTiles);
+  WarpTiles w = WarpTiles::of(b, loc, op.getResult().getType(), t.warp);
+  int64_t slots = w.slots, rowTiles = w.rowTiles, colTiles = w.colTiles;
+  Value row0 = w.row0, col0 = w.col0;
   auto c = [&](int64_t v) { return indexConst(b, loc, v); };
   auto add = [&](Value x, Value y) {
     return arith::AddIOp::create(b, loc, x, y).getResult();
