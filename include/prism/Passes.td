@@ -309,6 +309,21 @@ def TilePipelineLoads : Pass<"prism-tile-pipeline-loads", "mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def TileGPUSinkToUses : Pass<"prism-tile-gpu-sink-to-uses", "mlir::ModuleOp"> {
+  let summary = "Compute each tile of a GPU kernel next to its uses";
+  let description = [{
+    Shortens the live ranges of tiles held in registers, after
+    `prism-tile-gpu-assign-layouts`: every pure op of a `tile.kernel` moves
+    down to just before its first user in its block (never into a loop or
+    branch), and a cheap op (`tilegpu.local_load`, `tilegpu.convert`,
+    broadcasts, splats, causal masks, widening, narrowing, elementwise
+    add, subtract, multiply and negate) with a 2-d result is computed again
+    before each later user instead of being kept alive between them. A
+    shared-memory read moves or is repeated only where no op in between
+    writes its buffer.
+  }];
+}
+
 def TileGPUAllocateShared
     : Pass<"prism-tile-gpu-allocate-shared", "mlir::ModuleOp"> {
   let summary = "Place shared buffers and the barriers between their uses";

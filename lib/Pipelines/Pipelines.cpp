@@ -150,6 +150,7 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     addText(pm, "canonicalize,cse");
     stages.add(createTilePipelineLoads());
     stages.add(createTileGPUAssignLayouts());
+    stages.add(createTileGPUSinkToUses());
     TileGPUAllocateSharedOptions shared;
     shared.chip = options.chip.getValue();
     stages.add(createTileGPUAllocateShared(shared));
