@@ -309,6 +309,27 @@ def TilePipelineLoads : Pass<"prism-tile-pipeline-loads", "mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def TileGPUAsyncCopies
+    : Pass<"prism-tile-gpu-async-copies", "mlir::ModuleOp"> {
+  let summary = "Pipelined loads of GPU kernels copied straight into shared memory";
+  let description = [{
+    After `prism-tile-pipeline-loads` and `prism-tile-gpu-assign-layouts`: a
+    tile that a loop carries from one iteration to the next only to store
+    it into a shared buffer (the operands of products) is copied there with
+    `tilegpu.async_copy` (cp.async) instead, into two buffers that the
+    iterations alternate: iteration i starts the copy for i + 1 and waits
+    for its own (`tilegpu.async_wait {pending = 1}`); the loop no longer
+    carries the tile in registers. The first iteration's copy starts before
+    the loop. A loop whose second buffers would not fit the chip's shared
+    memory beside the kernel's other buffers keeps its loads in registers.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "The GPU whose shared memory per block bounds the buffers">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def TileGPUSinkToUses : Pass<"prism-tile-gpu-sink-to-uses", "mlir::ModuleOp"> {
   let summary = "Compute each tile of a GPU kernel next to its uses";
   let description = [{

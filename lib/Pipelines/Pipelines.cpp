@@ -150,6 +150,9 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     addText(pm, "canonicalize,cse");
     stages.add(createTilePipelineLoads());
     stages.add(createTileGPUAssignLayouts());
+    TileGPUAsyncCopiesOptions copies;
+    copies.chip = options.chip.getValue();
+    stages.add(createTileGPUAsyncCopies(copies));
     stages.add(createTileGPUSinkToUses());
     TileGPUAllocateSharedOptions shared;
     shared.chip = options.chip.getValue();

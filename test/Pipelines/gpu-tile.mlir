@@ -7,8 +7,9 @@
 
 // Schedules through the tile level and the GPU target mapping
 // (mapping=tile): Gated DeltaNet chunked (bf16 tensor-core products from
-// shared memory, the triangular solve and cumulative decays in shared
-// memory, barriers between), and a sequential walk (state rows over lanes,
+// shared memory, the next chunk's operands copied there by cp.async while
+// the current one is computed, the triangular solve and cumulative decays
+// in shared memory, barriers between), and a sequential walk (state rows over lanes,
 // row dot products by shuffles, no shared memory).
 
 func.func @gdn(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
@@ -41,7 +42,9 @@ func.func @seq(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX-DAG: ex2.approx.ftz.f32
 // PTX-DAG: bar.sync 0;
-// PTX-DAG: ld.global.v4.b32
+// PTX-DAG: cp.async.cg.shared.global [{{.+}}], [{{.+}}], 16, %r{{[0-9]+}};
+// PTX-DAG: cp.async.commit_group;
+// PTX-DAG: cp.async.wait_group 1;
 
 // MANIFEST: "block":[256,1,1],"grid":[4,"B",1]
 // MANIFEST-SAME: "schedule":"chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 2"

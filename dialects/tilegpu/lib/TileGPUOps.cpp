@@ -165,6 +165,29 @@ LogicalResult LocalLoadOp::verify() {
   return verifyBufferOf(*this, getResult().getType(), getBuffer().getType());
 }
 
+LogicalResult AsyncCopyOp::verify() {
+  auto layout = cast<RankedTensorType>(getLayout());
+  if (failed(verifyTile(*this, layout, "layout")) ||
+      failed(verifyBufferOf(*this, layout, getDest().getType())))
+    return failure();
+  auto source = cast<MemRefType>(getSource().getType());
+  if (layout.getRank() != 2 || getDims().size() != 2)
+    return emitOpError() << "copies 2-d tiles only";
+  if (int64_t(getIndices().size()) != source.getRank())
+    return emitOpError() << "needs one index per dimension of the source ("
+                         << source.getRank() << "), got "
+                         << getIndices().size();
+  for (int64_t d : getDims())
+    if (d < 0 || d >= source.getRank())
+      return emitOpError() << "walks dimension " << d << " of a rank-"
+                           << source.getRank() << " source";
+  if (source.getElementType() != layout.getElementType())
+    return emitOpError() << "source elements " << source.getElementType()
+                         << " differ from the tile's "
+                         << layout.getElementType();
+  return success();
+}
+
 LogicalResult MmaOp::verify() {
   MemRefType a = getA().getType(), b = getB().getType();
   if (a.getRank() != 2 || b.getRank() != 2)

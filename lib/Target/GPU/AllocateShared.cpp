@@ -11,11 +11,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Lowering.h"
 #include "prism/Dialect/Tile/TileOps.h"
 #include "prism/Dialect/TileGPU/TileGPUOps.h"
 #include "prism/Passes.h"
 #include "prism/Target/GPUTarget.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -47,11 +49,12 @@ int64_t bytesOf(MemRefType type) {
 // Offsets
 //===----------------------------------------------------------------------===//
 
+} // namespace
+
 /// Positions of ops in a pre-order walk; a buffer lives from its alloc to
 /// its last use, widened to a whole loop that uses it without allocating
 /// it inside.
-LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
-                            int64_t &total) {
+int64_t gpumap::packSharedBuffers(tile::KernelOp kernel) {
   DenseMap<Operation *, int64_t> position;
   DenseMap<Operation *, int64_t> loopEnd;
   int64_t next = 0;
@@ -89,7 +92,7 @@ LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
   llvm::stable_sort(intervals, [](const Interval &x, const Interval &y) {
     return x.bytes > y.bytes;
   });
-  total = 0;
+  int64_t total = 0;
   for (size_t i = 0; i < intervals.size(); ++i) {
     Interval &in = intervals[i];
     int64_t offset = 0;
@@ -112,6 +115,14 @@ LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
     in.alloc.setOffsetAttr(
         IntegerAttr::get(IntegerType::get(kernel.getContext(), 64), offset));
   }
+  return total;
+}
+
+namespace {
+
+LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
+                            int64_t &total) {
+  total = gpumap::packSharedBuffers(kernel);
   if (total > target.sharedBytesPerBlock)
     return kernel.emitOpError()
            << "needs " << total << " bytes of shared memory per block; "
@@ -144,13 +155,20 @@ struct Pending {
   }
 };
 
-/// The shared byte range of a buffer value (its alloc's).
-std::optional<std::pair<int64_t, int64_t>> rangeOf(Value v) {
+/// The shared byte ranges a buffer value may address: its alloc's, or
+/// every alloc a select between buffers may pick (the stages of a pipelined
+/// copy).
+SmallVector<std::pair<int64_t, int64_t>> rangesOf(Value v) {
+  if (auto select = v.getDefiningOp<arith::SelectOp>()) {
+    auto ranges = rangesOf(select.getTrueValue());
+    ranges.append(rangesOf(select.getFalseValue()));
+    return ranges;
+  }
   auto alloc = v.getDefiningOp<AllocOp>();
   if (!alloc || !alloc.getOffset())
-    return std::nullopt;
+    return {};
   int64_t offset = *alloc.getOffset();
-  return std::make_pair(offset, offset + bytesOf(alloc.getType()));
+  return {{offset, offset + bytesOf(alloc.getType())}};
 }
 
 /// The op's shared reads and writes.
@@ -164,13 +182,12 @@ void accessesOf(Operation *op, Pending &out) {
     Value v = e.getValue();
     if (!v)
       continue;
-    auto range = rangeOf(v);
-    if (!range)
-      continue;
-    if (isa<MemoryEffects::Read>(e.getEffect()))
-      out.reads.push_back(*range);
-    if (isa<MemoryEffects::Write>(e.getEffect()))
-      out.writes.push_back(*range);
+    for (auto range : rangesOf(v)) {
+      if (isa<MemoryEffects::Read>(e.getEffect()))
+        out.reads.push_back(range);
+      if (isa<MemoryEffects::Write>(e.getEffect()))
+        out.writes.push_back(range);
+    }
   }
 }
 

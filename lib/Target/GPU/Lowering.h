@@ -11,6 +11,7 @@
 #ifndef PRISM_LIB_TARGET_GPU_LOWERING_H
 #define PRISM_LIB_TARGET_GPU_LOWERING_H
 
+#include "prism/Dialect/Tile/TileOps.h"
 #include "prism/Dialect/TileGPU/TileGPUOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -88,6 +89,10 @@ void populateMemoryPatterns(TileTypeConverter &converter,
                             mlir::RewritePatternSet &patterns);
 void populateComputePatterns(TileTypeConverter &converter,
                              mlir::RewritePatternSet &patterns);
+
+/// Gives every tilegpu.alloc of `kernel` its offset (buffers live at once
+/// never share bytes) and returns the bytes of shared memory they take.
+int64_t packSharedBuffers(tile::KernelOp kernel);
 
 /// The layout of a tile type (which the verifiers guarantee fits).
 tilegpu::Layout layoutOf(mlir::Type tileType);

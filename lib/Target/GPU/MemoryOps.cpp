@@ -17,6 +17,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <numeric>
@@ -184,6 +185,45 @@ Value loadRun(OpBuilder &b, Location loc, Value buffer, ValueRange at,
   return vector::LoadOp::create(b, loc, VectorType::get({width}, elem), buffer,
                                 at, /*nontemporal=*/false, llvm::Align(bytes));
 }
+/// `loadRun`, or zeros where `valid` (when given) is false.
+Value loadRunOrZero(OpBuilder &b, Location loc, Value buffer, ValueRange at,
+                    Value valid, Type elem, int64_t width) {
+  if (!valid)
+    return loadRun(b, loc, buffer, at, elem, width);
+  Type type = width == 1 ? elem : VectorType::get({width}, elem);
+  auto branch = scf::IfOp::create(b, loc, type, valid, /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(branch.thenBlock());
+  scf::YieldOp::create(b, loc, loadRun(b, loc, buffer, at, elem, width));
+  b.setInsertionPointToStart(branch.elseBlock());
+  Value zero = floatConst(b, loc, elem, 0.0);
+  scf::YieldOp::create(b, loc,
+                       width == 1 ? zero : splatVector(b, loc, zero, width));
+  return branch.getResult(0);
+}
+
+/// Stores `value` (a scalar or a vector of `width` elements) at `at`.
+void storeRun(OpBuilder &b, Location loc, Value value, Value buffer,
+              ValueRange at, int64_t width) {
+  if (width == 1) {
+    memref::StoreOp::create(b, loc, value, buffer, at);
+    return;
+  }
+  Type elem = cast<VectorType>(value.getType()).getElementType();
+  unsigned bytes = width * elem.getIntOrFloatBitWidth() / 8;
+  vector::StoreOp::create(b, loc, value, buffer, at, /*nontemporal=*/false,
+                          llvm::Align(bytes));
+}
+
+TileAccess sharedAccess(OpBuilder &b, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  TileAccess access{buffer, {}, {}, Value()};
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    access.indices.push_back(indexConst(b, loc, 0));
+    access.dims.push_back(d);
+  }
+  return access;
+}
 } // namespace
 
 Value gpumap::loadTile(OpBuilder &b, Location loc, const Layout &layout,
@@ -197,22 +237,8 @@ Value gpumap::loadTile(OpBuilder &b, Location loc, const Layout &layout,
   SmallVector<Value> elements;
   for (SlotRun run : runs) {
     auto [at, valid] = runIndices(b, loc, layout, base, run.first, access);
-    Type type = run.width == 1 ? elem : VectorType::get({run.width}, elem);
-    Value value;
-    if (valid) {
-      auto branch = scf::IfOp::create(b, loc, type, valid, /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(branch.thenBlock());
-      scf::YieldOp::create(b, loc,
-                           loadRun(b, loc, access.buffer, at, elem, run.width));
-      b.setInsertionPointToStart(branch.elseBlock());
-      Value zero = floatConst(b, loc, elem, 0.0);
-      scf::YieldOp::create(
-          b, loc, run.width == 1 ? zero : splatVector(b, loc, zero, run.width));
-      value = branch.getResult(0);
-    } else {
-      value = loadRun(b, loc, access.buffer, at, elem, run.width);
-    }
+    Value value =
+        loadRunOrZero(b, loc, access.buffer, at, valid, elem, run.width);
     if (run.width == 1)
       elements.push_back(value);
     else
@@ -240,8 +266,8 @@ void gpumap::storeTile(OpBuilder &b, Location loc, const Layout &layout,
       b.setInsertionPointToStart(branch.thenBlock());
     }
     if (run.width == 1) {
-      memref::StoreOp::create(b, loc, elementAt(b, loc, value, run.first),
-                              access.buffer, at);
+      storeRun(b, loc, elementAt(b, loc, value, run.first), access.buffer, at,
+               1);
       continue;
     }
     SmallVector<Value> parts;
@@ -249,9 +275,46 @@ void gpumap::storeTile(OpBuilder &b, Location loc, const Layout &layout,
       parts.push_back(elementAt(b, loc, value, run.first + i));
     Value piece = vector::FromElementsOp::create(
         b, loc, VectorType::get({run.width}, elem), parts);
-    unsigned bytes = run.width * elem.getIntOrFloatBitWidth() / 8;
-    vector::StoreOp::create(b, loc, piece, access.buffer, at,
-                            /*nontemporal=*/false, llvm::Align(bytes));
+    storeRun(b, loc, piece, access.buffer, at, run.width);
+  }
+}
+
+/// Starts copying the thread's pieces of a tile of `layout` from `from` to
+/// the same pieces of the shared buffer `to`: `cp.async` (zero-filled
+/// outside the bound) where a piece is 4, 8 or 16 bytes, else a load and a
+/// store.
+static void copyTileAsync(OpBuilder &b, Location loc, const Layout &layout,
+                          Type elem, const TileAccess &from, Value to) {
+  Thread t = Thread::at(b, loc);
+  SmallVector<Value> base = layout.base(b, loc, t.warp, t.lane);
+  TileAccess into = sharedAccess(b, loc, to);
+  auto [dim, start] = contiguity(from);
+  auto [toDim, toStart] = contiguity(into);
+  int64_t bits = elem.getIntOrFloatBitWidth();
+  SmallVector<SlotRun> runs =
+      dim < 0 || toDim != dim
+          ? slotRuns(layout, 0, 1, 1)
+          : slotRuns(layout, dim, 128 / bits, std::gcd(start, toStart));
+  auto token = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  for (SlotRun run : runs) {
+    auto [src, valid] = runIndices(b, loc, layout, base, run.first, from);
+    SmallVector<Value> dst =
+        runIndices(b, loc, layout, base, run.first, into).first;
+    int64_t bytes = run.width * bits / 8;
+    if (bytes == 4 || bytes == 8 || bytes == 16) {
+      Value count;
+      if (valid)
+        count = arith::SelectOp::create(b, loc, valid,
+                                        indexConst(b, loc, run.width),
+                                        indexConst(b, loc, 0));
+      nvgpu::DeviceAsyncCopyOp::create(
+          b, loc, token, to, dst, from.buffer, src, b.getIndexAttr(run.width),
+          count, bytes == 16 ? b.getUnitAttr() : UnitAttr());
+      continue;
+    }
+    storeRun(b, loc,
+             loadRunOrZero(b, loc, from.buffer, src, valid, elem, run.width),
+             to, dst, run.width);
   }
 }
 
@@ -293,16 +356,6 @@ struct StoreLowering : OpConversionPattern<tile::StoreOp> {
   }
 };
 
-TileAccess sharedAccess(OpBuilder &b, Location loc, Value buffer) {
-  auto type = cast<MemRefType>(buffer.getType());
-  TileAccess access{buffer, {}, {}, Value()};
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    access.indices.push_back(indexConst(b, loc, 0));
-    access.dims.push_back(d);
-  }
-  return access;
-}
-
 /// tilegpu.local_store: every thread writes its elements.
 struct LocalStoreLowering : OpConversionPattern<tilegpu::LocalStoreOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -328,6 +381,39 @@ struct LocalLoadLowering : OpConversionPattern<tilegpu::LocalLoadOp> {
         op,
         loadTile(rewriter, op.getLoc(), layoutOf(type), type.getElementType(),
                  sharedAccess(rewriter, op.getLoc(), adaptor.getBuffer())));
+    return success();
+  }
+};
+
+/// tilegpu.async_copy: the thread's pieces, copied without registers.
+struct AsyncCopyLowering : OpConversionPattern<tilegpu::AsyncCopyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::AsyncCopyOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getLayout());
+    TileAccess access{adaptor.getSource(),
+                      SmallVector<Value>(adaptor.getIndices()),
+                      SmallVector<int64_t>(op.getDims()), adaptor.getBound()};
+    copyTileAsync(rewriter, op.getLoc(), layoutOf(type), type.getElementType(),
+                  access, adaptor.getDest());
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// tilegpu.async_wait: commit the thread's group, wait for older ones.
+struct AsyncWaitLowering : OpConversionPattern<tilegpu::AsyncWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::AsyncWaitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto token = nvgpu::DeviceAsyncTokenType::get(rewriter.getContext());
+    Value group = nvgpu::DeviceAsyncCreateGroupOp::create(rewriter, loc, token,
+                                                          ValueRange{});
+    rewriter.replaceOpWithNewOp<nvgpu::DeviceAsyncWaitOp>(
+        op, group, rewriter.getI32IntegerAttr(op.getPending()));
     return success();
   }
 };
@@ -521,9 +607,10 @@ struct CausalMaskLowering : OpConversionPattern<tile::CausalMaskOp> {
 void gpumap::populateMemoryPatterns(TileTypeConverter &converter,
                                     RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
-  patterns
-      .add<LoadLowering, StoreLowering, LocalStoreLowering, LocalLoadLowering,
-           AllocLowering, ConvertLowering, ConstantLowering, SplatLowering,
-           BroadcastLowering, CausalMaskLowering>(converter, ctx);
+  patterns.add<LoadLowering, StoreLowering, LocalStoreLowering,
+               LocalLoadLowering, AllocLowering, ConvertLowering,
+               ConstantLowering, SplatLowering, BroadcastLowering,
+               CausalMaskLowering, AsyncCopyLowering, AsyncWaitLowering>(
+      converter, ctx);
   patterns.add<ElementwiseLowering>(converter, ctx);
 }

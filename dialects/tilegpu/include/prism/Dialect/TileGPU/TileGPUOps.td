@@ -218,6 +218,54 @@ def TileGPU_LocalLoadOp : TileGPU_Op<"local_load"> {
   let hasVerifier = 1;
 }
 
+def TileGPU_AsyncCopyOp
+    : TileGPU_Op<"async_copy", [AttrSizedOperandSegments]> {
+  let summary = "Starts copying a tile from global to shared memory";
+  let description = [{
+    The copy of `tile.load`'s tile (same `indices`, `dims` and `bound`:
+    rows outside `[0, bound)` become zero) into a shared buffer of the
+    tile's shape, without passing through registers: each thread starts the
+    copies of the pieces that `layout` (a `tensor` type with the tile's
+    shape, element type and layout) gives it, in 16-byte pieces
+    (`cp.async`). The bytes arrive later: `tilegpu.async_wait` waits for
+    them, then a barrier makes them visible to the block.
+
+    ```mlir
+    tilegpu.async_copy %k[%b, %t0, %h, %c0] dims [1, 3] below(%T), %buf
+        as tensor<64x64xbf16, #blocked>
+        : memref<?x?x4x64xbf16>, memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    ```
+  }];
+  let arguments = (ins Arg<AnyMemRef, "the global buffer", [MemRead]>:$source,
+                       Variadic<Index>:$indices,
+                       DenseI64ArrayAttr:$dims,
+                       Optional<Index>:$bound,
+                       Arg<TileGPU_Shared, "the shared buffer", [MemWrite]>:$dest,
+                       TypeAttrOf<TileGPU_Tile>:$layout);
+  let assemblyFormat = [{
+    $source `[` $indices `]` `dims` $dims (`below` `(` $bound^ `)`)? `,` $dest
+    `as` $layout attr-dict `:` type($source) `,` type($dest)
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_AsyncWaitOp : TileGPU_Op<"async_wait"> {
+  let summary = "Ends a group of copies and waits for all but the latest";
+  let description = [{
+    Closes the group of `tilegpu.async_copy` this thread started since the
+    last `async_wait` (or since the kernel began), then waits until at most
+    `pending` groups are still in flight: with one group started per stage
+    of a pipelined loop, `pending = stages - 1` leaves the later stages'
+    copies running. Other threads' bytes are visible after the next barrier.
+
+    ```mlir
+    tilegpu.async_wait {pending = 1 : i64}
+    ```
+  }];
+  let arguments = (ins I64Attr:$pending);
+  let assemblyFormat = "attr-dict";
+}
+
 //===----------------------------------------------------------------------===//
 // Computations on shared memory
 //===----------------------------------------------------------------------===//
