@@ -140,3 +140,36 @@ func.func @reduce_scratch(%x: tensor<64x128xf32, #m>) {
       -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #m>>
   return
 }
+
+// -----
+
+#rows16 = #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>
+func.func @async_copy_shape(%k: memref<?x?x4x64xbf16>, %i: index) {
+  %buf = tilegpu.alloc : memref<32x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  // expected-error @+1 {{buffer 'memref<32x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>' must have the tile's shape and element type}}
+  tilegpu.async_copy %k[%i, %i, %i, %i] dims [1, 3], %buf as tensor<64x64xbf16, #rows16>
+      : memref<?x?x4x64xbf16>, memref<32x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+#rows16 = #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>
+func.func @async_copy_indices(%k: memref<?x?x4x64xbf16>, %i: index) {
+  %buf = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  // expected-error @+1 {{needs one index per dimension of the source (4), got 3}}
+  tilegpu.async_copy %k[%i, %i, %i] dims [1, 3], %buf as tensor<64x64xbf16, #rows16>
+      : memref<?x?x4x64xbf16>, memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+#rows16 = #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>
+func.func @async_copy_elements(%k: memref<?x?x4x64xf16>, %i: index) {
+  %buf = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  // expected-error @+1 {{source elements 'f16' differ from the tile's 'bf16'}}
+  tilegpu.async_copy %k[%i, %i, %i, %i] dims [1, 3], %buf as tensor<64x64xbf16, #rows16>
+      : memref<?x?x4x64xf16>, memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  return
+}

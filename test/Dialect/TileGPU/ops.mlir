@@ -49,3 +49,17 @@ func.func @convert(%x: tensor<128xf32, #tilegpu.slice<dim = 1, parent = #tilegpu
       -> tensor<128xf32, #tilegpu.blocked<size = [1], threads = [32], warps = [4]>>
   return %y : tensor<128xf32, #tilegpu.blocked<size = [1], threads = [32], warps = [4]>>
 }
+
+// Copies of a chunk of rows into shared memory, and the wait for them.
+#rows16 = #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>
+// CHECK-LABEL: func.func @async_copy
+func.func @async_copy(%k: memref<?x?x4x64xbf16>, %b: index, %t: index, %h: index, %n: index) {
+  %c0 = arith.constant 0 : index
+  %buf = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  // CHECK: tilegpu.async_copy %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}] dims [1, 3] below(%{{.+}}), %{{.+}} as tensor<64x64xbf16, #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>> : memref<?x?x4x64xbf16>, memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  tilegpu.async_copy %k[%b, %t, %h, %c0] dims [1, 3] below(%n), %buf as tensor<64x64xbf16, #rows16>
+      : memref<?x?x4x64xbf16>, memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  // CHECK: tilegpu.async_wait {pending = 1 : i64}
+  tilegpu.async_wait {pending = 1 : i64}
+  return
+}
