@@ -339,7 +339,9 @@ def TileGPUSinkToUses : Pass<"prism-tile-gpu-sink-to-uses", "mlir::ModuleOp"> {
     branch), and a cheap op (`tilegpu.local_load`, `tilegpu.convert`,
     broadcasts, splats, causal masks, widening, narrowing, elementwise
     add, subtract, multiply and negate) with a 2-d result is computed again
-    before each later user instead of being kept alive between them. A
+    before each later user instead of being kept alive between them; a
+    `tile.store` moves up, with the pure ops only it uses, to just after the
+    last op it depends on, unless an op in between touches its buffer. A
     shared-memory read moves or is repeated only where no op in between
     writes its buffer.
   }];

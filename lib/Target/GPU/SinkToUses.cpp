@@ -14,6 +14,11 @@
 //   before each of them instead of being kept: a second read of shared
 //   memory costs less than a spill.
 //
+// - a store of a tile to a global buffer moves up, with the pure ops only
+//   it uses, to just after the last op it depends on (an output written at
+//   the end of a chunk body is not held through the state update), unless
+//   an op in between touches that buffer.
+//
 // A read of shared memory moves or is repeated only where nothing in
 // between writes its buffer. The ops are processed from the last to the
 // first of each block, so a chain (read, widen, scale) follows its user.
@@ -27,6 +32,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace prism {
 #define GEN_PASS_DEF_TILEGPUSINKTOUSES
@@ -95,7 +101,81 @@ bool canPlaceBefore(Operation *op, Operation *at) {
   return !read || !writtenBetween(read.getBuffer(), op->getNextNode(), at);
 }
 
+/// Whether an op in (from, to) of one block (or nested in one) may read or
+/// write the global buffer `buffer`.
+bool touchedBetween(Value buffer, Operation *from, Operation *to) {
+  for (Operation *op = from->getNextNode(); op && op != to;
+       op = op->getNextNode()) {
+    bool touches = false;
+    op->walk([&](Operation *inner) {
+      auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
+      if (!effects) {
+        touches |= !isa<tilegpu::AllocOp>(inner) &&
+                   inner->getNumRegions() == 0 &&
+                   !inner->hasTrait<OpTrait::IsTerminator>();
+        return;
+      }
+      SmallVector<MemoryEffects::EffectInstance> list;
+      effects.getEffects(list);
+      for (auto &e : list)
+        if (!isa<MemoryEffects::Allocate, MemoryEffects::Free>(e.getEffect()) &&
+            (!e.getValue() || e.getValue() == buffer))
+          touches = true;
+    });
+    if (touches)
+      return true;
+  }
+  return false;
+}
+
+/// Moves each tile.store of `block`, with the pure ops only it uses, up to
+/// just after the last op it depends on: its tile stops being live (an
+/// output written at the end of a chunk body would otherwise be held
+/// through the state update).
+void hoistStores(Block &block) {
+  SmallVector<tile::StoreOp> stores;
+  for (Operation &op : block)
+    if (auto store = dyn_cast<tile::StoreOp>(op))
+      stores.push_back(store);
+  for (tile::StoreOp store : stores) {
+    // The pure ops of this block that only the store (or each other) use.
+    llvm::SetVector<Operation *> chain;
+    chain.insert(store);
+    for (size_t i = 0; i < chain.size(); ++i)
+      for (Value operand : chain[i]->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (!def || def->getBlock() != &block || !movable(def) ||
+            isa<tilegpu::LocalLoadOp>(def))
+          continue;
+        if (llvm::all_of(def->getUsers(),
+                         [&](Operation *u) { return chain.contains(u); }))
+          chain.insert(def);
+      }
+    // The last op of the block that the chain depends on.
+    Operation *after = nullptr;
+    for (Operation *op : chain)
+      for (Value operand : op->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (def)
+          def = block.findAncestorOpInBlock(*def);
+        if (def && !chain.contains(def) &&
+            (!after || after->isBeforeInBlock(def)))
+          after = def;
+      }
+    if (!after || !after->isBeforeInBlock(store) ||
+        touchedBetween(store.getDest(), after, store))
+      continue;
+    SmallVector<Operation *> ordered(chain.begin(), chain.end());
+    llvm::sort(ordered, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+    for (Operation *op : llvm::reverse(ordered))
+      op->moveAfter(after);
+  }
+}
+
 void sinkBlock(Block &block) {
+  hoistStores(block);
   SmallVector<Operation *> ops;
   for (Operation &op : block)
     ops.push_back(&op);

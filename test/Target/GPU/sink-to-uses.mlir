@@ -73,3 +73,38 @@ func.func @hazard(%n: index, %x: tensor<64x64xf32, #m>, %out: memref<64x64xf32>)
   }
   return
 }
+
+// -----
+
+// A store of an output moves up, with the ops only it uses, to just after
+// what it depends on: the output tile is not live through later work. It
+// does not move past an op that reads its buffer.
+
+#m = #tilegpu.mma<warps = [4, 1]>
+
+// CHECK-LABEL: func.func @hoist
+func.func @hoist(%n: index, %y: tensor<64x64xf32, #m>, %in: memref<64x64xf32>, %out: memref<64x64xf32>, %other: memref<64x64xf32>) {
+  %c0 = arith.constant 0 : index
+  tile.kernel "k" grid(%n) {
+  ^bb0(%i: index):
+    // CHECK: %[[Z:.+]] = tile.load
+    // CHECK-NEXT: %[[O:.+]] = arith.addf %[[Z]]
+    // CHECK-NEXT: %[[S:.+]] = arith.mulf %[[O]], %[[O]]
+    // CHECK-NEXT: tile.store %[[S]], %{{.+}}[%{{.+}}, %{{.+}}] dims [0, 1] : tensor<64x64xf32, #{{.+}}>, memref<64x64xf32>
+    // CHECK-NEXT: math.exp2
+    // CHECK-NEXT: tile.store
+    // CHECK-NEXT: tile.load
+    // CHECK-NEXT: arith.negf %[[Z]]
+    // CHECK-NEXT: tile.store
+    %z = tile.load %in[%c0, %c0] dims [0, 1] : memref<64x64xf32> -> tensor<64x64xf32, #m>
+    %o = arith.addf %z, %y : tensor<64x64xf32, #m>
+    %e = math.exp2 %y : tensor<64x64xf32, #m>
+    tile.store %e, %other[%c0, %c0] dims [0, 1] : tensor<64x64xf32, #m>, memref<64x64xf32>
+    %s = arith.mulf %o, %o : tensor<64x64xf32, #m>
+    tile.store %s, %out[%c0, %c0] dims [0, 1] : tensor<64x64xf32, #m>, memref<64x64xf32>
+    %r = tile.load %out[%c0, %c0] dims [0, 1] : memref<64x64xf32> -> tensor<64x64xf32, #m>
+    %t = arith.negf %z : tensor<64x64xf32, #m>
+    tile.store %t, %out[%c0, %c0] dims [0, 1] : tensor<64x64xf32, #m>, memref<64x64xf32>
+  }
+  return
+}
