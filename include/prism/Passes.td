@@ -343,8 +343,13 @@ def TileGPUSinkToUses : Pass<"prism-tile-gpu-sink-to-uses", "mlir::ModuleOp"> {
     `tile.store` moves up, with the pure ops only it uses, to just after the
     last op it depends on, unless an op in between touches its buffer. A
     shared-memory read moves or is repeated only where no op in between
-    writes its buffer.
+    writes its buffer, and only in kernels whose buffers, kept alive longer
+    that way, still fit the chip's shared memory.
   }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "The GPU whose shared memory per block bounds the buffers">
+  ];
 }
 
 def TileGPUAllocateShared

@@ -153,7 +153,9 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     TileGPUAsyncCopiesOptions copies;
     copies.chip = options.chip.getValue();
     stages.add(createTileGPUAsyncCopies(copies));
-    stages.add(createTileGPUSinkToUses());
+    TileGPUSinkToUsesOptions sink;
+    sink.chip = options.chip.getValue();
+    stages.add(createTileGPUSinkToUses(sink));
     TileGPUAllocateSharedOptions shared;
     shared.chip = options.chip.getValue();
     stages.add(createTileGPUAllocateShared(shared));

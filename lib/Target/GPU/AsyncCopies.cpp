@@ -17,7 +17,8 @@
 // into a buffer nothing else writes, and both its first load and the
 // in-loop one are `tile.load`s in the branches `prism-tile-pipeline-loads`
 // builds. Barriers come from `prism-tile-gpu-allocate-shared`, which sees
-// the two buffers as one range.
+// the two buffers as one range. A kernel whose buffers would then exceed
+// the chip's shared memory is left as it was.
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,31 +103,18 @@ void copyInstead(OpBuilder &b, tile::LoadOp load, Value cond, Value dest,
   }
 }
 
-/// Bytes of a shared buffer, padded rows included.
-int64_t bytesOf(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  int64_t elements = type.getNumElements();
-  if (type.getRank() == 2 &&
-      succeeded(type.getStridesAndOffset(strides, offset)))
-    elements = type.getDimSize(0) * strides[0];
-  return elements * type.getElementTypeBitWidth() / 8;
-}
-
-/// Rewrites `loop` when its two buffers per tile fit in `room` bytes of
-/// shared memory beside what the kernel uses; returns the bytes added.
-int64_t rewrite(scf::ForOp loop, int64_t room) {
+/// Replaces the carried tiles of `loop` that qualify by copies; returns
+/// whether there were any.
+bool rewrite(scf::ForOp loop) {
   SmallVector<unsigned> carried;
   SmallVector<tilegpu::LocalStoreOp> stores;
-  int64_t added = 0;
   for (unsigned n = 0; n < loop.getNumRegionIterArgs(); ++n)
     if (tilegpu::LocalStoreOp store = candidate(loop, n)) {
       carried.push_back(n);
       stores.push_back(store);
-      added += 2 * bytesOf(store.getBuffer().getType());
     }
-  if (carried.empty() || added > room)
-    return 0;
+  if (carried.empty())
+    return false;
   Location loc = loop.getLoc();
   OpBuilder b(loop);
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
@@ -228,7 +216,7 @@ int64_t rewrite(scf::ForOp loop, int64_t room) {
   loop.erase();
   for (Operation *op : firsts)
     op->erase();
-  return added;
+  return true;
 }
 
 struct TileGPUAsyncCopiesPass
@@ -242,15 +230,26 @@ struct TileGPUAsyncCopiesPass
                                  << "' (known: " << knownGPUTargets() << ")";
       return signalPassFailure();
     }
-    getOperation().walk([&](tile::KernelOp kernel) {
-      // The second buffer of each stage must not push the kernel past the
-      // chip's shared memory: then the loads stay in registers.
-      int64_t used = gpumap::packSharedBuffers(kernel);
+    SmallVector<tile::KernelOp> kernels;
+    getOperation().walk([&](tile::KernelOp k) { kernels.push_back(k); });
+    for (tile::KernelOp kernel : kernels) {
+      // On a copy first: the second buffers of each stage must not push the
+      // kernel past the chip's shared memory (then the loads stay in
+      // registers).
+      OpBuilder b(kernel);
+      auto copy = cast<tile::KernelOp>(b.clone(*kernel));
       SmallVector<scf::ForOp> loops;
-      kernel.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+      copy.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+      bool changed = false;
       for (scf::ForOp loop : loops)
-        used += rewrite(loop, target->sharedBytesPerBlock - used);
-    });
+        changed |= rewrite(loop);
+      if (changed &&
+          gpumap::packSharedBuffers(copy) <= target->sharedBytesPerBlock) {
+        kernel->erase();
+        continue;
+      }
+      copy->erase();
+    }
   }
 };
 

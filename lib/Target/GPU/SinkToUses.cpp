@@ -20,14 +20,18 @@
 //   an op in between touches that buffer.
 //
 // A read of shared memory moves or is repeated only where nothing in
-// between writes its buffer. The ops are processed from the last to the
+// between writes its buffer, and only where the buffers it keeps alive
+// longer still fit the chip's shared memory (else the kernel's reads stay
+// where they are). The ops are processed from the last to the
 // first of each block, so a chain (read, widen, scale) follows its user.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Lowering.h"
 #include "prism/Dialect/Tile/TileOps.h"
 #include "prism/Dialect/TileGPU/TileGPUOps.h"
 #include "prism/Passes.h"
+#include "prism/Target/GPUTarget.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -49,13 +53,14 @@ bool isTile2d(Value v) {
   return type && type.getRank() == 2;
 }
 
-/// Ops that may move: pure without regions, or reads of shared memory.
-bool movable(Operation *op) {
+/// Ops that may move: pure without regions, or reads of shared memory
+/// (when `reads`: moving a read later keeps its buffer alive longer).
+bool movable(Operation *op, bool reads) {
   if (op->getNumResults() != 1 || op->getNumRegions() != 0 ||
       op->hasTrait<OpTrait::IsTerminator>())
     return false;
   if (isa<tilegpu::LocalLoadOp>(op))
-    return true;
+    return reads;
   return isPure(op) && isa<RankedTensorType>(op->getResult(0).getType());
 }
 
@@ -144,8 +149,7 @@ void hoistStores(Block &block) {
     for (size_t i = 0; i < chain.size(); ++i)
       for (Value operand : chain[i]->getOperands()) {
         Operation *def = operand.getDefiningOp();
-        if (!def || def->getBlock() != &block || !movable(def) ||
-            isa<tilegpu::LocalLoadOp>(def))
+        if (!def || def->getBlock() != &block || !movable(def, false))
           continue;
         if (llvm::all_of(def->getUsers(),
                          [&](Operation *u) { return chain.contains(u); }))
@@ -174,7 +178,7 @@ void hoistStores(Block &block) {
   }
 }
 
-void sinkBlock(Block &block) {
+void sinkBlock(Block &block, bool reads) {
   hoistStores(block);
   SmallVector<Operation *> ops;
   for (Operation &op : block)
@@ -182,8 +186,8 @@ void sinkBlock(Block &block) {
   for (Operation *op : llvm::reverse(ops)) {
     for (Region &region : op->getRegions())
       for (Block &inner : region)
-        sinkBlock(inner);
-    if (!movable(op))
+        sinkBlock(inner, reads);
+    if (!movable(op, reads))
       continue;
     Value result = op->getResult(0);
     // Users as ops of this block, first to last.
@@ -215,11 +219,34 @@ void sinkBlock(Block &block) {
 
 struct TileGPUSinkToUsesPass
     : prism::impl::TileGPUSinkToUsesBase<TileGPUSinkToUsesPass> {
+  using Base::Base;
+
   void runOnOperation() override {
-    getOperation().walk([&](tile::KernelOp kernel) {
-      for (Block &block : kernel.getBody())
-        sinkBlock(block);
-    });
+    const GPUTarget *target = lookupGPUTarget(chip);
+    if (!target) {
+      getOperation().emitError() << "unknown chip '" << chip
+                                 << "' (known: " << knownGPUTargets() << ")";
+      return signalPassFailure();
+    }
+    SmallVector<tile::KernelOp> kernels;
+    getOperation().walk([&](tile::KernelOp k) { kernels.push_back(k); });
+    for (tile::KernelOp kernel : kernels) {
+      // Shared-memory reads that move later keep their buffers alive
+      // longer: where the kernel's buffers would then exceed the chip's
+      // shared memory, only the other ops move.
+      for (bool reads : {true, false}) {
+        OpBuilder b(kernel);
+        auto copy = cast<tile::KernelOp>(b.clone(*kernel));
+        for (Block &block : copy.getBody())
+          sinkBlock(block, reads);
+        if (gpumap::packSharedBuffers(copy) <= target->sharedBytesPerBlock ||
+            !reads) {
+          kernel->erase();
+          break;
+        }
+        copy->erase();
+      }
+    }
   }
 };
 
