@@ -7,6 +7,9 @@
 
 #include "prism/Target/GPUTarget.h"
 
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Operation.h"
+
 using namespace prism;
 
 namespace {
@@ -25,6 +28,17 @@ const GPUTarget *prism::lookupGPUTarget(llvm::StringRef chip) {
     if (target.chip == chip)
       return &target;
   return nullptr;
+}
+
+const GPUTarget *prism::lookupGPUTarget(llvm::StringRef chip,
+                                        mlir::Operation *where,
+                                        llvm::StringRef pass) {
+  const GPUTarget *target = lookupGPUTarget(chip);
+  if (!target)
+    mlir::emitError(where->getLoc())
+        << pass << ": unknown chip '" << chip
+        << "' (known: " << knownGPUTargets() << ")";
+  return target;
 }
 
 std::string prism::knownGPUTargets() {

@@ -34,13 +34,10 @@ struct SelectSchedulePass
              "tree)";
       return signalPassFailure();
     }
-    const GPUTarget *target = lookupGPUTarget(chip);
-    if (!target) {
-      mlir::emitError(getOperation().getLoc())
-          << "prism-select-schedule: unknown chip '" << chip
-          << "' (known: " << knownGPUTargets() << ")";
+    const GPUTarget *target =
+        lookupGPUTarget(chip, getOperation(), "prism-select-schedule");
+    if (!target)
       return signalPassFailure();
-    }
     WalkResult result = getOperation().walk([&](ScanOp scan) {
       ScheduleAttr current = scan.getScheduleAttr();
       ScheduleKind kind = current ? current.getKind() : *fallback;

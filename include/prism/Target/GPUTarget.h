@@ -16,6 +16,10 @@
 #include <cstdint>
 #include <string>
 
+namespace mlir {
+class Operation;
+} // namespace mlir
+
 namespace prism {
 
 struct GPUTarget {
@@ -37,6 +41,11 @@ struct GPUTarget {
 
 /// The description of `chip`, or null when prism does not know it.
 const GPUTarget *lookupGPUTarget(llvm::StringRef chip);
+
+/// The description of `chip`; null after an error at `where`, from the
+/// pass `pass`, that names the chips prism knows.
+const GPUTarget *lookupGPUTarget(llvm::StringRef chip, mlir::Operation *where,
+                                 llvm::StringRef pass);
 
 /// Every chip prism knows, for messages ("sm_80, sm_90, sm_90a").
 std::string knownGPUTargets();

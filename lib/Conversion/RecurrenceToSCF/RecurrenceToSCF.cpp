@@ -574,13 +574,10 @@ struct ConvertRecurrenceToSCFPass
           << target << "' (expected cpu or gpu)";
       return signalPassFailure();
     }
-    const GPUTarget *gpuTarget = lookupGPUTarget(chip);
-    if (!gpuTarget) {
-      mlir::emitError(getOperation().getLoc())
-          << "prism-convert-recurrence-to-scf: unknown chip '" << chip
-          << "' (known: " << knownGPUTargets() << ")";
+    const GPUTarget *gpuTarget = lookupGPUTarget(
+        chip, getOperation(), "prism-convert-recurrence-to-scf");
+    if (!gpuTarget)
       return signalPassFailure();
-    }
     SmallVector<func::FuncOp> specs;
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (isRecurrenceSpec(func))

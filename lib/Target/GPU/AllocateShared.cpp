@@ -295,12 +295,10 @@ struct TileGPUAllocateSharedPass
   using Base::Base;
 
   void runOnOperation() override {
-    const GPUTarget *target = lookupGPUTarget(chip);
-    if (!target) {
-      getOperation().emitError() << "unknown chip '" << chip
-                                 << "' (known: " << knownGPUTargets() << ")";
+    const GPUTarget *target =
+        lookupGPUTarget(chip, getOperation(), "prism-tile-gpu-allocate-shared");
+    if (!target)
       return signalPassFailure();
-    }
     WalkResult result = getOperation().walk([&](tile::KernelOp kernel) {
       int64_t total = 0;
       if (failed(checkRegisters(kernel, *target)) ||

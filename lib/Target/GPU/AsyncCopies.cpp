@@ -224,12 +224,10 @@ struct TileGPUAsyncCopiesPass
   using Base::Base;
 
   void runOnOperation() override {
-    const GPUTarget *target = lookupGPUTarget(chip);
-    if (!target) {
-      getOperation().emitError() << "unknown chip '" << chip
-                                 << "' (known: " << knownGPUTargets() << ")";
+    const GPUTarget *target =
+        lookupGPUTarget(chip, getOperation(), "prism-tile-gpu-async-copies");
+    if (!target)
       return signalPassFailure();
-    }
     SmallVector<tile::KernelOp> kernels;
     getOperation().walk([&](tile::KernelOp k) { kernels.push_back(k); });
     for (tile::KernelOp kernel : kernels) {

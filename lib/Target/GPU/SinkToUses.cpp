@@ -73,28 +73,29 @@ bool cheap(Operation *op) {
 }
 
 /// Whether an op in [from, to) of one block (or nested in one) may write
-/// the shared buffer `buffer`.
-bool writtenBetween(Value buffer, Operation *from, Operation *to) {
+/// `buffer`, or also read it when `reads`.
+bool accessedBetween(Value buffer, Operation *from, Operation *to, bool reads) {
   for (Operation *op = from; op && op != to; op = op->getNextNode()) {
-    bool writes = false;
+    bool accesses = false;
     op->walk([&](Operation *inner) {
       auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
       if (!effects) {
         // Unknown effects: assume the worst, except for region ops (their
         // bodies are walked), terminators and new buffers.
-        writes |= !isa<tilegpu::AllocOp>(inner) &&
-                  inner->getNumRegions() == 0 &&
-                  !inner->hasTrait<OpTrait::IsTerminator>();
+        accesses |= !isa<tilegpu::AllocOp>(inner) &&
+                    inner->getNumRegions() == 0 &&
+                    !inner->hasTrait<OpTrait::IsTerminator>();
         return;
       }
       SmallVector<MemoryEffects::EffectInstance> list;
       effects.getEffects(list);
       for (auto &e : list)
-        if (isa<MemoryEffects::Write>(e.getEffect()) &&
+        if ((isa<MemoryEffects::Write>(e.getEffect()) ||
+             (reads && isa<MemoryEffects::Read>(e.getEffect()))) &&
             (!e.getValue() || e.getValue() == buffer))
-          writes = true;
+          accesses = true;
     });
-    if (writes)
+    if (accesses)
       return true;
   }
   return false;
@@ -103,34 +104,8 @@ bool writtenBetween(Value buffer, Operation *from, Operation *to) {
 /// Whether `op` may be placed just before `at` (later in its block).
 bool canPlaceBefore(Operation *op, Operation *at) {
   auto read = dyn_cast<tilegpu::LocalLoadOp>(op);
-  return !read || !writtenBetween(read.getBuffer(), op->getNextNode(), at);
-}
-
-/// Whether an op in (from, to) of one block (or nested in one) may read or
-/// write the global buffer `buffer`.
-bool touchedBetween(Value buffer, Operation *from, Operation *to) {
-  for (Operation *op = from->getNextNode(); op && op != to;
-       op = op->getNextNode()) {
-    bool touches = false;
-    op->walk([&](Operation *inner) {
-      auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
-      if (!effects) {
-        touches |= !isa<tilegpu::AllocOp>(inner) &&
-                   inner->getNumRegions() == 0 &&
-                   !inner->hasTrait<OpTrait::IsTerminator>();
-        return;
-      }
-      SmallVector<MemoryEffects::EffectInstance> list;
-      effects.getEffects(list);
-      for (auto &e : list)
-        if (!isa<MemoryEffects::Allocate, MemoryEffects::Free>(e.getEffect()) &&
-            (!e.getValue() || e.getValue() == buffer))
-          touches = true;
-    });
-    if (touches)
-      return true;
-  }
-  return false;
+  return !read ||
+         !accessedBetween(read.getBuffer(), op->getNextNode(), at, false);
 }
 
 /// Moves each tile.store of `block`, with the pure ops only it uses, up to
@@ -167,7 +142,7 @@ void hoistStores(Block &block) {
           after = def;
       }
     if (!after || !after->isBeforeInBlock(store) ||
-        touchedBetween(store.getDest(), after, store))
+        accessedBetween(store.getDest(), after->getNextNode(), store, true))
       continue;
     SmallVector<Operation *> ordered(chain.begin(), chain.end());
     llvm::sort(ordered, [](Operation *a, Operation *b) {
@@ -222,12 +197,10 @@ struct TileGPUSinkToUsesPass
   using Base::Base;
 
   void runOnOperation() override {
-    const GPUTarget *target = lookupGPUTarget(chip);
-    if (!target) {
-      getOperation().emitError() << "unknown chip '" << chip
-                                 << "' (known: " << knownGPUTargets() << ")";
+    const GPUTarget *target =
+        lookupGPUTarget(chip, getOperation(), "prism-tile-gpu-sink-to-uses");
+    if (!target)
       return signalPassFailure();
-    }
     SmallVector<tile::KernelOp> kernels;
     getOperation().walk([&](tile::KernelOp k) { kernels.push_back(k); });
     for (tile::KernelOp kernel : kernels) {
