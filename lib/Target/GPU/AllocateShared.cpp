@@ -118,6 +118,18 @@ int64_t gpumap::packSharedBuffers(tile::KernelOp kernel) {
   return total;
 }
 
+bool gpumap::rewriteIfFits(tile::KernelOp kernel, int64_t bytes,
+                           llvm::function_ref<bool(tile::KernelOp)> rewrite) {
+  OpBuilder b(kernel);
+  auto copy = cast<tile::KernelOp>(b.clone(*kernel));
+  if (rewrite(copy) && packSharedBuffers(copy) <= bytes) {
+    kernel->erase();
+    return true;
+  }
+  copy->erase();
+  return false;
+}
+
 namespace {
 
 LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,

@@ -234,19 +234,15 @@ struct TileGPUAsyncCopiesPass
       // On a copy first: the second buffers of each stage must not push the
       // kernel past the chip's shared memory (then the loads stay in
       // registers).
-      OpBuilder b(kernel);
-      auto copy = cast<tile::KernelOp>(b.clone(*kernel));
-      SmallVector<scf::ForOp> loops;
-      copy.walk([&](scf::ForOp loop) { loops.push_back(loop); });
-      bool changed = false;
-      for (scf::ForOp loop : loops)
-        changed |= rewrite(loop);
-      if (changed &&
-          gpumap::packSharedBuffers(copy) <= target->sharedBytesPerBlock) {
-        kernel->erase();
-        continue;
-      }
-      copy->erase();
+      gpumap::rewriteIfFits(
+          kernel, target->sharedBytesPerBlock, [](tile::KernelOp copy) {
+            SmallVector<scf::ForOp> loops;
+            copy.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+            bool changed = false;
+            for (scf::ForOp loop : loops)
+              changed |= rewrite(loop);
+            return changed;
+          });
     }
   }
 };

@@ -94,6 +94,12 @@ void populateComputePatterns(TileTypeConverter &converter,
 /// never share bytes) and returns the bytes of shared memory they take.
 int64_t packSharedBuffers(tile::KernelOp kernel);
 
+/// Applies `rewrite` to a copy of `kernel` and keeps the copy in its place
+/// when `rewrite` changed it (returned true) and its shared buffers still
+/// take at most `bytes`; returns whether it did.
+bool rewriteIfFits(tile::KernelOp kernel, int64_t bytes,
+                   llvm::function_ref<bool(tile::KernelOp)> rewrite);
+
 /// The layout of a tile type (which the verifiers guarantee fits).
 tilegpu::Layout layoutOf(mlir::Type tileType);
 

@@ -207,18 +207,14 @@ struct TileGPUSinkToUsesPass
       // Shared-memory reads that move later keep their buffers alive
       // longer: where the kernel's buffers would then exceed the chip's
       // shared memory, only the other ops move.
-      for (bool reads : {true, false}) {
-        OpBuilder b(kernel);
-        auto copy = cast<tile::KernelOp>(b.clone(*kernel));
-        for (Block &block : copy.getBody())
-          sinkBlock(block, reads);
-        if (gpumap::packSharedBuffers(copy) <= target->sharedBytesPerBlock ||
-            !reads) {
-          kernel->erase();
+      for (bool reads : {true, false})
+        if (gpumap::rewriteIfFits(kernel, target->sharedBytesPerBlock,
+                                  [&](tile::KernelOp copy) {
+                                    for (Block &block : copy.getBody())
+                                      sinkBlock(block, reads);
+                                    return true;
+                                  }))
           break;
-        }
-        copy->erase();
-      }
     }
   }
 };
