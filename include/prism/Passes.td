@@ -266,7 +266,7 @@ def TileGPUAssignLayouts
     a `tile.kernel` gets a `tilegpu` layout on its tensor type, chosen for
     the kernel as a whole:
     - a kernel with products (`tile.dot`, `tile.decay_dot`,
-      `tile.tri_solve`) lays its 2-d f32 tiles out as `mma.sync`
+      `tile.tri_inverse`) lays its 2-d f32 tiles out as `mma.sync`
       accumulators (`#tilegpu.mma`, rows of 16 dealt to the warps first);
     - a kernel without them takes blocked layouts: for the sequential
       schedule's walk, each state row split over `k_split` lanes with `rows`
@@ -274,8 +274,9 @@ def TileGPUAssignLayouts
       pieces;
     - a 1-d tile takes the slice of the 2-d layout it is broadcast into.
     Products become `tilegpu.mma` / `tilegpu.decay_mma` on shared-memory
-    copies of their operands (one copy per value), solves and cumulative
-    sums work in shared memory (`tilegpu.solve`, `tilegpu.scan`),
+    copies of their operands (one copy per value), triangular inverses and
+    cumulative sums work in shared memory (`tilegpu.tri_inverse`,
+    `tilegpu.scan`),
     reductions are kept within warps, and a tile that two ops want in
     different layouts moves through shared memory (`tilegpu.local_store`,
     `tilegpu.local_load`). The kernel gets `tilegpu.warps`.
@@ -311,7 +312,7 @@ def TilePipelineLoads : Pass<"prism-tile-pipeline-loads", "mlir::ModuleOp"> {
 
 def TileGPUAsyncCopies
     : Pass<"prism-tile-gpu-async-copies", "mlir::ModuleOp"> {
-  let summary = "Pipelined loads of GPU kernels copied straight into shared memory";
+  let summary = "Loads of GPU kernels copied straight into shared memory";
   let description = [{
     After `prism-tile-pipeline-loads` and `prism-tile-gpu-assign-layouts`: a
     tile that a loop carries from one iteration to the next only to store
@@ -322,6 +323,11 @@ def TileGPUAsyncCopies
     carries the tile in registers. The first iteration's copy starts before
     the loop. A loop whose second buffers would not fit the chip's shared
     memory beside the kernel's other buffers keeps its loads in registers.
+    In a kernel without such loops (`stages = 1`), a `tile.load` only
+    stored into a buffer that only products read becomes a copy into that
+    buffer where it was stored, and one `tilegpu.async_wait {pending = 0}`
+    goes before the first product that reads the copies: a chunk's loads
+    are in flight together.
   }];
   let options = [
     Option<"chip", "chip", "std::string", "\"sm_90a\"",
@@ -363,7 +369,9 @@ def TileGPUAllocateShared
     diagnostic naming both figures, records the total as
     `tilegpu.shared_bytes`, and inserts a `gpu.barrier` before every access
     that may read bytes another thread wrote, or overwrite bytes another
-    thread read or wrote, since the last barrier.
+    thread read or wrote, since the last barrier. The bytes of a
+    `tilegpu.async_copy` count as written at the thread's next
+    `tilegpu.async_wait`, even when a barrier comes between the two.
   }];
   let options = [
     Option<"chip", "chip", "std::string", "\"sm_90a\"",
@@ -428,8 +436,9 @@ def ConvertTileToLoops
       (`tensor.extract` / `tensor.insert`).
     - `tile.causal_mask`: a `linalg.generic` that selects `fill` where
       `j > i` (`j >= i` with `strict`), comparing `linalg.index`es.
-    - `tile.tri_solve`: forward substitution, `scf.for` over rows, columns
-      and the row's strictly lower entries, on the tensor of the solution.
+    - `tile.tri_inverse`: forward substitution on the identity, `scf.for`
+      over rows, columns and the row's strictly lower entries, on the tensor
+      of the inverse.
     - `tile.reduce`: `linalg.reduce` from a fill of 0 (`add`) or -inf
       (`max`, `arith.maximumf`).
     - `tile.broadcast`: `linalg.broadcast`; `tile.splat`: `linalg.fill` of a

@@ -10,6 +10,7 @@ go through prism-opt --prism-gpu-pipeline. The MLIR-free programs
 prism-gpu-test and prism-bench are copied next to them, with tools/gpu/run.sh.
 
 usage: tools/gpu/make-kit.py [--chunked-only | --bench-only] [--only WORDS]
+                             [--bench WORDS]
                              [--mapping loops|tile|both] [--archive FILE]
                              BUILD_DIR KIT_DIR
 
@@ -18,6 +19,8 @@ usage: tools/gpu/make-kit.py [--chunked-only | --bench-only] [--only WORDS]
 --bench-only: only the benchmark programs (no tests, no Python programs).
 --only WORDS: only the test programs whose names contain one of the
   comma-separated WORDS (the benchmark programs are all built).
+--bench WORDS: only the benchmark programs whose names contain one of the
+  comma-separated WORDS (a quick kit for a few kernels).
 --mapping: how the schedules reach the GPU (prism-gpu-pipeline's option):
   the loop nests (default), the tile level's target mapping, or both (the
   test programs through the tile mapping, the benchmark programs twice, the
@@ -165,6 +168,13 @@ def main():
             sys.exit(__doc__)
         only = argv[at + 1].split(",")
         del argv[at:at + 2]
+    bench_words = None
+    if "--bench" in argv:
+        at = argv.index("--bench")
+        if at + 1 >= len(argv):
+            sys.exit(__doc__)
+        bench_words = argv[at + 1].split(",")
+        del argv[at:at + 2]
     mapping = "loops"
     if "--mapping" in argv:
         at = argv.index("--mapping")
@@ -222,6 +232,8 @@ def main():
                          test_mapping))
     for s in bench_specs():
         if chunked_only and not s.schedule.startswith("chunked_"):
+            continue
+        if bench_words is not None and not any(word in s.name for word in bench_words):
             continue
         if s.schedule == "tree" and mapping == "loops":
             continue  # the loop nests have no tree schedule

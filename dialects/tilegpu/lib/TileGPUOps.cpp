@@ -256,13 +256,10 @@ LogicalResult ScanOp::verify() {
   return success();
 }
 
-LogicalResult SolveOp::verify() {
-  MemRefType l = getL().getType(), rhs = getRhs().getType();
-  if (!l.getElementType().isF32() || !rhs.getElementType().isF32() ||
-      l.getRank() != 2 || rhs.getRank() != 2 ||
-      l.getDimSize(0) != l.getDimSize(1) ||
-      l.getDimSize(0) != rhs.getDimSize(0))
-    return emitOpError() << "needs an f32 square matrix and an f32 right-hand "
-                            "side with as many rows";
+LogicalResult TriInverseOp::verify() {
+  MemRefType type = getBuffer().getType();
+  if (!type.getElementType().isF32() || type.getRank() != 2 ||
+      type.getDimSize(0) != type.getDimSize(1))
+    return emitOpError() << "needs a square f32 buffer";
   return success();
 }

@@ -9,6 +9,9 @@
 //   (I + L) E = (W o e^{G}) S0^T + sum_l strict(W K_l^T o D) D_l,
 //   L[t, s] = beta_s <w_t, w_s> e^{G_t - G_s}  (s < t)
 //
+// A chunk inverts I + L once (tile.tri_inverse) and applies the inverse to
+// each right-hand side as a matrix product on the program's operand type.
+//
 //===----------------------------------------------------------------------===//
 
 #include "prism/Conversion/RecurrenceToTile/ForgetAlgebra.h"
@@ -135,18 +138,19 @@ struct DeltaAlgebra
     return chunk::cumulativeDecay(tb, tb.loadTokenScalars(gate, t0, chunk));
   }
 
-  /// The chunk's erase keys, strengths and L[t, s] = beta_s <w_t, w_s>
-  /// e^{G_t - G_s} (s < t).
+  /// The chunk's erase keys, strengths and (I + L)^-1 with L[t, s] = beta_s
+  /// <w_t, w_s> e^{G_t - G_s} (s < t).
   struct Erasure {
-    Value w, beta, l;
+    Value w, beta, inverse;
   };
   static Erasure erasure(DeltaForgetOp op, TileBuilder &tb, Value t0,
                          int64_t chunk, const ChunkDecay &decay) {
     Erasure e;
     e.w = eraseKeys(op, tb, t0, chunk);
     e.beta = tb.loadTokenScalars(op.getStrength(), t0, chunk);
-    e.l = tb.mul(chunk::decayedScores(tb, decay, e.w, e.w, /*strict=*/true),
-                 tb.broadcast(e.beta, 0, chunk));
+    Value l = tb.mul(chunk::decayedScores(tb, decay, e.w, e.w, /*strict=*/true),
+                     tb.broadcast(e.beta, 0, chunk));
+    e.inverse = tile::TriInverseOp::create(tb.b, tb.loc, l.getType(), l);
     return e;
   }
 
@@ -176,8 +180,9 @@ struct DeltaAlgebra
     return slots.size() - 1;
   }
 
-  static Value solve(TileBuilder &tb, Value l, Value rhs) {
-    return tile::TriSolveOp::create(tb.b, tb.loc, rhs.getType(), l, rhs);
+  /// (I + L)^-1 rhs.
+  static Value solve(TileBuilder &tb, const Erasure &e, Value rhs) {
+    return tb.dot(tb.operand(e.inverse), tb.operand(rhs), false, false);
   }
 
   void buildChunkSlots(Operation *op, TileBuilder &tb, Value t0, int64_t chunk,
@@ -188,7 +193,7 @@ struct DeltaAlgebra
     // (I + L) E = (W o e^G) S^T + what the slots inject into w_t.
     Value rhs = tb.dot(tb.operand(chunk::decayFromStart(tb, decay, e.w)),
                        tb.operand(state), false, true);
-    Value x = solve(tb, e.l, seenBy(tb, decay, e.w, slots, rhs));
+    Value x = solve(tb, e, seenBy(tb, decay, e.w, slots, rhs));
     addSlot(delta, tb, e.w, tb.neg(tb.scaleTokens(x, e.beta)), slots);
   }
 
@@ -199,7 +204,7 @@ struct DeltaAlgebra
     Erasure e = erasure(delta, tb, t0, chunk, decay);
     // E = E0 + Psi S^T: E0 from the slots alone (here), Psi the response to
     // the start state (buildChunkResponse).
-    Value e0 = solve(tb, e.l, seenBy(tb, decay, e.w, slots, Value()));
+    Value e0 = solve(tb, e, seenBy(tb, decay, e.w, slots, Value()));
     ChunkTransition transition;
     transition.decay = decay;
     transition.slot =
@@ -211,7 +216,7 @@ struct DeltaAlgebra
                                      int64_t chunk,
                                      const ChunkDecay &decay) const {
     Erasure e = erasure(cast<DeltaForgetOp>(op), tb, t0, chunk, decay);
-    Value psi = solve(tb, e.l, chunk::decayFromStart(tb, decay, e.w));
+    Value psi = solve(tb, e, chunk::decayFromStart(tb, decay, e.w));
     ChunkTransition transition;
     transition.decay = decay;
     transition.response = tb.neg(tb.scaleTokens(psi, e.beta));

@@ -324,22 +324,28 @@ struct DecayDotToGeneric : OpRewritePattern<DecayDotOp> {
   }
 };
 
-/// tile.tri_solve -> forward substitution with scf.for on the solution.
-struct TriSolveToLoops : OpRewritePattern<TriSolveOp> {
+/// tile.tri_inverse -> forward substitution with scf.for on the identity.
+struct TriInverseToLoops : OpRewritePattern<TriInverseOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(TriSolveOp op,
+  LogicalResult matchAndRewrite(TriInverseOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value l = op.getL();
-    ArrayRef<int64_t> shape = op.getRhs().getType().getShape();
+    RankedTensorType type = op.getResult().getType();
+    ArrayRef<int64_t> shape = type.getShape();
+    SmallVector<float> unit(shape[0] * shape[1], 0.0f);
+    for (int64_t i = 0; i < shape[0]; ++i)
+      unit[i * shape[1] + i] = 1.0f;
+    Value identity = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(type, ArrayRef<float>(unit)));
     Value zero = indexConst(rewriter, loc, 0);
     Value one = indexConst(rewriter, loc, 1);
     Value rows = indexConst(rewriter, loc, shape[0]);
     Value columns = indexConst(rewriter, loc, shape[1]);
     Value fzero = floatConst(rewriter, loc, rewriter.getF32Type(), 0);
-    // x starts as rhs; row t is final once rows 0..t-1 are.
+    // x starts as I; row t is final once rows 0..t-1 are.
     auto solve = scf::ForOp::create(
-        rewriter, loc, one, rows, one, ValueRange{op.getRhs()},
+        rewriter, loc, one, rows, one, ValueRange{identity},
         [&](OpBuilder &b, Location loc, Value t, ValueRange xs) {
           auto row = scf::ForOp::create(
               b, loc, zero, columns, one, xs,
@@ -538,7 +544,7 @@ struct ConvertTileToLoopsPass
 void prism::populateTileToLoopsPatterns(RewritePatternSet &patterns) {
   patterns
       .add<KernelToLoops, LoadToBuffer, StoreToLoops, DotToGeneric,
-           DecayDotToGeneric, TriSolveToLoops, CumsumToLoops,
+           DecayDotToGeneric, TriInverseToLoops, CumsumToLoops,
            CausalMaskToGeneric, ReduceToLinalg, BroadcastToLinalg, SplatToFill>(
           patterns.getContext());
 }

@@ -6,8 +6,10 @@
 // memory per block or whose tiles exceed its registers per thread, and places a
 // block barrier wherever one thread may read or overwrite shared bytes another
 // thread wrote or read since the last barrier (the ops say what they read and
-// write through their memory effects). Loops are handled by assuming that
-// anything their body accesses may still be pending when an iteration starts.
+// write through their memory effects; an asynchronous copy's writes count
+// from the thread's next `tilegpu.async_wait`). Loops are handled by
+// assuming that anything their body accesses may still be pending when an
+// iteration starts.
 //
 //===----------------------------------------------------------------------===//
 
@@ -147,9 +149,11 @@ LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
 // Barriers
 //===----------------------------------------------------------------------===//
 
-/// Byte ranges of shared memory read and written since the last barrier.
+/// Byte ranges of shared memory read and written since the last barrier,
+/// and those that asynchronous copies are still writing (they land at the
+/// thread's next `tilegpu.async_wait`, whatever barriers come between).
 struct Pending {
-  SmallVector<std::pair<int64_t, int64_t>> reads, writes;
+  SmallVector<std::pair<int64_t, int64_t>> reads, writes, inFlight;
   void clear() {
     reads.clear();
     writes.clear();
@@ -157,6 +161,7 @@ struct Pending {
   void merge(const Pending &other) {
     reads.append(other.reads);
     writes.append(other.writes);
+    inFlight.append(other.inFlight);
   }
   static bool overlaps(ArrayRef<std::pair<int64_t, int64_t>> set,
                        std::pair<int64_t, int64_t> r) {
@@ -233,6 +238,11 @@ public:
         pending.merge(elsePending);
         continue;
       }
+      if (isa<AsyncWaitOp>(op)) {
+        pending.writes.append(pending.inFlight);
+        pending.inFlight.clear();
+        continue;
+      }
       Pending here;
       accessesOf(&op, here);
       bool hazard = false;
@@ -245,6 +255,13 @@ public:
         OpBuilder b(&op);
         gpu::BarrierOp::create(b, op.getLoc());
         pending.clear();
+      }
+      // A copy's bytes are written when its wait returns; readers after
+      // that wait need a barrier even if one came between.
+      if (isa<AsyncCopyOp>(op)) {
+        pending.reads.append(here.reads);
+        pending.inFlight.append(here.writes);
+        continue;
       }
       pending.merge(here);
     }

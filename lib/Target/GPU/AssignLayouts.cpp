@@ -62,7 +62,7 @@ public:
       : kernel(kernel), warps(warps), schedule(schedule),
         ctx(kernel.getContext()) {
     kernel.walk([&](Operation *op) {
-      if (isa<tile::DotOp, tile::DecayDotOp, tile::TriSolveOp>(op))
+      if (isa<tile::DotOp, tile::DecayDotOp, tile::TriInverseOp>(op))
         withProducts = true;
     });
   }
@@ -101,6 +101,8 @@ private:
   bool withProducts = false;
   DenseMap<std::pair<Value, Attribute>, Value> converted;
   DenseMap<std::pair<Value, Type>, Value> shared;
+  /// The op after which each shared copy holds its value.
+  DenseMap<Value, Operation *> written;
 };
 
 Attribute KernelLayouts::canonical(ArrayRef<int64_t> shape) {
@@ -223,11 +225,7 @@ Value KernelLayouts::convert(Value v, Attribute layout) {
   } else {
     // Through the value's shared copy (which products of it read too).
     Value buf = sharedCopy(v);
-    Operation *store = nullptr;
-    for (Operation *user : buf.getUsers())
-      if (isa<LocalStoreOp>(user))
-        store = user;
-    b.setInsertionPointAfter(store);
+    b.setInsertionPointAfter(written.lookup(buf));
     result = LocalLoadOp::create(b, v.getLoc(), target, buf);
   }
   converted[key] = result;
@@ -252,7 +250,7 @@ Value KernelLayouts::sharedCopy(Value v, Type elem) {
                  ? Value(arith::ExtFOp::create(b, v.getLoc(), cast, v))
                  : Value(arith::TruncFOp::create(b, v.getLoc(), cast, v));
   }
-  LocalStoreOp::create(b, v.getLoc(), stored, buf);
+  written[buf] = LocalStoreOp::create(b, v.getLoc(), stored, buf);
   shared[key] = buf;
   return buf;
 }
@@ -399,17 +397,20 @@ LogicalResult KernelLayouts::assign(Operation *op) {
     op->erase();
     return success();
   }
-  if (auto solve = dyn_cast<tile::TriSolveOp>(op)) {
-    RankedTensorType type = solve.getResult().getType();
-    Value l = sharedCopy(solve.getL());
-    Value rhs = solve.getRhs();
-    Value x = allocAfter(b, rhs, type.getShape(), type.getElementType());
+  if (auto inverse = dyn_cast<tile::TriInverseOp>(op)) {
+    // In place, in a buffer of its own: L stored, then T over it.
+    RankedTensorType type = inverse.getResult().getType();
+    Value l = inverse.getL();
+    Value buf = allocAfter(b, l, type.getShape(), type.getElementType());
     b.setInsertionPoint(op);
-    LocalStoreOp::create(b, loc, rhs, x);
-    SolveOp::create(b, loc, l, x);
+    LocalStoreOp::create(b, loc, l, buf);
+    auto inverted = TriInverseOp::create(b, loc, buf);
     Value result = LocalLoadOp::create(
-        b, loc, withLayout(type, canonical(type.getShape())), x);
-    solve.getResult().replaceAllUsesWith(result);
+        b, loc, withLayout(type, canonical(type.getShape())), buf);
+    inverse.getResult().replaceAllUsesWith(result);
+    // The buffer is the inverse's shared copy (f32 products read it).
+    shared[{result, type.getElementType()}] = buf;
+    written[buf] = inverted;
     op->erase();
     return success();
   }

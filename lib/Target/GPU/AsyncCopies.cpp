@@ -20,6 +20,14 @@
 // the two buffers as one range. A kernel whose buffers would then exceed
 // the chip's shared memory is left as it was.
 //
+// In a kernel without pipelined loads (`stages = 1`), every `tile.load`
+// whose only use is its store into a shared buffer that only products read
+// (a tile also wanted in registers keeps its load) becomes a copy into that
+// buffer where it was stored, and
+// one `async_wait {pending = 0}` goes before the first reader of the
+// copied buffers: the loads of a chunk are all in flight at once instead
+// of each waiting for the one before it, and never pass through registers.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Lowering.h"
@@ -219,6 +227,73 @@ bool rewrite(scf::ForOp loop) {
   return true;
 }
 
+/// The op of `block` that is or holds `op`, null if none.
+Operation *inBlock(Block *block, Operation *op) {
+  while (op && op->getBlock() != block)
+    op = op->getParentOp();
+  return op;
+}
+
+/// Replaces the loads of `kernel` that are only stored into shared buffers
+/// by copies into them; returns whether there were any.
+bool copyDirectly(tile::KernelOp kernel) {
+  bool pipelined = false;
+  kernel.walk([&](tilegpu::AsyncCopyOp) { pipelined = true; });
+  if (pipelined)
+    return false;
+  struct Copy {
+    tile::LoadOp load;
+    tilegpu::LocalStoreOp store;
+    Operation *firstReader;
+  };
+  SmallVector<Copy> copies;
+  kernel.walk([&](tile::LoadOp load) {
+    if (!load->hasOneUse())
+      return;
+    auto store = dyn_cast<tilegpu::LocalStoreOp>(*load->getUsers().begin());
+    if (!store || store->getBlock() != load->getBlock() ||
+        store.getValue() != load.getResult())
+      return;
+    auto alloc = store.getBuffer().getDefiningOp<tilegpu::AllocOp>();
+    if (!alloc || alloc.getType().getElementType() !=
+                      load.getResult().getType().getElementType())
+      return;
+    Operation *first = nullptr;
+    for (Operation *user : alloc->getUsers()) {
+      if (user == store)
+        continue;
+      Operation *reader = inBlock(store->getBlock(), user);
+      if (!isa<tilegpu::MmaOp, tilegpu::DecayMmaOp>(user) || !reader ||
+          !store->isBeforeInBlock(reader))
+        return;
+      if (!first || reader->isBeforeInBlock(first))
+        first = reader;
+    }
+    if (first)
+      copies.push_back({load, store, first});
+  });
+  for (Copy &copy : copies) {
+    tile::LoadOp load = copy.load;
+    Value buffer = copy.store.getBuffer();
+    OpBuilder b(copy.store);
+    Operation *issued = tilegpu::AsyncCopyOp::create(
+        b, load.getLoc(), load.getSource(), load.getIndices(),
+        load.getDimsAttr(), load.getBound(), buffer,
+        TypeAttr::get(load.getResult().getType()));
+    // One wait between the copy and its first reader is enough.
+    Operation *op = copy.firstReader->getPrevNode();
+    while (op != issued && !isa<tilegpu::AsyncWaitOp>(op))
+      op = op->getPrevNode();
+    if (op == issued) {
+      b.setInsertionPoint(copy.firstReader);
+      tilegpu::AsyncWaitOp::create(b, load.getLoc(), b.getI64IntegerAttr(0));
+    }
+    copy.store->erase();
+    load->erase();
+  }
+  return !copies.empty();
+}
+
 struct TileGPUAsyncCopiesPass
     : prism::impl::TileGPUAsyncCopiesBase<TileGPUAsyncCopiesPass> {
   using Base::Base;
@@ -243,6 +318,7 @@ struct TileGPUAsyncCopiesPass
               changed |= rewrite(loop);
             return changed;
           });
+      gpumap::rewriteIfFits(kernel, target->sharedBytesPerBlock, copyDirectly);
     }
   }
 };

@@ -5,9 +5,9 @@
 // the lanes that hold other elements of the row), matrix products of
 // shared-memory operands (16-bit: ldmatrix fragments into mma.sync
 // m16n8k16, the accumulators where the mma layout says; f32: each thread's
-// elements in f32), the per-channel decayed product, and the in-place
-// cumulative sum and triangular solve, whose columns the block's threads
-// share out.
+// elements in f32), the per-channel decayed product, the in-place
+// cumulative sum and the blocked triangular inverse, whose columns the
+// block's threads share out.
 //
 //===----------------------------------------------------------------------===//
 
@@ -707,68 +707,125 @@ struct ScanLowering : OpConversionPattern<tilegpu::ScanOp> {
   }
 };
 
-/// acc - sum_{s in [from, to)} l[row, s] x[s, col], a loop over s.
-Value subtractProducts(OpBuilder &b, Location loc, Value l, Value x, Value row,
-                       Value col, int64_t from, int64_t to, Value acc) {
-  if (from >= to)
-    return acc;
-  auto loop = scf::ForOp::create(b, loc, indexConst(b, loc, from),
-                                 indexConst(b, loc, to), indexConst(b, loc, 1),
-                                 ValueRange{acc});
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(loop.getBody());
-  Value s = loop.getInductionVar();
-  Value term = arith::MulFOp::create(
-      b, loc, memref::LoadOp::create(b, loc, l, ValueRange{row, s}),
-      memref::LoadOp::create(b, loc, x, ValueRange{s, col}));
-  scf::YieldOp::create(
-      b, loc,
-      arith::SubFOp::create(b, loc, loop.getRegionIterArgs()[0], term)
-          .getResult());
-  return loop.getResult(0);
-}
-
-/// tilegpu.solve: forward substitution by blocks of 16 rows (prism-math.md
-/// section 5). Block i first takes the solved blocks' contribution, spread
-/// over all threads (one element each: X_i -= L_{i,<i} X_{<i}), then each
-/// column is solved through the 16 x 16 diagonal block by one thread; a
-/// barrier after each step.
-struct SolveLowering : OpConversionPattern<tilegpu::SolveOp> {
+/// tilegpu.tri_inverse: T = (I + strictly_lower(L))^-1 in place, by blocks
+/// of 16 rows (prism-math.md section 5). L's strictly lower entries first
+/// move to the upper triangle (L[r, c] kept at (c, r)), so that T can fill
+/// the lower one while L is still read. Each diagonal block T_ii is then
+/// inverted by forward substitution, one thread per column; block row i
+/// takes, over all threads, -M_i = -sum_k L_ik T_k (an element each, the
+/// solved rows above it), and T_i = T_ii (-M_i), one thread per column.
+/// Last the upper triangle is cleared. A barrier after each step.
+struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
-  matchAndRewrite(tilegpu::SolveOp op, OpAdaptor adaptor,
+  matchAndRewrite(tilegpu::TriInverseOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value l = adaptor.getL(), x = adaptor.getRhs();
-    MemRefType type = op.getRhs().getType();
-    int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-    int64_t block = rows % 16 == 0 ? 16 : rows;
+    Value buf = adaptor.getBuffer();
+    int64_t n = op.getBuffer().getType().getDimSize(0);
+    int64_t block = n % 16 == 0 ? 16 : n;
     OpBuilder &b = rewriter;
     auto c = [&](int64_t v) { return indexConst(b, loc, v); };
-    for (int64_t r0 = 0; r0 < rows; r0 += block) {
-      if (r0 > 0) {
-        // Every (row of the block, column) element: one thread each.
-        forColumns(b, loc, block * cols, [&](OpBuilder &fb, Value e) {
-          Value row = arith::AddIOp::create(
-              fb, loc, arith::DivUIOp::create(fb, loc, e, c(cols)), c(r0));
-          Value col = arith::RemUIOp::create(fb, loc, e, c(cols));
-          Value acc = memref::LoadOp::create(fb, loc, x, ValueRange{row, col});
-          acc = subtractProducts(fb, loc, l, x, row, col, 0, r0, acc);
-          memref::StoreOp::create(fb, loc, acc, x, ValueRange{row, col});
-        });
-        gpu::BarrierOp::create(b, loc);
+    Type f32 = b.getF32Type();
+    Value zero = floatConst(b, loc, f32, 0.0);
+    Value one = floatConst(b, loc, f32, 1.0);
+    auto at = [&](OpBuilder &fb, Value i, Value j) {
+      return memref::LoadOp::create(fb, loc, buf, ValueRange{i, j}).getResult();
+    };
+    auto put = [&](OpBuilder &fb, Value v, Value i, Value j) {
+      memref::StoreOp::create(fb, loc, v, buf, ValueRange{i, j});
+    };
+    // L[i, j] (j < i), kept at (j, i).
+    auto lAt = [&](OpBuilder &fb, Value i, Value j) { return at(fb, j, i); };
+    auto add = [&](OpBuilder &fb, Value x, int64_t v) {
+      return arith::AddIOp::create(fb, loc, x, c(v)).getResult();
+    };
+    auto mulAdd = [&](OpBuilder &fb, Value acc, Value x, Value y) {
+      return arith::AddFOp::create(fb, loc, acc,
+                                   arith::MulFOp::create(fb, loc, x, y))
+          .getResult();
+    };
+    // Every element (row, col) with `pred(row, col)`.
+    auto forElements =
+        [&](arith::CmpIPredicate pred,
+            llvm::function_ref<void(OpBuilder &, Value, Value)> body) {
+          forColumns(b, loc, n * n, [&](OpBuilder &fb, Value e) {
+            Value row = arith::DivUIOp::create(fb, loc, e, c(n));
+            Value col = arith::RemUIOp::create(fb, loc, e, c(n));
+            auto ifOp = scf::IfOp::create(
+                fb, loc, arith::CmpIOp::create(fb, loc, pred, row, col), false);
+            OpBuilder::InsertionGuard guard(fb);
+            fb.setInsertionPointToStart(ifOp.thenBlock());
+            body(fb, row, col);
+          });
+        };
+    forElements(arith::CmpIPredicate::ugt,
+                [&](OpBuilder &fb, Value row, Value col) {
+                  put(fb, at(fb, row, col), col, row);
+                });
+    gpu::BarrierOp::create(b, loc);
+    // The diagonal blocks: column j of block i solves (I + L_ii) z = e_j;
+    // z is zero above j, which stays L's.
+    forColumns(b, loc, n, [&](OpBuilder &fb, Value e) {
+      Value j = arith::RemUIOp::create(fb, loc, e, c(block));
+      Value b0 = arith::SubIOp::create(fb, loc, e, j);
+      SmallVector<Value> z;
+      for (int64_t r = 0; r < block; ++r) {
+        Value row = add(fb, b0, r);
+        Value isJ =
+            arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq, j, c(r));
+        Value acc = arith::SelectOp::create(fb, loc, isJ, one, zero);
+        for (int64_t s = 0; s < r; ++s)
+          acc = arith::SubFOp::create(
+              fb, loc, acc,
+              arith::MulFOp::create(fb, loc, lAt(fb, row, add(fb, b0, s)),
+                                    z[s]));
+        z.push_back(acc);
+        Value below =
+            arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::ule, j, c(r));
+        auto ifBelow = scf::IfOp::create(fb, loc, below, false);
+        OpBuilder::InsertionGuard guard(fb);
+        fb.setInsertionPointToStart(ifBelow.thenBlock());
+        put(fb, acc, row, e);
       }
-      forColumns(b, loc, cols, [&](OpBuilder &fb, Value col) {
-        for (int64_t t = 1; t < block; ++t) {
-          Value row = c(r0 + t);
-          Value acc = memref::LoadOp::create(fb, loc, x, ValueRange{row, col});
-          acc = subtractProducts(fb, loc, l, x, row, col, r0, r0 + t, acc);
-          memref::StoreOp::create(fb, loc, acc, x, ValueRange{row, col});
+    });
+    for (int64_t r0 = block; r0 < n; r0 += block) {
+      gpu::BarrierOp::create(b, loc);
+      // -M_i: every (row of the block, column left of it), one thread each;
+      // T[k, col] is zero above the diagonal (k < col).
+      forColumns(b, loc, block * r0, [&](OpBuilder &fb, Value e) {
+        Value row = add(fb, arith::DivUIOp::create(fb, loc, e, c(r0)), r0);
+        Value col = arith::RemUIOp::create(fb, loc, e, c(r0));
+        auto sum =
+            scf::ForOp::create(fb, loc, col, c(r0), c(1), ValueRange{zero});
+        {
+          OpBuilder::InsertionGuard guard(fb);
+          fb.setInsertionPointToStart(sum.getBody());
+          Value k = sum.getInductionVar();
+          scf::YieldOp::create(fb, loc,
+                               mulAdd(fb, sum.getRegionIterArgs()[0],
+                                      lAt(fb, row, k), at(fb, k, col)));
+        }
+        put(fb, arith::NegFOp::create(fb, loc, sum.getResult(0)), row, col);
+      });
+      gpu::BarrierOp::create(b, loc);
+      // T_i = T_ii (-M_i), a column each.
+      forColumns(b, loc, r0, [&](OpBuilder &fb, Value col) {
+        SmallVector<Value> m;
+        for (int64_t r = 0; r < block; ++r)
+          m.push_back(at(fb, c(r0 + r), col));
+        for (int64_t r = 0; r < block; ++r) {
+          Value acc = m[r];
+          for (int64_t s = 0; s < r; ++s)
+            acc = mulAdd(fb, acc, at(fb, c(r0 + r), c(r0 + s)), m[s]);
+          put(fb, acc, c(r0 + r), col);
         }
       });
-      if (r0 + block < rows)
-        gpu::BarrierOp::create(b, loc);
     }
+    gpu::BarrierOp::create(b, loc);
+    forElements(
+        arith::CmpIPredicate::ult,
+        [&](OpBuilder &fb, Value row, Value col) { put(fb, zero, row, col); });
     rewriter.eraseOp(op);
     return success();
   }
@@ -779,6 +836,6 @@ struct SolveLowering : OpConversionPattern<tilegpu::SolveOp> {
 void gpumap::populateComputePatterns(TileTypeConverter &converter,
                                      RewritePatternSet &patterns) {
   patterns.add<ReduceLowering, WarpsReduceLowering, MmaLowering,
-               DecayMmaLowering, ScanLowering, SolveLowering>(
+               DecayMmaLowering, ScanLowering, TriInverseLowering>(
       converter, patterns.getContext());
 }

@@ -78,6 +78,10 @@ bool accessedBetween(Value buffer, Operation *from, Operation *to, bool reads) {
   for (Operation *op = from; op && op != to; op = op->getNextNode()) {
     bool accesses = false;
     op->walk([&](Operation *inner) {
+      // A wait for copies writes nothing itself: a copy writes its buffer
+      // where it is issued, which this walk sees.
+      if (isa<tilegpu::AsyncWaitOp>(inner))
+        return;
       auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
       if (!effects) {
         // Unknown effects: assume the worst, except for region ops (their

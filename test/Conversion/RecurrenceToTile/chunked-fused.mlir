@@ -97,11 +97,15 @@ func.func @gated_deltanet(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // CHECK:           tile.causal_mask %{{.+}} strict fill(0xFFF0000000000000)
 // CHECK:           %[[WW:.+]] = arith.mulf %{{.+}}, %{{.+}} : tensor<64x64xf32>
 // CHECK:           %[[L:.+]] = arith.mulf %[[WW]], %{{.+}} : tensor<64x64xf32>
-// The right-hand side: (W e^G) S^T plus the injections seen by w_t.
+// CHECK:           %[[INV:.+]] = tile.tri_inverse %[[L]] : tensor<64x64xf32>
+// The right-hand side: (W e^G) S^T plus the injections seen by w_t, then
+// the solve as a product with the inverse (both on bf16 operands).
 // CHECK:           %[[SB:.+]] = arith.truncf %[[S]] : tensor<32x32xf32> to tensor<32x32xbf16>
 // CHECK:           tile.dot %{{.+}}, %[[SB]] transpose_b : tensor<64x32xbf16>, tensor<32x32xbf16> -> tensor<64x32xf32>
 // CHECK:           %[[RHS:.+]] = tile.dot %{{.+}}, %{{.+}} acc(
-// CHECK:           %[[E:.+]] = tile.tri_solve %[[L]], %[[RHS]] : tensor<64x64xf32>, tensor<64x32xf32> -> tensor<64x32xf32>
+// CHECK-DAG:       %[[INVB:.+]] = arith.truncf %[[INV]] : tensor<64x64xf32> to tensor<64x64xbf16>
+// CHECK-DAG:       %[[RHSB:.+]] = arith.truncf %[[RHS]] : tensor<64x32xf32> to tensor<64x32xbf16>
+// CHECK:           %[[E:.+]] = tile.dot %[[INVB]], %[[RHSB]] : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
 // CHECK:           arith.negf
 // One output product and one state-update product: the slot is shared.
 // CHECK-COUNT-1:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) :
@@ -124,6 +128,6 @@ func.func @deltanet_normalized(%q: tensor<?x?x2x32xf32>, %k: tensor<?x?x2x32xf32
 }
 
 // CHECK-LABEL: func.func @deltanet_normalized(
-// CHECK:           tile.tri_solve
+// CHECK:           tile.tri_inverse
 // CHECK-COUNT-2:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) transpose_a
 // CHECK-NOT:       tile.dot

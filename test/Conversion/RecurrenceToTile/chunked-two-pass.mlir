@@ -67,15 +67,20 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"chunk_decays", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
 // CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_responses", workspace, readwrite, sizes = ["B", "T"]>}
 // CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_erase_keys", workspace, readwrite, sizes = ["B", "T"]>}
-// Two solves: the values from a zero state in every V-tile's program, and
-// their response to it (keys alone: K wide) in the first V-tile's only.
+// Two solves (products with the chunk's inverse): the values from a zero
+// state in every V-tile's program, and their response to it (keys alone: K
+// wide) in the first V-tile's only.
 // CHECK:       tile.kernel "chunk_summaries"
 // CHECK:         %[[V0:.+]] = arith.muli %{{.+}}, %c32 : index
-// CHECK:         tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x32xf32> -> tensor<64x32xf32>
+// CHECK:         %[[INV:.+]] = tile.tri_inverse %{{.+}} : tensor<64x64xf32>
+// CHECK:         %[[INVB:.+]] = arith.truncf %[[INV]]
+// CHECK:         tile.dot %[[INVB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
 // CHECK:         memref.store %{{.+}}, %[[DECAYS]]
 // CHECK:         %[[FIRST:.+]] = arith.cmpi eq, %[[V0]], %c0 : index
 // CHECK-NEXT:    scf.if %[[FIRST]] {
-// CHECK:           tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
+// CHECK:           %[[INV2:.+]] = tile.tri_inverse %{{.+}} : tensor<64x64xf32>
+// CHECK:           %[[INV2B:.+]] = arith.truncf %[[INV2]]
+// CHECK:           tile.dot %[[INV2B]], %{{.+}} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
 // CHECK:           tile.store %{{.+}}, %[[RESP]]
 // CHECK:           tile.store %{{.+}}, %[[ENDK]]
 // CHECK:         }
@@ -89,7 +94,7 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // The outputs: the slot's values as seen from the start state, through the
 // kept response (one solve: the values from a zero state).
 // CHECK:       tile.kernel "chunk_outputs"
-// CHECK:         tile.tri_solve %{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x32xf32>
-// CHECK-NOT:     tile.tri_solve
+// CHECK:         tile.tri_inverse %{{.+}} : tensor<64x64xf32>
+// CHECK-NOT:     tile.tri_inverse
 // CHECK:         tile.load %[[RESP]]
 // CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>

@@ -199,25 +199,9 @@ func.func @decay_dot_result(%a: tensor<16x32xf32>) {
 
 // -----
 
-func.func @solve_square(%l: tensor<16x32xf32>, %r: tensor<16x8xf32>) {
+func.func @inverse_square(%l: tensor<16x32xf32>) {
   // expected-error @+1 {{needs a square matrix, got 16x32}}
-  %x = tile.tri_solve %l, %r : tensor<16x32xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
-  return
-}
-
-// -----
-
-func.func @solve_rows(%l: tensor<16x16xf32>, %r: tensor<32x8xf32>) {
-  // expected-error @+1 {{right-hand side has 32 rows for a 16x16 matrix}}
-  %x = tile.tri_solve %l, %r : tensor<16x16xf32>, tensor<32x8xf32> -> tensor<32x8xf32>
-  return
-}
-
-// -----
-
-func.func @solve_result(%l: tensor<16x16xf32>, %r: tensor<16x8xf32>) {
-  // expected-error @+1 {{result must have the right-hand side's type}}
-  %x = tile.tri_solve %l, %r : tensor<16x16xf32>, tensor<16x8xf32> -> tensor<16x4xf32>
+  %x = tile.tri_inverse %l : tensor<16x32xf32>
   return
 }
 

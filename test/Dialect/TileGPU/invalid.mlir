@@ -113,11 +113,9 @@ func.func @result(%a: memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<wo
 
 // -----
 
-func.func @solve(%l: memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>,
-                 %x: memref<64x32xf32, strided<[36, 1]>, #gpu.address_space<workgroup>>) {
-  // expected-error @+1 {{needs an f32 square matrix and an f32 right-hand side with as many rows}}
-  tilegpu.solve %l, %x : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>,
-      memref<64x32xf32, strided<[36, 1]>, #gpu.address_space<workgroup>>
+func.func @inverse(%l: memref<64x32xf32, strided<[36, 1]>, #gpu.address_space<workgroup>>) {
+  // expected-error @+1 {{needs a square f32 buffer}}
+  tilegpu.tri_inverse %l : memref<64x32xf32, strided<[36, 1]>, #gpu.address_space<workgroup>>
   return
 }
 

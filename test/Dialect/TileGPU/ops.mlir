@@ -22,9 +22,8 @@ func.func @layouts(%x: tensor<64x64xbf16, #blocked>, %acc: tensor<64x64xf32, #mm
       -> tensor<64x64xf32, #mma>
   // CHECK: %[[F:.+]] = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
   %f = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
-  %r = tilegpu.alloc : memref<64x32xf32, strided<[36, 1]>, #smem>
-  // CHECK: tilegpu.solve %[[F]], %{{.+}} : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>, memref<64x32xf32, strided<[36, 1]>, #gpu.address_space<workgroup>>
-  tilegpu.solve %f, %r : memref<64x64xf32, strided<[68, 1]>, #smem>, memref<64x32xf32, strided<[36, 1]>, #smem>
+  // CHECK: tilegpu.tri_inverse %[[F]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
+  tilegpu.tri_inverse %f : memref<64x64xf32, strided<[68, 1]>, #smem>
   // CHECK: tilegpu.scan %[[F]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
   tilegpu.scan %f : memref<64x64xf32, strided<[68, 1]>, #smem>
   // CHECK: tilegpu.decay_mma %[[F]], %[[F]], %[[F]], %[[F]]

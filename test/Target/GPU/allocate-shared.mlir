@@ -107,3 +107,37 @@ func.func @carried_together(%n: index, %s: tensor<64x64xf32, #two>) {
   }
   return
 }
+
+// -----
+
+// A copy's bytes land at the thread's next wait: a barrier between the
+// copy and the wait (here for another buffer's store) does not make them
+// visible, so the product after the wait gets one of its own.
+
+#b = #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>
+#m = #tilegpu.mma<warps = [4, 1]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @copy_lands_at_wait
+// CHECK: tilegpu.async_copy
+// CHECK-NEXT: tilegpu.local_store
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: tilegpu.local_store
+// CHECK-NEXT: tilegpu.async_wait {pending = 0 : i64}
+// CHECK-NEXT: gpu.barrier
+// CHECK-NEXT: tilegpu.mma
+func.func @copy_lands_at_wait(%k: memref<?x?x64xbf16>, %o: memref<?x?x64xf32>, %x: tensor<64x64xbf16, #m>, %n: index, %T: index) {
+  %c0 = arith.constant 0 : index
+  tile.kernel "k" grid(%n) attributes {tilegpu.warps = 4 : i64} {
+  ^bb0(%b: index):
+    %ks = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    %xs = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    tilegpu.async_copy %k[%b, %c0, %c0] dims [1, 2] below(%T), %ks as tensor<64x64xbf16, #b> : memref<?x?x64xbf16>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+    tilegpu.local_store %x, %xs : tensor<64x64xbf16, #m>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+    tilegpu.local_store %x, %xs : tensor<64x64xbf16, #m>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+    tilegpu.async_wait {pending = 0 : i64}
+    %p = tilegpu.mma %ks, %ks transpose_b : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem> -> tensor<64x64xf32, #m>
+    tile.store %p, %o[%b, %c0, %c0] dims [1, 2] below(%T) : tensor<64x64xf32, #m>, memref<?x?x64xf32>
+  }
+  return
+}

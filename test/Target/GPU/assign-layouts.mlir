@@ -32,6 +32,9 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>, %o: memref<?x
     // CHECK: %[[P:.+]] = tilegpu.mma %[[QS]], %[[QS]] transpose_b : {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
     // W8: tilegpu.mma {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 2]>>
     %p = tile.dot %qc, %qc transpose_b : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+    // CHECK: %[[D:.+]] = arith.mulf %[[P]], %{{.+}} : tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
+    // The inverse's buffer, right after its matrix.
+    // CHECK: %[[X:.+]] = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
     %d = arith.mulf %p, %gi : tensor<64x64xf32>
     // CHECK: tile.reduce add %{{.+}} dim 1 : tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>> -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>
     %r = tile.reduce add %d dim 1 : tensor<64x64xf32> -> tensor<64xf32>
@@ -40,11 +43,12 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>, %o: memref<?x
     // CHECK: %[[SCRATCH:.+]] = tilegpu.alloc : memref<4xf32, #gpu.address_space<workgroup>>
     // CHECK-NEXT: tilegpu.reduce %{{.+}} dim 0 scratch(%[[SCRATCH]]) : tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>, memref<4xf32, #gpu.address_space<workgroup>> -> f32
     %total = tile.reduce add %r dim 0 : tensor<64xf32> -> f32
-    // The solve's matrix and right-hand side are stored (f32) where they are
-    // made; the solution is read back in the mma layout.
-    // CHECK: tilegpu.solve %{{.+}}, %[[X:.+]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>, memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
+    // The inverse's matrix is stored (f32) in that buffer, inverted there
+    // and read back in the mma layout.
+    // CHECK: tilegpu.local_store %[[D]], %[[X]]
+    // CHECK-NEXT: tilegpu.tri_inverse %[[X]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
     // CHECK-NEXT: tilegpu.local_load %[[X]] : {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
-    %x = tile.tri_solve %d, %p : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
+    %x = tile.tri_inverse %d : tensor<64x64xf32>
     %t = tile.splat %total : f32 -> tensor<64x64xf32>
     %y = arith.mulf %x, %t : tensor<64x64xf32>
     tile.store %y, %o[%b, %c0, %h, %c0] dims [1, 3] below(%T) : tensor<64x64xf32>, memref<?x?x4x64xf32>

@@ -100,3 +100,57 @@ func.func @in_registers(%k: memref<?x?x64xbf16>, %n: index, %T: index) {
   }
   return
 }
+
+// -----
+
+// Without pipelined loads (stages = 1), the loads a chunk only stores into
+// shared memory for products are copied there where they were stored, all
+// in flight together; one wait before the first product that reads them.
+// A load also wanted in registers keeps its load and store.
+
+#b = #tilegpu.blocked<size = [1, 8], threads = [4, 8], warps = [4, 1]>
+#m = #tilegpu.mma<warps = [4, 1]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @direct
+// CHECK: scf.for
+// CHECK: %[[Q:.+]] = tilegpu.alloc
+// CHECK-NEXT: tilegpu.async_copy %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}] dims [1, 2] below(%{{.+}}), %[[Q]] as tensor<64x64xbf16, #{{.+}}>
+// CHECK: %[[K:.+]] = tilegpu.alloc
+// CHECK-NEXT: tilegpu.async_copy {{.+}}, %[[K]] as
+// CHECK: %[[X:.+]] = tile.load
+// CHECK: %[[XS:.+]] = tilegpu.alloc
+// CHECK-NEXT: tilegpu.local_store %[[X]], %[[XS]]
+// CHECK-NEXT: tilegpu.local_load %[[XS]]
+// CHECK-NEXT: tilegpu.async_wait {pending = 0 : i64}
+// CHECK-NEXT: tilegpu.mma %[[Q]], %[[K]]
+// CHECK-NOT: tilegpu.async_wait
+// CHECK: tilegpu.mma %[[XS]], %[[K]]
+func.func @direct(%q: memref<?x?x64xbf16>, %k: memref<?x?x64xbf16>, %x: memref<?x?x64xbf16>, %n: index, %T: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %acc0 = arith.constant dense<0.0> : tensor<64x64xf32, #m>
+  tile.kernel "k" grid(%n) {
+  ^bb0(%b: index):
+    %r:2 = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc0, %sum = %acc0) -> (tensor<64x64xf32, #m>, tensor<64x64xf32, #m>) {
+      %t = arith.muli %i, %c64 : index
+      %qt = tile.load %q[%b, %t, %c0] dims [1, 2] below(%T) : memref<?x?x64xbf16> -> tensor<64x64xbf16, #b>
+      %qs = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #smem>
+      tilegpu.local_store %qt, %qs : tensor<64x64xbf16, #b>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+      %kt = tile.load %k[%b, %t, %c0] dims [1, 2] below(%T) : memref<?x?x64xbf16> -> tensor<64x64xbf16, #b>
+      %ks = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #smem>
+      tilegpu.local_store %kt, %ks : tensor<64x64xbf16, #b>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+      %xt = tile.load %x[%b, %t, %c0] dims [1, 2] below(%T) : memref<?x?x64xbf16> -> tensor<64x64xbf16, #b>
+      %xs = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #smem>
+      tilegpu.local_store %xt, %xs : tensor<64x64xbf16, #b>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+      %xr = tilegpu.local_load %xs : memref<64x64xbf16, strided<[72, 1]>, #smem> -> tensor<64x64xbf16, #m>
+      %p = tilegpu.mma %qs, %ks acc(%acc : tensor<64x64xf32, #m>) transpose_b : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem> -> tensor<64x64xf32, #m>
+      %p2 = tilegpu.mma %xs, %ks acc(%p : tensor<64x64xf32, #m>) transpose_b : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem> -> tensor<64x64xf32, #m>
+      %xf = arith.extf %xr : tensor<64x64xbf16, #m> to tensor<64x64xf32, #m>
+      %s2 = arith.addf %sum, %xf : tensor<64x64xf32, #m>
+      scf.yield %p2, %s2 : tensor<64x64xf32, #m>, tensor<64x64xf32, #m>
+    }
+  }
+  return
+}

@@ -228,25 +228,25 @@ def Tile_DecayDotOp : Tile_Op<"decay_dot", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Tile_TriSolveOp : Tile_Op<"tri_solve", [Pure]> {
-  let summary = "Solves (I + strictly_lower(l)) x = rhs";
+def Tile_TriInverseOp : Tile_Op<"tri_inverse", [Pure, AllTypesMatch<["l", "result"]>]> {
+  let summary = "(I + strictly_lower(l))^-1, the blocked unit-triangular solve";
   let description = [{
-    Forward substitution with the unit lower-triangular matrix whose strictly
-    lower part is that of `l` (its diagonal and upper part are not read):
-    `x[t] = rhs[t] - sum_{s < t} l[t, s] x[s]`. This is the delta forget's
-    in-chunk solve (prism-math.md section 5); a target picks the blocked
-    algorithm.
+    The inverse of the unit lower-triangular matrix whose strictly lower part
+    is that of `l` (its diagonal and upper part are not read): the solution
+    of `(I + strictly_lower(l)) x = I`, itself unit lower-triangular. This is
+    the delta forget's in-chunk solve (prism-math.md section 5): a chunk
+    inverts once and applies the inverse to every right-hand side with
+    `tile.dot`, so the solve's products run wherever products do. A target
+    picks the blocked algorithm (diagonal blocks by substitution, the blocks
+    below them from the inverted ones).
 
     ```mlir
-    %x = tile.tri_solve %l, %rhs : tensor<64x64xf32>, tensor<64x32xf32>
-        -> tensor<64x32xf32>
+    %t = tile.tri_inverse %l : tensor<64x64xf32>
     ```
   }];
-  let arguments = (ins Tile_F32Matrix:$l, Tile_F32Matrix:$rhs);
+  let arguments = (ins Tile_F32Matrix:$l);
   let results = (outs Tile_F32Matrix:$result);
-  let assemblyFormat = [{
-    $l `,` $rhs attr-dict `:` type($l) `,` type($rhs) `->` type($result)
-  }];
+  let assemblyFormat = "$l attr-dict `:` type($l)";
   let hasVerifier = 1;
 }
 

@@ -362,22 +362,24 @@ def TileGPU_ScanOp : TileGPU_Op<"scan"> {
   let hasVerifier = 1;
 }
 
-def TileGPU_SolveOp : TileGPU_Op<"solve"> {
-  let summary = "tile.tri_solve in shared memory, in place";
+def TileGPU_TriInverseOp : TileGPU_Op<"tri_inverse"> {
+  let summary = "tile.tri_inverse in a shared buffer, in place";
   let description = [{
-    Solves `(I + strictly_lower(l)) x = rhs` by forward substitution, with
-    `l` and the right-hand side (overwritten by the solution) in f32 shared
-    buffers; the block's threads each take whole columns of the right-hand
-    side.
+    Overwrites a square f32 shared buffer holding `l` with
+    `(I + strictly_lower(l))^-1`: the strictly lower entries move to the
+    upper triangle, the inverses of the 16 x 16 diagonal blocks are found by
+    forward substitution (a thread per column), then block row after block
+    row the blocks left of the diagonal, `T_ij = -T_ii sum_{j <= k < i} L_ik
+    T_kj`, spread over the block's threads; last, the upper triangle is
+    cleared. Each step writes only entries no other thread reads in it.
 
     ```mlir
-    tilegpu.solve %l, %x : memref<64x64xf32, 3>, memref<64x32xf32, 3>
+    tilegpu.tri_inverse %buf : memref<64x64xf32, 3>
     ```
   }];
-  let arguments = (ins Arg<TileGPU_Shared, "the matrix", [MemRead]>:$l,
-                       Arg<TileGPU_Shared, "right-hand side, then solution",
-                           [MemRead, MemWrite]>:$rhs);
-  let assemblyFormat = "$l `,` $rhs attr-dict `:` type($l) `,` type($rhs)";
+  let arguments = (ins Arg<TileGPU_Shared, "L, then its inverse",
+                           [MemRead, MemWrite]>:$buffer);
+  let assemblyFormat = "$buffer attr-dict `:` type($buffer)";
   let hasVerifier = 1;
 }
 
