@@ -152,36 +152,28 @@ def compile_spec(opt, path, outdir, mapping="loops"):
     return True
 
 
+def take_option(argv, name, choices=None):
+    """The value after `name` in argv (both removed), or None."""
+    if name not in argv:
+        return None
+    at = argv.index(name)
+    if at + 1 >= len(argv) or (choices and argv[at + 1] not in choices):
+        sys.exit(__doc__)
+    value = argv[at + 1]
+    del argv[at:at + 2]
+    return value
+
+
 def main():
     argv = sys.argv[1:]
-    archive = None
-    if "--archive" in argv:
-        at = argv.index("--archive")
-        if at + 1 >= len(argv):
-            sys.exit(__doc__)
-        archive = os.path.abspath(argv[at + 1])
-        del argv[at:at + 2]
-    only = None
-    if "--only" in argv:
-        at = argv.index("--only")
-        if at + 1 >= len(argv):
-            sys.exit(__doc__)
-        only = argv[at + 1].split(",")
-        del argv[at:at + 2]
-    bench_words = None
-    if "--bench" in argv:
-        at = argv.index("--bench")
-        if at + 1 >= len(argv):
-            sys.exit(__doc__)
-        bench_words = argv[at + 1].split(",")
-        del argv[at:at + 2]
-    mapping = "loops"
-    if "--mapping" in argv:
-        at = argv.index("--mapping")
-        if at + 1 >= len(argv) or argv[at + 1] not in ("loops", "tile", "both"):
-            sys.exit(__doc__)
-        mapping = argv[at + 1]
-        del argv[at:at + 2]
+    archive = take_option(argv, "--archive")
+    if archive:
+        archive = os.path.abspath(archive)
+    only = take_option(argv, "--only")
+    only = only.split(",") if only else None
+    bench_words = take_option(argv, "--bench")
+    bench_words = bench_words.split(",") if bench_words else None
+    mapping = take_option(argv, "--mapping", ("loops", "tile", "both")) or "loops"
     test_mapping = "tile" if mapping == "both" else mapping
     args = [a for a in argv if not a.startswith("--")]
     chunked_only = "--chunked-only" in argv
