@@ -279,11 +279,20 @@ def TileGPUAssignLayouts
     `tilegpu.scan`),
     reductions are kept within warps, and a tile that two ops want in
     different layouts moves through shared memory (`tilegpu.local_store`,
-    `tilegpu.local_load`). The kernel gets `tilegpu.warps`.
+    `tilegpu.local_load`). The kernel gets `tilegpu.warps`: the schedule's
+    warps, or more for a kernel whose tiles could not be held in the chip's
+    registers at that count (one tile, or the tiles a loop carries, counted
+    as evenly spread over the threads): the smallest power of two at which
+    they take at most half the registers, within the chip's threads per
+    block. Such a kernel would otherwise
+    be refused (`prism-tile-gpu-allocate-shared`); the tree schedule's K x K
+    transition products at K = 128 are the case.
   }];
   let options = [
     Option<"warps", "warps", "int64_t", "0",
-           "Warps per block (0: the program's schedule, else 4)">
+           "Warps per block (0: the program's schedule, else 4)">,
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "The chip whose registers bound a kernel's tiles">
   ];
   let dependentDialects = ["::prism::tilegpu::TileGPUDialect",
                            "::mlir::gpu::GPUDialect"];

@@ -149,7 +149,9 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     stages.add(createConvertRecurrenceToTile());
     addText(pm, "canonicalize,cse");
     stages.add(createTilePipelineLoads());
-    stages.add(createTileGPUAssignLayouts());
+    TileGPUAssignLayoutsOptions layouts;
+    layouts.chip = options.chip.getValue();
+    stages.add(createTileGPUAssignLayouts(layouts));
     TileGPUAsyncCopiesOptions copies;
     copies.chip = options.chip.getValue();
     stages.add(createTileGPUAsyncCopies(copies));

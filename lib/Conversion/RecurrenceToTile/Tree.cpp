@@ -21,7 +21,8 @@
 //   outputs    as the two-pass schedule's.
 //
 // Depth: O(log(T / chunk)) kernels, each O(1) in T; work O(T / chunk) per
-// round (O(K^3) per chunk for the dense part).
+// round (O(K^3) per chunk for the dense part, its rows shared out among the
+// chunk's V-tile programs).
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,49 +62,91 @@ struct Prefix {
   Value dense, update;
 };
 
+/// A prefix of chunk `c` for the V-tile at `v0`; its dense part only with
+/// `withDense`.
 Prefix loadPrefix(ScheduleContext &ctx, TileBuilder &tb, const Prefixes &in,
-                  Value c, Value v0) {
+                  Value c, Value v0, bool withDense = true) {
   ChunkSizes s = chunkSizesOf(ctx);
   Prefix p;
   p.decay.kind = ctx.forget.getChunkDecayKind();
   if (in.decays)
     p.decay.total = loadChunkDecay(tb, p.decay.kind, in.decays, c);
-  if (in.dense)
+  if (in.dense && withDense)
     p.dense = loadBlock(tb, in.dense, c, tb.idx(0), s.keyDim, s.keyDim);
   p.update = loadBlock(tb, in.summaries, c, v0, s.vTile, s.keyDim);
   return p;
 }
 
-/// X A for a prefix's A = e^{G} I + M (rows of X over K).
+/// X A for a prefix's A = e^{G} I + M (rows of X over K). The product is
+/// on the program's operand type, as the chunked schedules' transitions
+/// (ChunkedTwoPass.cpp) are: tensor cores for 16-bit programs.
 Value apply(TileBuilder &tb, const Prefix &p, Value x) {
   Value y = chunk::decayState(tb, p.decay, x);
-  return p.dense ? tb.dot(x, p.dense, false, false, y) : y;
+  return p.dense ? tb.dot(tb.operand(x), tb.operand(p.dense), false, false, y)
+                 : y;
 }
 
-/// The prefix `first` then `second`.
+/// The prefix `first` then `second`: its decay and update (the dense part
+/// is composed by rows, composeDense).
 Prefix compose(TileBuilder &tb, const Prefix &first, const Prefix &second) {
   Prefix p;
   p.decay.kind = first.decay.kind;
   if (first.decay.total)
     p.decay.total = tb.add(first.decay.total, second.decay.total);
   p.update = tb.add(apply(tb, second, first.update), second.update);
-  if (first.dense) {
-    // (e1 I + M1)(e2 I + M2) = e1 e2 I + e1 M2 + M1 (e2 I + M2).
-    Value m2 = second.dense;
-    if (first.decay.kind == ChunkDecay::Kind::scalar)
-      m2 = tb.scaleTokens(m2, tb.exp2(first.decay.total));
-    p.dense = tb.add(m2, apply(tb, second, first.dense));
-  }
   return p;
 }
 
-void storePrefix(ScheduleContext &ctx, TileBuilder &tb, const Prefix &p,
-                 const Prefixes &out, Value c, Value v0) {
+/// Rows of the dense part of `first` then `second`, from the same rows of
+/// the dense parts of each (`firstRows`, `secondRows`):
+/// (e1 I + M1)(e2 I + M2) = e1 e2 I + e1 M2 + M1 (e2 I + M2).
+Value composeDense(TileBuilder &tb, const Prefix &first, Value firstRows,
+                   const Prefix &second, Value secondRows) {
+  Value m2 = secondRows;
+  if (first.decay.kind == ChunkDecay::Kind::scalar)
+    m2 = tb.scaleTokens(m2, tb.exp2(first.decay.total));
+  return tb.add(m2, apply(tb, second, firstRows));
+}
+
+void storePrefix(TileBuilder &tb, const Prefix &p, const Prefixes &out, Value c,
+                 Value v0) {
   storeBlock(tb, p.update, out.summaries, c, v0);
   if (out.decays)
     storeChunkDecay(tb, p.decay.total, out.decays, c);
-  if (out.dense)
-    storeBlock(tb, p.dense, out.dense, c, tb.idx(0));
+}
+
+/// The rows of a chunk's K x K dense part that the program of the V-tile at
+/// `v0` composes: the V-tile programs share them out in equal blocks of a
+/// multiple of 16 rows when they can, so that no dense work is repeated;
+/// otherwise the first V-tile's program composes them all (`only` is then
+/// that program's condition, else null).
+struct DenseRows {
+  Value r0;
+  int64_t rows;
+  Value only;
+};
+
+DenseRows denseRowsOf(ScheduleContext &ctx, TileBuilder &tb, Value v0) {
+  ChunkSizes s = chunkSizesOf(ctx);
+  OpBuilder &b = tb.b;
+  if (s.keyDim % s.tiles == 0 && (s.keyDim / s.tiles) % 16 == 0) {
+    int64_t rows = s.keyDim / s.tiles;
+    Value tile = arith::DivUIOp::create(b, tb.loc, v0, tb.idx(s.vTile));
+    return {arith::MulIOp::create(b, tb.loc, tile, tb.idx(rows)), rows, {}};
+  }
+  Value first =
+      arith::CmpIOp::create(b, tb.loc, arith::CmpIPredicate::eq, v0, tb.idx(0));
+  return {tb.idx(0), s.keyDim, first};
+}
+
+/// Builds `body` at the builder, inside `if (only)` when `only` is set.
+void buildWhere(TileBuilder &tb, Value only, llvm::function_ref<void()> body) {
+  OpBuilder::InsertionGuard guard(tb.b);
+  if (only) {
+    auto branch = scf::IfOp::create(tb.b, tb.loc, only);
+    tb.b.setInsertionPointToStart(branch.thenBlock());
+  }
+  body();
 }
 
 /// Rounds of the prefix: chunks up to 2^kMaxRounds (T up to 2^24 times
@@ -145,18 +188,37 @@ Prefixes pick(OpBuilder &b, Location loc, Value odd, const Prefixes &first,
 void buildPrefixRound(ScheduleContext &ctx, Value offset, Value active,
                       const Prefixes &in, const Prefixes &out) {
   OpBuilder::InsertionGuard guard(ctx.b);
+  ChunkSizes s = chunkSizesOf(ctx);
   ChunkProgram p = createChunkKernel(ctx, "chunk_prefix", active);
   TileBuilder &tb = p.tb;
   Prefix own = loadPrefix(ctx, tb, in, p.c, p.v0);
+  DenseRows rows;
+  if (in.dense)
+    rows = denseRowsOf(ctx, tb, p.v0);
+  auto ownRows = [&]() {
+    return rows.rows == s.keyDim
+               ? own.dense
+               : loadBlock(tb, in.dense, p.c, rows.r0, rows.rows, s.keyDim);
+  };
   Value later = arith::CmpIOp::create(tb.b, tb.loc, arith::CmpIPredicate::uge,
                                       p.c, offset);
   auto branch = scf::IfOp::create(tb.b, tb.loc, later, /*withElse=*/true);
   tb.b.setInsertionPointToStart(branch.thenBlock());
   Value prev = arith::SubIOp::create(tb.b, tb.loc, p.c, offset);
-  storePrefix(ctx, tb, compose(tb, loadPrefix(ctx, tb, in, prev, p.v0), own),
-              out, p.c, p.v0);
+  Prefix first = loadPrefix(ctx, tb, in, prev, p.v0, /*withDense=*/false);
+  storePrefix(tb, compose(tb, first, own), out, p.c, p.v0);
+  if (in.dense)
+    buildWhere(tb, rows.only, [&] {
+      Value firstRows =
+          loadBlock(tb, in.dense, prev, rows.r0, rows.rows, s.keyDim);
+      storeBlock(tb, composeDense(tb, first, firstRows, own, ownRows()),
+                 out.dense, p.c, rows.r0);
+    });
   tb.b.setInsertionPointToStart(branch.elseBlock());
-  storePrefix(ctx, tb, own, out, p.c, p.v0);
+  storePrefix(tb, own, out, p.c, p.v0);
+  if (in.dense)
+    buildWhere(tb, rows.only,
+               [&] { storeBlock(tb, ownRows(), out.dense, p.c, rows.r0); });
 }
 
 /// Every chunk's start state: the initial state carried by the prefix of
@@ -176,9 +238,13 @@ void buildStates(ScheduleContext &ctx, const Prefixes (&sets)[2]) {
   Value odd = isOdd(b, tb.loc, rounds);
   Prefixes prefixes = pick(b, tb.loc, odd, sets[0], sets[1]);
   Value s0 = ctx.initialState(tb, p.v0, s.vTile);
+  // From a zero initial state, a chunk starts at the update of the prefix
+  // before it (no transition to load or apply).
+  bool zeroStart = !info.initialState;
   auto carried = [&](Value c) {
-    Prefix prefix = loadPrefix(ctx, tb, prefixes, c, p.v0);
-    return tb.add(apply(tb, prefix, s0), prefix.update);
+    Prefix prefix = loadPrefix(ctx, tb, prefixes, c, p.v0, !zeroStart);
+    return zeroStart ? prefix.update
+                     : tb.add(apply(tb, prefix, s0), prefix.update);
   };
   Value first = arith::CmpIOp::create(b, tb.loc, arith::CmpIPredicate::eq, p.c,
                                       tb.idx(0));
@@ -243,7 +309,7 @@ void tiling::buildTree(ScheduleContext &ctx) {
       ctx, buffers[0].summaries, buffers[0].decays,
       [&](ChunkProgram &p, const ChunkTransition &transition) {
         // M = R^T W~: the chunk's response, dense; R again for the
-        // outputs.
+        // outputs (in the first V-tile's program only).
         Value dense = p.tb.dot(p.tb.operand(transition.response),
                                p.tb.operand(transition.endKeys), true, false);
         storeBlock(p.tb, dense, buffers[0].dense, p.c, p.tb.idx(0));

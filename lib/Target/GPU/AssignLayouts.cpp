@@ -18,7 +18,9 @@
 //   2-d layout it is broadcast into (a slice), so broadcasts move nothing;
 // - products, solves and cumulative sums work in shared memory (their
 //   operands are stored there once per value), and reductions never cross
-//   warps.
+//   warps;
+// - a kernel whose tiles cannot be held in registers at the schedule's warps
+//   gets more warps (the tree's K x K transitions at K = 128).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,7 @@
 #include "prism/Dialect/Tile/TileOps.h"
 #include "prism/Dialect/TileGPU/TileGPUOps.h"
 #include "prism/Passes.h"
+#include "prism/Target/GPUTarget.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -489,11 +492,41 @@ LogicalResult KernelLayouts::verifyLayouts() {
   return failure(result.wasInterrupted());
 }
 
+/// 32-bit registers a thread needs at `warps` for the tiles of `kernel`
+/// that must be live at once (one tile, or those a loop carries), if each
+/// tile's elements were spread evenly: no layout needs fewer.
+int64_t leastRegisters(tile::KernelOp kernel, int64_t warps) {
+  auto words = [&](Type type) -> int64_t {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape())
+      return 0;
+    int64_t bits = tensor.getNumElements() * tensor.getElementTypeBitWidth();
+    return llvm::divideCeil(bits, 32 * 32 * warps);
+  };
+  int64_t most = 0;
+  kernel.walk([&](Operation *op) {
+    int64_t needed = 0;
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      for (Value carried : loop.getRegionIterArgs())
+        needed += words(carried.getType());
+    } else {
+      for (Value result : op->getResults())
+        needed = std::max(needed, words(result.getType()));
+    }
+    most = std::max(most, needed);
+  });
+  return most;
+}
+
 struct TileGPUAssignLayoutsPass
     : prism::impl::TileGPUAssignLayoutsBase<TileGPUAssignLayoutsPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    const GPUTarget *target =
+        lookupGPUTarget(chip, getOperation(), "prism-tile-gpu-assign-layouts");
+    if (!target)
+      return signalPassFailure();
     WalkResult result = getOperation().walk([&](tile::KernelOp kernel) {
       auto program = kernel->getParentOfType<func::FuncOp>();
       auto schedule = program
@@ -507,6 +540,14 @@ struct TileGPUAssignLayoutsPass
         kernel.emitOpError() << "needs a power of two of warps, got " << w;
         return WalkResult::interrupt();
       }
+      // More warps for a kernel that could not hold its tiles at `w` (the
+      // register check of allocate-shared would refuse it): enough that
+      // they take at most half the registers, the rest being for operands,
+      // addresses and the next tile.
+      if (leastRegisters(kernel, w) > target->registersPerThread)
+        while (2 * leastRegisters(kernel, w) > target->registersPerThread &&
+               64 * w <= target->threadsPerBlock)
+          w *= 2;
       KernelLayouts layouts(kernel, w, schedule);
       return failed(layouts.run()) ? WalkResult::interrupt()
                                    : WalkResult::advance();

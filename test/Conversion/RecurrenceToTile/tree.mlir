@@ -103,4 +103,39 @@ func.func @gdn_tree(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // CHECK:       scf.for
 // CHECK:         tile.kernel "chunk_prefix"
 // CHECK:           scf.if
-// CHECK:             tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) : tensor<32x32xf32>, tensor<32x32xf32> -> tensor<32x32xf32>
+// CHECK:             tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) : tensor<32x32xbf16>, tensor<32x32xbf16> -> tensor<32x32xf32>
+
+// -----
+
+// Two V-tiles of 32 share out the rows of the 64 x 64 transitions: each
+// program composes 32 rows, from the same rows of both prefixes (bf16
+// operands, f32 accumulation), and stores them at its row offset.
+
+func.func @gdn_tree_split(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
+                    %v: tensor<?x?x4x64xbf16>, %beta: tensor<?x?x4xbf16>,
+                    %g: tensor<?x?x4xf32>) -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x4xf32>)
+      : tensor<?x?x4x64xbf16>, tensor<?x?x4xbf16>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      gates(%beta : tensor<?x?x4xbf16>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<tree, v_tile = 32>}
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
+
+// CHECK-LABEL: func.func @gdn_tree_split(
+// CHECK:       tile.kernel "chunk_prefix"
+// CHECK:         %[[OWN:.+]] = tile.load %[[IN:[a-z0-9_]+]][%{{.+}}, %{{.+}}, %[[C:[a-z0-9_]+]], %c0, %c0] dims [3, 4] : memref<?x4x?x64x64xf32> -> tensor<64x64xf32>
+// CHECK:         %[[ROW:.+]] = arith.muli %{{.+}}, %c32 : index
+// CHECK:         scf.if
+// CHECK:           %[[PREV:.+]] = arith.subi %[[C]], %{{.+}} : index
+// CHECK:           %[[FIRST:.+]] = tile.load %[[IN]][%{{.+}}, %{{.+}}, %[[PREV]], %[[ROW]], %c0] dims [3, 4] : memref<?x4x?x64x64xf32> -> tensor<32x64xf32>
+// CHECK:           %[[SECOND:.+]] = tile.load %[[IN]][%{{.+}}, %{{.+}}, %[[C]], %[[ROW]], %c0] dims [3, 4] : memref<?x4x?x64x64xf32> -> tensor<32x64xf32>
+// CHECK:           %[[P:.+]] = tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x64xf32>) : tensor<32x64xbf16>, tensor<64x64xbf16> -> tensor<32x64xf32>
+// CHECK:           %[[M:.+]] = arith.addf %{{.+}}, %[[P]] : tensor<32x64xf32>
+// CHECK:           tile.store %[[M]], %{{.+}}[%{{.+}}, %{{.+}}, %[[C]], %[[ROW]], %c0] dims [3, 4] : tensor<32x64xf32>
+// CHECK:         } else {
+// CHECK:           %[[COPY:.+]] = tile.load %[[IN]][%{{.+}}, %{{.+}}, %[[C]], %[[ROW]], %c0] dims [3, 4]
+// CHECK:           tile.store %[[COPY]], %{{.+}}[%{{.+}}, %{{.+}}, %[[C]], %[[ROW]], %c0] dims [3, 4]
+// CHECK:       tile.kernel "chunk_states"

@@ -88,3 +88,33 @@ func.func @step(%k: memref<?x?x4x128xbf16>, %v: memref<?x?x4x64xf32>, %T: index,
   }
   return
 }
+
+// -----
+
+// A kernel whose tiles the schedule's warps cannot hold in registers (a
+// 128 x 128 f32 product is 512 registers a thread at 1 warp) gets the
+// fewest warps at which its largest tile takes at most half of them (8:
+// 64 registers); a kernel that fits keeps the schedule's warps.
+
+// CHECK-LABEL: func.func @wide
+func.func @wide(%m: memref<?x4x128x128xbf16>, %o: memref<?x4x128x128xf32>, %B: index)
+    attributes {prism.schedule = #recurrence.schedule<tree, chunk = 64, v_tile = 32, warps = 1, stages = 1>} {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  // CHECK: tile.kernel "prefix" {{.+}} attributes {tilegpu.warps = 8 : i64}
+  tile.kernel "prefix" grid(%c4, %B) {
+  ^bb0(%h: index, %b: index):
+    %a = tile.load %m[%b, %h, %c0, %c0] dims [2, 3] : memref<?x4x128x128xbf16> -> tensor<128x128xbf16>
+    // CHECK: tilegpu.mma {{.+}} -> tensor<128x128xf32, #tilegpu.mma<warps = [8, 1]>>
+    %p = tile.dot %a, %a : tensor<128x128xbf16>, tensor<128x128xbf16> -> tensor<128x128xf32>
+    tile.store %p, %o[%b, %h, %c0, %c0] dims [2, 3] : tensor<128x128xf32>, memref<?x4x128x128xf32>
+  }
+  // CHECK: tile.kernel "small" {{.+}} attributes {tilegpu.warps = 1 : i64}
+  tile.kernel "small" grid(%c4, %B) {
+  ^bb0(%h: index, %b: index):
+    %a = tile.load %m[%b, %h, %c0, %c0] dims [2, 3] : memref<?x4x128x128xbf16> -> tensor<32x128xbf16>
+    %p = tile.dot %a, %a transpose_b : tensor<32x128xbf16>, tensor<32x128xbf16> -> tensor<32x32xf32>
+    tile.store %p, %o[%b, %h, %c0, %c0] dims [2, 3] : tensor<32x32xf32>, memref<?x4x128x128xf32>
+  }
+  return
+}
