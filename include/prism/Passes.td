@@ -40,15 +40,34 @@ def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
     searched (smaller V-tiles, more warps, smaller chunks). When no
     parameters lower at all (a chunked kind on V = 4), the defaults stay and
     the lowering reports the reason.
+
+    With `mapping=tile` the lowering whose checks decide is the tile level
+    and the GPU target mapping on `chip`, run on a copy of the scan's
+    function up to its budgets (prism/Target/GPU/MappingCheck.h): for every
+    kind, the sequential one included, the parameters left free are
+    searched in the same order until the mapping accepts them (for the
+    sequential walk: wider `k_split`, then narrower V-tiles).
   }];
   let options = [
     Option<"defaultKind", "default-kind", "std::string", "\"sequential\"",
            "Schedule kind used when a scan has none">,
     Option<"chip", "chip", "std::string", "\"sm_90a\"",
            "GPU whose limits the chosen parameters respect (sm_80, sm_90, "
-           "sm_90a)">
+           "sm_90a)">,
+    Option<"mapping", "mapping", "std::string", "\"loops\"",
+           "Whose checks the parameters must pass: 'loops' "
+           "(prism-convert-recurrence-to-scf) or 'tile' (the tile level "
+           "and the GPU target mapping)">
   ];
-  let dependentDialects = ["::prism::recurrence::RecurrenceDialect"];
+  let dependentDialects = [
+    "::prism::recurrence::RecurrenceDialect",
+    // What the copies of the mapping check create.
+    "::prism::tile::TileDialect", "::prism::tilegpu::TileGPUDialect",
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::ub::UBDialect"
+  ];
 }
 
 //===----------------------------------------------------------------------===//

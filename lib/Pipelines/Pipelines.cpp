@@ -10,6 +10,7 @@
 
 #include "prism/Pipelines/Pipelines.h"
 #include "prism/Passes.h"
+#include "prism/Target/GPU/MappingCheck.h"
 #include "prism/Target/GPUTarget.h"
 
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -63,8 +64,12 @@ void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
                                           StringRef chip, bool cleanup) {
   Stages stages{pm, cleanup};
   // Make the schedule of every scan explicit, within the chip's limits.
+  // The CPU applies the schedules at the tile level: it takes the
+  // parameters the GPU's tile mapping accepts, so that both backends run
+  // the same schedule.
   SelectScheduleOptions select;
   select.chip = chip.str();
+  select.mapping = target == "cpu" ? "tile" : "loops";
   stages.add(createSelectSchedule(select));
   // On the CPU, every schedule is applied at the tile level: one kernel of
   // tiles per convolution and per phase of the schedule (the GPU's loop-nest
@@ -145,22 +150,13 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     // shared memory and barriers, then launches of per-thread code.
     SelectScheduleOptions select;
     select.chip = options.chip.getValue();
+    select.mapping = "tile";
     stages.add(createSelectSchedule(select));
     stages.add(createConvertRecurrenceToTile());
     addText(pm, "canonicalize,cse");
-    stages.add(createTilePipelineLoads());
-    TileGPUAssignLayoutsOptions layouts;
-    layouts.chip = options.chip.getValue();
-    stages.add(createTileGPUAssignLayouts(layouts));
-    TileGPUAsyncCopiesOptions copies;
-    copies.chip = options.chip.getValue();
-    stages.add(createTileGPUAsyncCopies(copies));
-    TileGPUSinkToUsesOptions sink;
-    sink.chip = options.chip.getValue();
-    stages.add(createTileGPUSinkToUses(sink));
-    TileGPUAllocateSharedOptions shared;
-    shared.chip = options.chip.getValue();
-    stages.add(createTileGPUAllocateShared(shared));
+    forEachTileGPUMappingPass(options.chip, [&](std::unique_ptr<Pass> pass) {
+      stages.add(std::move(pass));
+    });
     stages.add(createConvertTileToGPU());
   } else {
     buildScheduleLoweringPipeline(pm, "gpu", options.chip);

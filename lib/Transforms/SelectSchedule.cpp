@@ -7,6 +7,7 @@
 
 #include "prism/Conversion/ChunkedScan.h"
 #include "prism/Passes.h"
+#include "prism/Target/GPU/MappingCheck.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -38,6 +39,13 @@ struct SelectSchedulePass
         lookupGPUTarget(chip, getOperation(), "prism-select-schedule");
     if (!target)
       return signalPassFailure();
+    if (mapping != "loops" && mapping != "tile") {
+      mlir::emitError(getOperation().getLoc())
+          << "prism-select-schedule: unknown mapping '" << mapping
+          << "' (expected loops or tile)";
+      return signalPassFailure();
+    }
+    const bool tileMapping = mapping == "tile";
     WalkResult result = getOperation().walk([&](ScanOp scan) {
       ScheduleAttr current = scan.getScheduleAttr();
       ScheduleKind kind = current ? current.getKind() : *fallback;
@@ -78,6 +86,42 @@ struct SelectSchedulePass
         // Loads of the next step in flight while a step computes.
         if (!stages)
           stages = 2;
+        // Through the tile mapping, the walk's tiles (its state and the
+        // loads in flight) must fit the registers: where they do not
+        // (`stages = 4` in f32 keeps 3 steps of loads in every lane), the
+        // parameters left free are searched: wider k_split (each lane
+        // holds less of a key), then narrower V-tiles, their warps
+        // following.
+        auto accepts = [&](int64_t ks, int64_t vt, int64_t rw, int64_t w) {
+          auto candidate = ScheduleAttr::get(scan.getContext(), kind, chunk, vt,
+                                             ks, rw, w, stages);
+          return succeeded(checkTileGPUMapping(scan, candidate, chip));
+        };
+        if (tileMapping && !accepts(kSplit, vTile, rows, warps)) {
+          bool found = false;
+          for (int64_t ks = kSplit; !found && ks <= 32 && k % ks == 0;
+               ks *= 2) {
+            if (current && current.getKSplit() && ks != kSplit)
+              break;
+            for (int64_t vt = std::min<int64_t>(v, 128); vt >= 1; --vt) {
+              if (v % vt || (current && current.getVTile() && vt != vTile))
+                continue;
+              int64_t w =
+                  current && current.getWarps()
+                      ? warps
+                      : std::min<int64_t>(32, (vt / rows * ks + 31) / 32);
+              // Within 256 lanes a program, as the defaults.
+              if (vt * ks > 256 || vt / rows * ks > 32 * w ||
+                  !accepts(ks, vt, rows, w))
+                continue;
+              kSplit = ks, vTile = vt, warps = w;
+              found = true;
+              break;
+            }
+          }
+          // When nothing is accepted, the defaults stay and the mapping
+          // reports why.
+        }
       } else {
         auto func = scan->getParentOfType<func::FuncOp>();
         // A specification the analysis rejects is reported by the lowering;
@@ -180,6 +224,12 @@ struct SelectSchedulePass
         // searched: smaller V-tiles, more warps, smaller chunks. When nothing
         // lowers, the defaults stay and the lowering says why.
         auto lowers = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
+          if (tileMapping)
+            return succeeded(checkTileGPUMapping(
+                scan,
+                ScheduleAttr::get(scan.getContext(), kind, c, vt, kSplit, rows,
+                                  w, st),
+                chip));
           return succeeded(
               lowering::checkChunkedScan(*info, paramsOf(c, vt, w, st), true));
         };

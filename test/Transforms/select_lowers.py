@@ -3,7 +3,16 @@
 chunked schedule x K = V in a range of widths (up to 512) x rank x dtype,
 the parameters it fills in must pass the GPU lowering's own checks
 (prism-convert-recurrence-to-scf=target=gpu): every case of the sweep has
-parameters that lower, so any lowering error is a failure. Prints one line per failure, then `N passed, N failed`."""
+parameters that lower, so any lowering error is a failure. With
+`--mapping tile`, the selector runs with mapping=tile and its choice must
+pass the tile level and the GPU target mapping up to their budgets
+(prism-tile-gpu-allocate-shared), for the sequential and tree schedules
+too. The one exception: the tree schedule of the delta forget at K >= 256
+keeps K x K transitions whose products need more shared memory than a
+block has (256 x 256 in f32, 384 x 384 in bf16) or, at 512 x 512, more
+registers than a block's threads have; the mapping must refuse those with
+a diagnostic that names the budget. Prints one line per
+failure, then `N passed, N failed`."""
 
 import argparse
 import os
@@ -21,11 +30,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prism-opt", default="prism-opt")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--mapping", choices=("loops", "tile"), default="loops")
     args = parser.parse_args()
+    schedules = ["chunked_fused", "chunked_two_pass"]
+    if args.mapping == "tile":
+        schedules += ["sequential", "tree"]
+        lowering = ["--prism-select-schedule=mapping=tile",
+                    "--prism-convert-recurrence-to-tile", "--canonicalize", "--cse",
+                    "--prism-tile-pipeline-loads", "--prism-tile-gpu-assign-layouts",
+                    "--prism-tile-gpu-async-copies", "--prism-tile-gpu-sink-to-uses",
+                    "--prism-tile-gpu-allocate-shared"]
+    else:
+        lowering = ["--prism-select-schedule", "--prism-convert-recurrence-to-scf=target=gpu"]
     work = tempfile.mkdtemp(prefix="prism-select-")
     runs = []
     for forget in ("identity", "scalar", "diagonal", "delta"):
-        for schedule in ("chunked_fused", "chunked_two_pass"):
+        for schedule in schedules:
             for width in (16, 32, 48, 64, 96, 128, 192, 256, 384, 512):
                 for rank, dtype in ((1, "bf16"), (3, "bf16"), (1, "f32")):
                     spec = Spec(name=f"{forget}_{schedule}_k{width}_L{rank}_{dtype}",
@@ -38,11 +58,14 @@ def main():
 
     def run(item):
         name, path = item
-        proc = subprocess.run([args.prism_opt, path, "--prism-select-schedule",
-                               "--prism-convert-recurrence-to-scf=target=gpu",
-                               "-o", os.devnull], capture_output=True, text=True,
-                              timeout=300)
+        proc = subprocess.run([args.prism_opt, path, *lowering, "-o", os.devnull],
+                              capture_output=True, text=True, timeout=300)
         if proc.returncode == 0:
+            return name, None
+        if (args.mapping == "tile" and name.startswith("delta_tree_")
+                and int(name.split("_k")[1].split("_")[0]) >= 256
+                and ("bytes of shared memory per block" in proc.stderr
+                     or "registers per thread" in proc.stderr)):
             return name, None
         return name, proc.stderr.strip()
 
