@@ -302,8 +302,11 @@ def TileGPUAssignLayouts
     warps, or more for a kernel whose tiles could not be held in the chip's
     registers at that count (one tile, or the tiles a loop carries, counted
     as evenly spread over the threads): the smallest power of two at which
-    they take at most half the registers, within the chip's threads per
-    block. Such a kernel would otherwise
+    they take at most half of a thread's registers (fewer beyond 256
+    threads, from the chip's registers per block), within the chip's
+    threads per block; where none does, the kernel keeps the schedule's
+    warps (and is refused). `widen=false` keeps the schedule's warps
+    always (prism-select-schedule's checks of candidates). Such a kernel would otherwise
     be refused (`prism-tile-gpu-allocate-shared`); the tree schedule's K x K
     transition products at K = 128 are the case.
   }];
@@ -311,7 +314,10 @@ def TileGPUAssignLayouts
     Option<"warps", "warps", "int64_t", "0",
            "Warps per block (0: the program's schedule, else 4)">,
     Option<"chip", "chip", "std::string", "\"sm_90a\"",
-           "The chip whose registers bound a kernel's tiles">
+           "The chip whose registers bound a kernel's tiles">,
+    Option<"widen", "widen", "bool", "true",
+           "Give kernels whose tiles the schedule's warps cannot hold more "
+           "warps">
   ];
   let dependentDialects = ["::prism::tilegpu::TileGPUDialect",
                            "::mlir::gpu::GPUDialect"];

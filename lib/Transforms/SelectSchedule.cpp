@@ -160,6 +160,17 @@ struct SelectSchedulePass
           params.target = target;
           return params;
         };
+        // Whether the tile mapping accepts a candidate.
+        auto accepts = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
+          return succeeded(
+              checkTileGPUMapping(scan,
+                                  ScheduleAttr::get(scan.getContext(), kind, c,
+                                                    vt, kSplit, rows, w, st),
+                                  chip));
+        };
+        // The loop nests' scratch model (the defaults below were tuned on
+        // their kernels), for either mapping; the choice is then held to
+        // the mapping's own checks (`lowers`).
         auto fits = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
           return succeeded(info) &&
                  lowering::chunkedScratchBytes(*info, paramsOf(c, vt, w, st)) <=
@@ -225,11 +236,7 @@ struct SelectSchedulePass
         // lowers, the defaults stay and the lowering says why.
         auto lowers = [&](int64_t c, int64_t vt, int64_t w, int64_t st) {
           if (tileMapping)
-            return succeeded(checkTileGPUMapping(
-                scan,
-                ScheduleAttr::get(scan.getContext(), kind, c, vt, kSplit, rows,
-                                  w, st),
-                chip));
+            return accepts(c, vt, w, st);
           return succeeded(
               lowering::checkChunkedScan(*info, paramsOf(c, vt, w, st), true));
         };

@@ -29,9 +29,12 @@ struct GPUTarget {
   int computeCapability;
   /// Dynamic shared memory a block may use (the opt-in maximum).
   int64_t sharedBytesPerBlock;
-  /// Registers a thread may use, threads a block may have.
+  /// Registers a thread may use, threads a block may have, registers a
+  /// block may use (a block of more than 256 threads gets fewer than
+  /// registersPerThread each).
   int64_t registersPerThread;
   int64_t threadsPerBlock;
+  int64_t registersPerBlock;
   /// Matrix instructions: mma.sync m16n8k16 with bf16/f16 operands, and
   /// Hopper's warpgroup wgmma with TMA copies.
   bool mmaSync;

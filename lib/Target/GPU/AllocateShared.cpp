@@ -120,12 +120,13 @@ int64_t gpumap::packSharedBuffers(tile::KernelOp kernel) {
   return total;
 }
 
-bool gpumap::rewriteIfFits(tile::KernelOp kernel, int64_t bytes,
+bool gpumap::rewriteIfFits(tile::KernelOp &kernel, int64_t bytes,
                            llvm::function_ref<bool(tile::KernelOp)> rewrite) {
   OpBuilder b(kernel);
   auto copy = cast<tile::KernelOp>(b.clone(*kernel));
   if (rewrite(copy) && packSharedBuffers(copy) <= bytes) {
     kernel->erase();
+    kernel = copy;
     return true;
   }
   copy->erase();

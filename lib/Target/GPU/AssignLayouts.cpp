@@ -541,13 +541,22 @@ struct TileGPUAssignLayoutsPass
         return WalkResult::interrupt();
       }
       // More warps for a kernel that could not hold its tiles at `w` (the
-      // register check of allocate-shared would refuse it): enough that
-      // they take at most half the registers, the rest being for operands,
-      // addresses and the next tile.
-      if (leastRegisters(kernel, w) > target->registersPerThread)
-        while (2 * leastRegisters(kernel, w) > target->registersPerThread &&
-               64 * w <= target->threadsPerBlock)
-          w *= 2;
+      // register check of allocate-shared would refuse it): the fewest at
+      // which they take at most half of a thread's registers (fewer a
+      // thread beyond 256 threads), the rest being for operands, addresses
+      // and the next tile. Where none does, `w` stays and the kernel is
+      // refused.
+      auto budget = [&](int64_t n) {
+        return std::min(target->registersPerThread,
+                        target->registersPerBlock / (32 * n));
+      };
+      if (widen && leastRegisters(kernel, w) > target->registersPerThread) {
+        for (int64_t n = 2 * w; 32 * n <= target->threadsPerBlock; n *= 2)
+          if (2 * leastRegisters(kernel, n) <= budget(n)) {
+            w = n;
+            break;
+          }
+      }
       KernelLayouts layouts(kernel, w, schedule);
       return failed(layouts.run()) ? WalkResult::interrupt()
                                    : WalkResult::advance();

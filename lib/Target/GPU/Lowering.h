@@ -96,8 +96,9 @@ int64_t packSharedBuffers(tile::KernelOp kernel);
 
 /// Applies `rewrite` to a copy of `kernel` and keeps the copy in its place
 /// when `rewrite` changed it (returned true) and its shared buffers still
-/// take at most `bytes`; returns whether it did.
-bool rewriteIfFits(tile::KernelOp kernel, int64_t bytes,
+/// take at most `bytes`; returns whether it did. `kernel` is then the copy
+/// (the original is erased).
+bool rewriteIfFits(tile::KernelOp &kernel, int64_t bytes,
                    llvm::function_ref<bool(tile::KernelOp)> rewrite);
 
 /// The layout of a tile type (which the verifiers guarantee fits).

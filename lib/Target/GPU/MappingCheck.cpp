@@ -14,10 +14,11 @@ using namespace mlir;
 using namespace prism;
 
 void prism::forEachTileGPUMappingPass(
-    StringRef chip, function_ref<void(std::unique_ptr<Pass>)> add) {
+    StringRef chip, function_ref<void(std::unique_ptr<Pass>)> add, bool widen) {
   add(createTilePipelineLoads());
   TileGPUAssignLayoutsOptions layouts;
   layouts.chip = chip.str();
+  layouts.widen = widen;
   add(createTileGPUAssignLayouts(layouts));
   TileGPUAsyncCopiesOptions copies;
   copies.chip = chip.str();
@@ -55,8 +56,11 @@ LogicalResult prism::checkTileGPUMapping(recurrence::ScanOp scan,
   pm.addPass(createConvertRecurrenceToTile());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // A candidate must fit at its own warps (the mapping would give a kernel
+  // that does not more warps, and fewer registers a thread).
   forEachTileGPUMappingPass(
-      chip, [&](std::unique_ptr<Pass> pass) { pm.addPass(std::move(pass)); });
+      chip, [&](std::unique_ptr<Pass> pass) { pm.addPass(std::move(pass)); },
+      /*widen=*/false);
   if (succeeded(pm.run(*module)))
     return success();
   if (why)

@@ -23,14 +23,17 @@ namespace prism {
 /// The GPU target mapping of tile programs up to their budgets, in order:
 /// software pipelining, layouts, async copies, sinking of live ranges,
 /// shared memory and barriers (prism-gpu-pipeline adds them, then
-/// prism-convert-tile-to-gpu).
+/// prism-convert-tile-to-gpu). `widen`: prism-tile-gpu-assign-layouts may
+/// give a kernel more warps than its schedule's.
 void forEachTileGPUMappingPass(
     llvm::StringRef chip,
-    llvm::function_ref<void(std::unique_ptr<mlir::Pass>)> add);
+    llvm::function_ref<void(std::unique_ptr<mlir::Pass>)> add,
+    bool widen = true);
 
 /// Whether `scan` with `schedule` maps onto `chip`: its function, copied,
 /// through prism-convert-recurrence-to-tile and the passes above, within
-/// the chip's shared memory per block and registers per thread. On failure
+/// the chip's shared memory per block and registers per thread at the
+/// schedule's warps. On failure
 /// `why` (when given) gets the first diagnostic. The copy's diagnostics are
 /// not reported.
 mlir::LogicalResult checkTileGPUMapping(recurrence::ScanOp scan,
