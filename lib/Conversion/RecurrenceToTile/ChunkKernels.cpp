@@ -12,6 +12,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 using namespace mlir;
 using namespace prism;
@@ -31,12 +33,13 @@ Value tiling::chunkCount(ScheduleContext &ctx) {
 }
 
 ChunkProgram tiling::createChunkKernel(ScheduleContext &ctx, StringRef name,
-                                       Value active) {
+                                       Value active, bool perChunk) {
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc();
   ChunkSizes sizes = chunkSizesOf(ctx);
   Value chunks = chunkCount(ctx);
-  Value tiles = arith::ConstantIndexOp::create(b, loc, sizes.tiles);
+  Value tiles =
+      arith::ConstantIndexOp::create(b, loc, perChunk ? 1 : sizes.tiles);
   Value programs = arith::MulIOp::create(b, loc, chunks, tiles);
   if (active)
     programs = arith::MulIOp::create(b, loc, active, programs);
@@ -45,11 +48,66 @@ ChunkProgram tiling::createChunkKernel(ScheduleContext &ctx, StringRef name,
                               ctx.dimOf(ctx.info.query, 0)});
   auto ids = kernel.getProgramIds();
   ChunkProgram p{ctx.builderFor(ids[2], ids[1]), {}, {}, {}, chunks};
-  p.c = arith::DivUIOp::create(b, loc, ids[0], tiles);
-  Value vt = arith::RemUIOp::create(b, loc, ids[0], tiles);
+  if (perChunk) {
+    p.c = ids[0];
+  } else {
+    p.c = arith::DivUIOp::create(b, loc, ids[0], tiles);
+    Value vt = arith::RemUIOp::create(b, loc, ids[0], tiles);
+    p.v0 = arith::MulIOp::create(b, loc, vt, p.tb.idx(sizes.vTile));
+  }
   p.t0 = arith::MulIOp::create(b, loc, p.c, p.tb.idx(sizes.chunk));
-  p.v0 = arith::MulIOp::create(b, loc, vt, p.tb.idx(sizes.vTile));
   return p;
+}
+
+namespace {
+/// Moves what does not depend on the V-tile out of the loop over a chunk's
+/// V-tiles (the keys, their scores and decays: built with the values they
+/// meet, once per V-tile): pure ops, and loads of buffers the loop does not
+/// store to. The loop runs at least once, so nothing is run that was not.
+void hoistInvariants(scf::ForOp walk) {
+  llvm::SmallPtrSet<Value, 4> stored;
+  walk.getBody()->walk([&](Operation *op) {
+    if (auto store = dyn_cast<tile::StoreOp>(op))
+      stored.insert(store.getDest());
+    else if (auto store = dyn_cast<memref::StoreOp>(op))
+      stored.insert(store.getMemRef());
+  });
+  auto movable = [&](Operation *op, Region *) {
+    if (op->getNumRegions() != 0)
+      return false;
+    if (auto load = dyn_cast<tile::LoadOp>(op))
+      return !stored.contains(load.getSource());
+    if (auto load = dyn_cast<memref::LoadOp>(op))
+      return !stored.contains(load.getMemRef());
+    return isMemoryEffectFree(op);
+  };
+  moveLoopInvariantCode(
+      walk.getLoopRegions(),
+      [&](Value value, Region *) { return walk.isDefinedOutsideOfLoop(value); },
+      movable, [&](Operation *op, Region *) { walk.moveOutOfLoop(op); });
+}
+} // namespace
+
+void tiling::forEachVTile(ScheduleContext &ctx, ChunkProgram &p,
+                          function_ref<void(Value v0)> body) {
+  if (p.v0)
+    return body(p.v0);
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc();
+  ChunkSizes sizes = chunkSizesOf(ctx);
+  auto walk = scf::ForOp::create(
+      b, loc, p.tb.idx(0), p.tb.idx(ctx.info.valueDim), p.tb.idx(sizes.vTile));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(walk.getBody()->getTerminator());
+    body(walk.getInductionVar());
+  }
+  hoistInvariants(walk);
+  b.setInsertionPointAfter(walk);
+}
+
+bool tiling::perChunkPrograms(ScheduleContext &ctx) {
+  return ctx.forget.hasChunkResponse() && chunkSizesOf(ctx).tiles > 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -130,32 +188,37 @@ void tiling::buildChunkSummaries(
         storeTransition) {
   OpBuilder::InsertionGuard guard(ctx.b);
   ChunkSizes s = chunkSizesOf(ctx);
-  ChunkProgram p = createChunkKernel(ctx, "chunk_summaries");
+  ChunkProgram p =
+      createChunkKernel(ctx, "chunk_summaries", Value(), perChunkPrograms(ctx));
   TileBuilder &tb = p.tb;
-  SmallVector<Slot> slots =
-      buildInjectionSlots(tb, p.t0, s.chunk, p.v0, s.vTile);
   ChunkDecay decay = ctx.forget.buildChunkDecay(tb, p.t0, s.chunk);
-  ChunkTransition transition =
-      ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, slots);
+  ChunkFactor factor = ctx.forget.buildChunkFactor(tb, p.t0, s.chunk, decay);
   auto zeros = RankedTensorType::get({s.vTile, s.keyDim}, tb.b.getF32Type());
-  Value update = chunk::update(
-      tb, decay, slots,
-      arith::ConstantOp::create(
-          tb.b, tb.loc,
-          DenseElementsAttr::get(zeros, tb.b.getF32FloatAttr(0.0))));
-  storeBlock(tb, update, summaries, p.c, p.v0);
+  forEachVTile(ctx, p, [&](Value v0) {
+    SmallVector<Slot> slots =
+        buildInjectionSlots(tb, p.t0, s.chunk, v0, s.vTile);
+    ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, factor, slots);
+    Value update = chunk::update(
+        tb, decay, slots,
+        arith::ConstantOp::create(
+            tb.b, tb.loc,
+            DenseElementsAttr::get(zeros, tb.b.getF32FloatAttr(0.0))));
+    storeBlock(tb, update, summaries, p.c, v0);
+  });
   // Every V-tile's program writes the same decay.
   storeChunkDecay(tb, decay.total, decays, p.c);
   if (!ctx.forget.hasChunkResponse())
     return;
-  // The response depends on the keys alone: the first V-tile's program
-  // builds and keeps it.
-  Value first = arith::CmpIOp::create(tb.b, tb.loc, arith::CmpIPredicate::eq,
-                                      p.v0, tb.idx(0));
-  auto ifFirst = scf::IfOp::create(tb.b, tb.loc, first, /*withElse=*/false);
-  tb.b.setInsertionPointToStart(ifFirst.thenBlock());
+  // The response depends on the keys alone: built once per chunk (by the
+  // first V-tile's program where there is one per V-tile).
+  if (p.v0) {
+    Value first = arith::CmpIOp::create(tb.b, tb.loc, arith::CmpIPredicate::eq,
+                                        p.v0, tb.idx(0));
+    auto ifFirst = scf::IfOp::create(tb.b, tb.loc, first, /*withElse=*/false);
+    tb.b.setInsertionPointToStart(ifFirst.thenBlock());
+  }
   storeTransition(
-      p, ctx.forget.buildChunkResponse(tb, p.t0, s.chunk, transition.decay));
+      p, ctx.forget.buildChunkResponse(tb, p.t0, s.chunk, decay, factor));
 }
 
 Value tiling::loadRows(TileBuilder &tb, Value memref, Value t0, int64_t rows) {
@@ -177,24 +240,29 @@ void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states,
   OpBuilder::InsertionGuard guard(ctx.b);
   RecurrenceInfo &info = ctx.info;
   ChunkSizes s = chunkSizesOf(ctx);
-  ChunkProgram p = createChunkKernel(ctx, "chunk_outputs");
+  ChunkProgram p =
+      createChunkKernel(ctx, "chunk_outputs", Value(), perChunkPrograms(ctx));
   TileBuilder &tb = p.tb;
-  Value state = loadBlock(tb, states, p.c, p.v0, s.vTile, s.keyDim);
   Value q = tb.loadTokens(info.query, p.t0, s.chunk, tb.idx(0), s.keyDim);
-  SmallVector<Slot> slots =
-      buildInjectionSlots(tb, p.t0, s.chunk, p.v0, s.vTile);
   ChunkDecay decay = ctx.forget.buildChunkDecay(tb, p.t0, s.chunk);
-  // The summary again (no memory for its values), then the family's slot
-  // as seen from the start state, through the kept response.
-  ChunkTransition transition =
-      ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, slots);
-  if (ctx.forget.hasChunkResponse()) {
-    Value response = loadRows(tb, responses, p.t0, s.chunk);
-    Value &values = slots[transition.slot].values;
-    values =
-        tb.dot(tb.operand(response), tb.operand(state), false, true, values);
-  }
-  Value o = chunk::outputs(tb, decay, q, state, slots);
-  tb.storeTokens(tb.mul(o, tb.constantLike(o, info.scale)),
-                 info.scan.getOutput(), p.t0, s.chunk, p.v0);
+  ChunkFactor factor = ctx.forget.buildChunkFactor(tb, p.t0, s.chunk, decay);
+  Value response;
+  if (ctx.forget.hasChunkResponse())
+    response = tb.operand(loadRows(tb, responses, p.t0, s.chunk));
+  forEachVTile(ctx, p, [&](Value v0) {
+    Value state = loadBlock(tb, states, p.c, v0, s.vTile, s.keyDim);
+    SmallVector<Slot> slots =
+        buildInjectionSlots(tb, p.t0, s.chunk, v0, s.vTile);
+    // The summary again (no memory for its values), then the family's slot
+    // as seen from the start state, through the kept response.
+    ChunkTransition transition =
+        ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, factor, slots);
+    if (response) {
+      Value &values = slots[transition.slot].values;
+      values = tb.dot(response, tb.operand(state), false, true, values);
+    }
+    Value o = chunk::outputs(tb, decay, q, state, slots);
+    tb.storeTokens(tb.mul(o, tb.constantLike(o, info.scale)),
+                   info.scan.getOutput(), p.t0, s.chunk, v0);
+  });
 }

@@ -44,7 +44,8 @@ void tiling::buildChunkedFused(ScheduleContext &ctx) {
   Value q = tb.loadTokens(info.query, t0, chunk, tb.idx(0), keyDim);
   SmallVector<Slot> slots = buildInjectionSlots(tb, t0, chunk, v0, vTile);
   ChunkDecay decay = ctx.forget.buildChunkDecay(tb, t0, chunk);
-  ctx.forget.buildChunkSlots(tb, t0, chunk, decay, s, slots);
+  ChunkFactor factor = ctx.forget.buildChunkFactor(tb, t0, chunk, decay);
+  ctx.forget.buildChunkSlots(tb, t0, chunk, decay, factor, s, slots);
 
   Value o = chunk::outputs(tb, decay, q, s, slots);
   Value next = chunk::update(tb, decay, slots, chunk::decayState(tb, decay, s));

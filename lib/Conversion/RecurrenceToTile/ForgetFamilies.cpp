@@ -34,16 +34,22 @@ int64_t keyDimOf(TileBuilder &tb) { return tb.info.keyDim; }
 /// transition is its decay.
 template <typename Concrete, typename Op>
 struct DecayAlgebra : ForgetAlgebra::ExternalModel<Concrete, Op> {
+  ChunkFactor buildChunkFactor(Operation *, TileBuilder &, Value, int64_t,
+                               const ChunkDecay &) const {
+    return {};
+  }
   void buildChunkSlots(Operation *, TileBuilder &, Value, int64_t,
-                       const ChunkDecay &, Value,
+                       const ChunkDecay &, const ChunkFactor &, Value,
                        SmallVectorImpl<Slot> &) const {}
   ChunkTransition buildChunkSummary(Operation *, TileBuilder &, Value, int64_t,
                                     const ChunkDecay &decay,
+                                    const ChunkFactor &,
                                     SmallVectorImpl<Slot> &) const {
     return {decay, Value(), Value(), -1};
   }
   ChunkTransition buildChunkResponse(Operation *, TileBuilder &, Value, int64_t,
-                                     const ChunkDecay &decay) const {
+                                     const ChunkDecay &decay,
+                                     const ChunkFactor &) const {
     return {decay, Value(), Value(), -1};
   }
   bool hasChunkResponse(Operation *) const { return false; }
@@ -139,19 +145,21 @@ struct DeltaAlgebra
   }
 
   /// The chunk's erase keys, strengths and (I + L)^-1 with L[t, s] = beta_s
-  /// <w_t, w_s> e^{G_t - G_s} (s < t).
+  /// <w_t, w_s> e^{G_t - G_s} (s < t): the family's ChunkFactor.
   struct Erasure {
     Value w, beta, inverse;
+    explicit Erasure(const ChunkFactor &f)
+        : w(f.values[0]), beta(f.values[1]), inverse(f.values[2]) {}
   };
-  static Erasure erasure(DeltaForgetOp op, TileBuilder &tb, Value t0,
-                         int64_t chunk, const ChunkDecay &decay) {
-    Erasure e;
-    e.w = eraseKeys(op, tb, t0, chunk);
-    e.beta = tb.loadTokenScalars(op.getStrength(), t0, chunk);
-    Value l = tb.mul(chunk::decayedScores(tb, decay, e.w, e.w, /*strict=*/true),
-                     tb.broadcast(e.beta, 0, chunk));
-    e.inverse = tile::TriInverseOp::create(tb.b, tb.loc, l.getType(), l);
-    return e;
+  ChunkFactor buildChunkFactor(Operation *op, TileBuilder &tb, Value t0,
+                               int64_t chunk, const ChunkDecay &decay) const {
+    auto delta = cast<DeltaForgetOp>(op);
+    Value w = eraseKeys(delta, tb, t0, chunk);
+    Value beta = tb.loadTokenScalars(delta.getStrength(), t0, chunk);
+    Value l = tb.mul(chunk::decayedScores(tb, decay, w, w, /*strict=*/true),
+                     tb.broadcast(beta, 0, chunk));
+    Value inverse = tile::TriInverseOp::create(tb.b, tb.loc, l.getType(), l);
+    return {{w, beta, inverse}};
   }
 
   /// What the slots inject into w_t before the erasures: sum_l strict(W
@@ -185,11 +193,11 @@ struct DeltaAlgebra
     return tb.dot(tb.operand(e.inverse), tb.operand(rhs), false, false);
   }
 
-  void buildChunkSlots(Operation *op, TileBuilder &tb, Value t0, int64_t chunk,
-                       const ChunkDecay &decay, Value state,
-                       SmallVectorImpl<Slot> &slots) const {
+  void buildChunkSlots(Operation *op, TileBuilder &tb, Value, int64_t,
+                       const ChunkDecay &decay, const ChunkFactor &factor,
+                       Value state, SmallVectorImpl<Slot> &slots) const {
     auto delta = cast<DeltaForgetOp>(op);
-    Erasure e = erasure(delta, tb, t0, chunk, decay);
+    Erasure e(factor);
     // (I + L) E = (W o e^G) S^T + what the slots inject into w_t.
     Value rhs = tb.dot(tb.operand(chunk::decayFromStart(tb, decay, e.w)),
                        tb.operand(state), false, true);
@@ -197,11 +205,12 @@ struct DeltaAlgebra
     addSlot(delta, tb, e.w, tb.neg(tb.scaleTokens(x, e.beta)), slots);
   }
 
-  ChunkTransition buildChunkSummary(Operation *op, TileBuilder &tb, Value t0,
-                                    int64_t chunk, const ChunkDecay &decay,
+  ChunkTransition buildChunkSummary(Operation *op, TileBuilder &tb, Value,
+                                    int64_t, const ChunkDecay &decay,
+                                    const ChunkFactor &factor,
                                     SmallVectorImpl<Slot> &slots) const {
     auto delta = cast<DeltaForgetOp>(op);
-    Erasure e = erasure(delta, tb, t0, chunk, decay);
+    Erasure e(factor);
     // E = E0 + Psi S^T: E0 from the slots alone (here), Psi the response to
     // the start state (buildChunkResponse).
     Value e0 = solve(tb, e, seenBy(tb, decay, e.w, slots, Value()));
@@ -212,10 +221,10 @@ struct DeltaAlgebra
     return transition;
   }
 
-  ChunkTransition buildChunkResponse(Operation *op, TileBuilder &tb, Value t0,
-                                     int64_t chunk,
-                                     const ChunkDecay &decay) const {
-    Erasure e = erasure(cast<DeltaForgetOp>(op), tb, t0, chunk, decay);
+  ChunkTransition buildChunkResponse(Operation *, TileBuilder &tb, Value,
+                                     int64_t, const ChunkDecay &decay,
+                                     const ChunkFactor &factor) const {
+    Erasure e(factor);
     Value psi = solve(tb, e, chunk::decayFromStart(tb, decay, e.w));
     ChunkTransition transition;
     transition.decay = decay;

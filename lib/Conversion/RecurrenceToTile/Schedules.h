@@ -99,15 +99,27 @@ ChunkSizes chunkSizesOf(ScheduleContext &ctx);
 mlir::Value chunkCount(ScheduleContext &ctx);
 
 /// One program of a kernel over (chunk x V-tile, head, batch): its chunk
-/// `c`, first token `t0` and first state row `v0`.
+/// `c`, first token `t0` and first state row `v0`; over (chunk, head,
+/// batch), `v0` is null and the program walks its chunk's V-tiles
+/// (forEachVTile).
 struct ChunkProgram {
   TileBuilder tb;
   mlir::Value c, t0, v0, chunks;
 };
-/// Creates that kernel, with the builder inside its body; with `active`
-/// (0 or 1, computed before the kernel), its grid is empty when 0.
+/// Creates that kernel, with the builder inside its body: a program per
+/// chunk and V-tile, or per chunk with `perChunk`; with `active` (0 or 1,
+/// computed before the kernel), its grid is empty when 0.
 ChunkProgram createChunkKernel(ScheduleContext &ctx, llvm::StringRef name,
-                               mlir::Value active = {});
+                               mlir::Value active = {}, bool perChunk = false);
+/// Builds `body` for the program's V-tile, or in a loop over its chunk's
+/// V-tiles when it has none (the builder after the loop on return).
+void forEachVTile(ScheduleContext &ctx, ChunkProgram &p,
+                  llvm::function_ref<void(mlir::Value v0)> body);
+/// Whether the chunk kernels of the schedules that summarise chunks in
+/// parallel take a program per chunk: for a family whose ChunkFactor (the
+/// delta forget's triangular inverse) would otherwise be built again by
+/// each V-tile's program.
+bool perChunkPrograms(ScheduleContext &ctx);
 
 /// Blocks [rows, cols] at (batch, head, c, row0, 0) of a [B, H, chunks, R,
 /// C] workspace.
@@ -130,7 +142,7 @@ int addDecayWorkspace(ScheduleContext &ctx, llvm::StringRef name,
 
 /// The kernel of the chunks' summaries: each chunk's update from a zero
 /// state into `summaries`, its decay into `decays`; where the family has a
-/// chunk response, the first V-tile's program builds it and
+/// chunk response, the program builds it once per chunk and
 /// `storeTransition` keeps it.
 void buildChunkSummaries(
     ScheduleContext &ctx, mlir::Value summaries, mlir::Value decays,

@@ -67,23 +67,26 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"chunk_decays", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
 // CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_responses", workspace, readwrite, sizes = ["B", "T"]>}
 // CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_erase_keys", workspace, readwrite, sizes = ["B", "T"]>}
-// Two solves (products with the chunk's inverse): the values from a zero
-// state in every V-tile's program, and their response to it (keys alone: K
-// wide) in the first V-tile's only.
-// CHECK:       tile.kernel "chunk_summaries"
-// CHECK:         %[[V0:.+]] = arith.muli %{{.+}}, %c32 : index
+// A program per chunk (its triangular inverse built once, not once per
+// V-tile), walking the chunk's V-tiles with what does not depend on them
+// (keys, scores, the inverse) hoisted out of the walk; two solves: the
+// values from a zero state per V-tile, and their response to it (keys
+// alone: K wide) once.
+// CHECK:       tile.kernel "chunk_summaries" grid(%[[CHUNKS:.+]], %c4, %{{.+}}) {
+// CHECK-NEXT:  ^bb0(%[[P:.+]]: index, %[[H:.+]]: index, %[[B:.+]]: index):
 // CHECK:         %[[INV:.+]] = tile.tri_inverse %{{.+}} : tensor<64x64xf32>
+// CHECK-NOT:     tile.tri_inverse
 // CHECK:         %[[INVB:.+]] = arith.truncf %[[INV]]
-// CHECK:         tile.dot %[[INVB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
-// CHECK:         memref.store %{{.+}}, %[[DECAYS]]
-// CHECK:         %[[FIRST:.+]] = arith.cmpi eq, %[[V0]], %c0 : index
-// CHECK-NEXT:    scf.if %[[FIRST]] {
-// CHECK:           %[[INV2:.+]] = tile.tri_inverse %{{.+}} : tensor<64x64xf32>
-// CHECK:           %[[INV2B:.+]] = arith.truncf %[[INV2]]
-// CHECK:           tile.dot %[[INV2B]], %{{.+}} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
-// CHECK:           tile.store %{{.+}}, %[[RESP]]
-// CHECK:           tile.store %{{.+}}, %[[ENDK]]
-// CHECK:         }
+// CHECK:         scf.for %[[V0:.+]] = %c0 to %c64 step %c32 {
+// CHECK-NOT:       tile.load %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %c0]
+// CHECK:           tile.dot %[[INVB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
+// CHECK:           tile.store %{{.+}}, %{{.+}}[%[[B]], %[[H]], %[[P]], %[[V0]], %c0] dims [3, 4] : tensor<32x64xf32>
+// CHECK-NEXT:    }
+// CHECK:         memref.store %{{.+}}, %[[DECAYS]][%[[B]], %[[H]], %[[P]]]
+// CHECK-NOT:     scf.if
+// CHECK:         tile.dot %[[INVB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+// CHECK:         tile.store %{{.+}}, %[[RESP]]
+// CHECK:         tile.store %{{.+}}, %[[ENDK]]
 // CHECK:       tile.kernel "chunk_states"
 // CHECK:         scf.for
 // CHECK:           %[[R:.+]] = tile.load %[[RESP]]
@@ -92,9 +95,11 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:           %[[SRB:.+]] = arith.truncf %[[SR]]
 // CHECK:           tile.dot %[[SRB]], %[[W]] acc(
 // The outputs: the slot's values as seen from the start state, through the
-// kept response (one solve: the values from a zero state).
-// CHECK:       tile.kernel "chunk_outputs"
+// kept response (one solve: the values from a zero state), a program per
+// chunk again.
+// CHECK:       tile.kernel "chunk_outputs" grid(%[[CHUNKS]], %c4, %{{.+}}) {
 // CHECK:         tile.tri_inverse %{{.+}} : tensor<64x64xf32>
 // CHECK-NOT:     tile.tri_inverse
 // CHECK:         tile.load %[[RESP]]
+// CHECK:         scf.for %{{.+}} = %c0 to %c64 step %c32 {
 // CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>

@@ -49,12 +49,21 @@ def ForgetAlgebraInterface : OpInterface<"ForgetAlgebra"> {
       (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0,
            "int64_t":$chunk)>,
     InterfaceMethod<[{
+        What the family's chunk of `chunk` tokens from `t0` builds from its
+        keys alone (no V-tile's values): built once per chunk and passed to
+        the methods below, so that a program looping over V-tiles does not
+        build it again for each.
+      }], "::prism::ChunkFactor", "buildChunkFactor",
+      (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
+           "const ::prism::ChunkDecay &":$decay)>,
+    InterfaceMethod<[{
         Adds to `slots` (the injections of the `chunk` tokens from `t0`) what
         the family injects itself, given its decay and the state at the
         chunk's start.
       }], "void", "buildChunkSlots",
       (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
-           "const ::prism::ChunkDecay &":$decay, "::mlir::Value":$state,
+           "const ::prism::ChunkDecay &":$decay,
+           "const ::prism::ChunkFactor &":$factor, "::mlir::Value":$state,
            "::llvm::SmallVectorImpl<::prism::Slot> &":$slots)>,
     InterfaceMethod<[{
         The chunk's transition in a form that does not depend on the state
@@ -66,6 +75,7 @@ def ForgetAlgebraInterface : OpInterface<"ForgetAlgebra"> {
       }], "::prism::ChunkTransition", "buildChunkSummary",
       (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
            "const ::prism::ChunkDecay &":$decay,
+           "const ::prism::ChunkFactor &":$factor,
            "::llvm::SmallVectorImpl<::prism::Slot> &":$slots)>,
     InterfaceMethod<[{
         For a family with a chunk response (hasChunkResponse): the response
@@ -75,7 +85,8 @@ def ForgetAlgebraInterface : OpInterface<"ForgetAlgebra"> {
         a schedule builds it once per chunk, not once per V-tile.
       }], "::prism::ChunkTransition", "buildChunkResponse",
       (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
-           "const ::prism::ChunkDecay &":$decay)>
+           "const ::prism::ChunkDecay &":$decay,
+           "const ::prism::ChunkFactor &":$factor)>
   ];
 }
 

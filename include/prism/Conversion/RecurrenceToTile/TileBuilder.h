@@ -97,6 +97,14 @@ struct ChunkDecay {
   mlir::Value cum, total;
 };
 
+/// What a forget family builds once per chunk from its keys alone, before
+/// any V-tile's values (ForgetAlgebra::buildChunkFactor): the delta
+/// forget's erase keys, strengths and in-chunk triangular inverse. Opaque
+/// to the schedules; empty for the decay families.
+struct ChunkFactor {
+  llvm::SmallVector<mlir::Value, 3> values;
+};
+
 /// One injection of a chunk: keys [C, K] and values [C, V-tile] (f32, the
 /// per-injection gates applied) of `sum_j d_j k_j^T`.
 struct Slot {
