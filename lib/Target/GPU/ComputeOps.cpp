@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 
 #include <limits>
 
@@ -707,14 +708,66 @@ struct ScanLowering : OpConversionPattern<tilegpu::ScanOp> {
   }
 };
 
+/// The threads of the block that runs `op` (its gpu.launch's constant x
+/// size), or 0 when unknown.
+int64_t launchThreads(Operation *op) {
+  auto launch = op->getParentOfType<gpu::LaunchOp>();
+  APInt threads;
+  if (!launch || !matchPattern(launch.getBlockSizeX(), m_ConstantInt(&threads)))
+    return 0;
+  return threads.getSExtValue();
+}
+
+/// Runs `compute` for every index below `n`, dealt to the block's
+/// `threads` threads, keeping each result in the thread's registers; after
+/// a barrier (every read of the phase done), `write` stores them. The
+/// in-place phases of tri_inverse read what others overwrite.
+void forIndicesThenWrite(
+    OpBuilder &b, Location loc, int64_t n, int64_t threads, int64_t width,
+    llvm::function_ref<SmallVector<Value>(OpBuilder &, Value)> compute,
+    llvm::function_ref<void(OpBuilder &, Value, ValueRange)> write) {
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Type f32 = b.getF32Type();
+  SmallVector<Value> indices;
+  SmallVector<scf::IfOp> computed;
+  for (int64_t round = 0; round * threads < n; ++round) {
+    Value e =
+        arith::AddIOp::create(b, loc, tid, indexConst(b, loc, round * threads));
+    Value in = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, e,
+                                     indexConst(b, loc, n));
+    auto ifIn = scf::IfOp::create(b, loc, SmallVector<Type>(width, f32), in,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifIn.thenBlock());
+      scf::YieldOp::create(b, loc, compute(b, e));
+      b.setInsertionPointToStart(ifIn.elseBlock());
+      scf::YieldOp::create(
+          b, loc, SmallVector<Value>(width, floatConst(b, loc, f32, 0.0)));
+    }
+    indices.push_back(e);
+    computed.push_back(ifIn);
+  }
+  gpu::BarrierOp::create(b, loc);
+  for (auto [e, ifIn] : llvm::zip(indices, computed)) {
+    Value in = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, e,
+                                     indexConst(b, loc, n));
+    auto ifWrite = scf::IfOp::create(b, loc, in, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifWrite.thenBlock());
+    write(b, e, ifIn.getResults());
+  }
+}
+
 /// tilegpu.tri_inverse: T = (I + strictly_lower(L))^-1 in place, by blocks
-/// of 16 rows (prism-math.md section 5). L's strictly lower entries first
-/// move to the upper triangle (L[r, c] kept at (c, r)), so that T can fill
-/// the lower one while L is still read. Each diagonal block T_ii is then
+/// of 16 rows (prism-math.md section 5). Each diagonal block T_ii is
 /// inverted by forward substitution, one thread per column; block row i
-/// takes, over all threads, -M_i = -sum_k L_ik T_k (an element each, the
-/// solved rows above it), and T_i = T_ii (-M_i), one thread per column.
-/// Last the upper triangle is cleared. A barrier after each step.
+/// then takes, over all threads, -M_i = -sum_k L_ik T_k (an element each,
+/// from the solved rows above it), and T_i = T_ii (-M_i), one thread per
+/// column. Every phase that overwrites what another thread may still read
+/// computes into registers first and writes after a barrier, so that L is
+/// read where it lies (row-wise, without the bank conflicts of a
+/// transposed copy). Last the upper triangle is cleared.
 struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -724,6 +777,9 @@ struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
     Value buf = adaptor.getBuffer();
     int64_t n = op.getBuffer().getType().getDimSize(0);
     int64_t block = n % 16 == 0 ? 16 : n;
+    int64_t threads = launchThreads(op);
+    if (threads <= 0)
+      return rewriter.notifyMatchFailure(op, "block size unknown");
     OpBuilder &b = rewriter;
     auto c = [&](int64_t v) { return indexConst(b, loc, v); };
     Type f32 = b.getF32Type();
@@ -735,8 +791,6 @@ struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
     auto put = [&](OpBuilder &fb, Value v, Value i, Value j) {
       memref::StoreOp::create(fb, loc, v, buf, ValueRange{i, j});
     };
-    // L[i, j] (j < i), kept at (j, i).
-    auto lAt = [&](OpBuilder &fb, Value i, Value j) { return at(fb, j, i); };
     auto add = [&](OpBuilder &fb, Value x, int64_t v) {
       return arith::AddIOp::create(fb, loc, x, c(v)).getResult();
     };
@@ -745,69 +799,58 @@ struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
                                    arith::MulFOp::create(fb, loc, x, y))
           .getResult();
     };
-    // Every element (row, col) with `pred(row, col)`.
-    auto forElements =
-        [&](arith::CmpIPredicate pred,
-            llvm::function_ref<void(OpBuilder &, Value, Value)> body) {
-          forColumns(b, loc, n * n, [&](OpBuilder &fb, Value e) {
-            Value row = arith::DivUIOp::create(fb, loc, e, c(n));
-            Value col = arith::RemUIOp::create(fb, loc, e, c(n));
-            auto ifOp = scf::IfOp::create(
-                fb, loc, arith::CmpIOp::create(fb, loc, pred, row, col), false);
-            OpBuilder::InsertionGuard guard(fb);
-            fb.setInsertionPointToStart(ifOp.thenBlock());
-            body(fb, row, col);
+    // The diagonal blocks: column j of block i solves (I + L_ii) z = e_j,
+    // a row at a time (z is zero above j): row r reads L's row r and the
+    // thread's own z above it, then is written over L's row r.
+    for (int64_t r = 0; r < block; ++r)
+      forIndicesThenWrite(
+          b, loc, n, threads, 1,
+          [&](OpBuilder &fb, Value e) -> SmallVector<Value> {
+            Value j = arith::RemUIOp::create(fb, loc, e, c(block));
+            Value b0 = arith::SubIOp::create(fb, loc, e, j);
+            Value row = add(fb, b0, r);
+            Value isJ = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq,
+                                              j, c(r));
+            Value acc = arith::SelectOp::create(fb, loc, isJ, one, zero);
+            for (int64_t s = 0; s < r; ++s)
+              acc = arith::SubFOp::create(
+                  fb, loc, acc,
+                  arith::MulFOp::create(fb, loc, at(fb, row, add(fb, b0, s)),
+                                        at(fb, add(fb, b0, s), e)));
+            Value above = arith::CmpIOp::create(
+                fb, loc, arith::CmpIPredicate::ugt, j, c(r));
+            return {arith::SelectOp::create(fb, loc, above, zero, acc)};
+          },
+          [&](OpBuilder &fb, Value e, ValueRange z) {
+            Value b0 = arith::SubIOp::create(
+                fb, loc, e, arith::RemUIOp::create(fb, loc, e, c(block)));
+            put(fb, z[0], add(fb, b0, r), e);
           });
-        };
-    forElements(arith::CmpIPredicate::ugt,
-                [&](OpBuilder &fb, Value row, Value col) {
-                  put(fb, at(fb, row, col), col, row);
-                });
-    gpu::BarrierOp::create(b, loc);
-    // The diagonal blocks: column j of block i solves (I + L_ii) z = e_j;
-    // z is zero above j, which stays L's.
-    forColumns(b, loc, n, [&](OpBuilder &fb, Value e) {
-      Value j = arith::RemUIOp::create(fb, loc, e, c(block));
-      Value b0 = arith::SubIOp::create(fb, loc, e, j);
-      SmallVector<Value> z;
-      for (int64_t r = 0; r < block; ++r) {
-        Value row = add(fb, b0, r);
-        Value isJ =
-            arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq, j, c(r));
-        Value acc = arith::SelectOp::create(fb, loc, isJ, one, zero);
-        for (int64_t s = 0; s < r; ++s)
-          acc = arith::SubFOp::create(
-              fb, loc, acc,
-              arith::MulFOp::create(fb, loc, lAt(fb, row, add(fb, b0, s)),
-                                    z[s]));
-        z.push_back(acc);
-        Value below =
-            arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::ule, j, c(r));
-        auto ifBelow = scf::IfOp::create(fb, loc, below, false);
-        OpBuilder::InsertionGuard guard(fb);
-        fb.setInsertionPointToStart(ifBelow.thenBlock());
-        put(fb, acc, row, e);
-      }
-    });
     for (int64_t r0 = block; r0 < n; r0 += block) {
       gpu::BarrierOp::create(b, loc);
       // -M_i: every (row of the block, column left of it), one thread each;
       // T[k, col] is zero above the diagonal (k < col).
-      forColumns(b, loc, block * r0, [&](OpBuilder &fb, Value e) {
-        Value row = add(fb, arith::DivUIOp::create(fb, loc, e, c(r0)), r0);
-        Value col = arith::RemUIOp::create(fb, loc, e, c(r0));
-        auto sum =
-            scf::ForOp::create(fb, loc, col, c(r0), c(1), ValueRange{zero});
-        {
-          OpBuilder::InsertionGuard guard(fb);
-          fb.setInsertionPointToStart(sum.getBody());
-          Value k = sum.getInductionVar();
-          scf::YieldOp::create(fb, loc,
-                               mulAdd(fb, sum.getRegionIterArgs()[0],
-                                      lAt(fb, row, k), at(fb, k, col)));
-        }
-        put(fb, arith::NegFOp::create(fb, loc, sum.getResult(0)), row, col);
-      });
+      forIndicesThenWrite(
+          b, loc, block * r0, threads, 1,
+          [&](OpBuilder &fb, Value e) -> SmallVector<Value> {
+            Value row = add(fb, arith::DivUIOp::create(fb, loc, e, c(r0)), r0);
+            Value col = arith::RemUIOp::create(fb, loc, e, c(r0));
+            auto sum =
+                scf::ForOp::create(fb, loc, col, c(r0), c(1), ValueRange{zero});
+            {
+              OpBuilder::InsertionGuard guard(fb);
+              fb.setInsertionPointToStart(sum.getBody());
+              Value k = sum.getInductionVar();
+              scf::YieldOp::create(fb, loc,
+                                   mulAdd(fb, sum.getRegionIterArgs()[0],
+                                          at(fb, row, k), at(fb, k, col)));
+            }
+            return {arith::NegFOp::create(fb, loc, sum.getResult(0))};
+          },
+          [&](OpBuilder &fb, Value e, ValueRange m) {
+            Value row = add(fb, arith::DivUIOp::create(fb, loc, e, c(r0)), r0);
+            put(fb, m[0], row, arith::RemUIOp::create(fb, loc, e, c(r0)));
+          });
       gpu::BarrierOp::create(b, loc);
       // T_i = T_ii (-M_i), a column each.
       forColumns(b, loc, r0, [&](OpBuilder &fb, Value col) {
@@ -822,10 +865,24 @@ struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
         }
       });
     }
-    gpu::BarrierOp::create(b, loc);
-    forElements(
-        arith::CmpIPredicate::ult,
-        [&](OpBuilder &fb, Value row, Value col) { put(fb, zero, row, col); });
+    // Above the diagonal blocks (within them, the first phase wrote zeros).
+    forColumns(b, loc, n * n, [&](OpBuilder &fb, Value e) {
+      Value row = arith::DivUIOp::create(fb, loc, e, c(n));
+      Value col = arith::RemUIOp::create(fb, loc, e, c(n));
+      Value rowEnd =
+          add(fb,
+              arith::SubIOp::create(
+                  fb, loc, row, arith::RemUIOp::create(fb, loc, row, c(block))),
+              block);
+      auto ifOp = scf::IfOp::create(
+          fb, loc,
+          arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::uge, col,
+                                rowEnd),
+          false);
+      OpBuilder::InsertionGuard guard(fb);
+      fb.setInsertionPointToStart(ifOp.thenBlock());
+      put(fb, zero, row, col);
+    });
     rewriter.eraseOp(op);
     return success();
   }
