@@ -296,28 +296,14 @@ int64_t registersOf(Type type) {
 /// whole loop), beyond the chip's registers per thread. Without this check
 /// such a kernel compiles for minutes into spills.
 LogicalResult checkRegisters(tile::KernelOp kernel, const GPUTarget &target) {
-  WalkResult result = kernel.walk([&](Operation *op) {
-    int64_t needed = 0;
-    StringRef what;
-    if (auto loop = dyn_cast<scf::ForOp>(op)) {
-      for (Value carried : loop.getRegionIterArgs())
-        needed += registersOf(carried.getType());
-      what = "for the tiles its loop carries";
-    } else {
-      for (Value result : op->getResults())
-        needed = std::max(needed, registersOf(result.getType()));
-      what = "for one tile";
-    }
-    if (needed <= target.registersPerThread)
-      return WalkResult::advance();
-    op->emitOpError() << "needs " << needed << " registers per thread " << what
-                      << "; " << target.chip << " has "
-                      << target.registersPerThread
-                      << " (use more warps, a smaller chunk or a smaller "
-                         "v_tile)";
-    return WalkResult::interrupt();
-  });
-  return failure(result.wasInterrupted());
+  gpumap::RegisterPeak peak = gpumap::registerPeak(kernel, registersOf);
+  if (peak.registers <= target.registersPerThread)
+    return success();
+  return peak.op->emitOpError()
+         << "needs " << peak.registers << " registers per thread "
+         << (peak.carried ? "for the tiles its loop carries" : "for one tile")
+         << "; " << target.chip << " has " << target.registersPerThread
+         << " (use more warps, a smaller chunk or a smaller v_tile)";
 }
 
 struct TileGPUAllocateSharedPass
@@ -347,3 +333,24 @@ struct TileGPUAllocateSharedPass
 };
 
 } // namespace
+
+gpumap::RegisterPeak
+gpumap::registerPeak(tile::KernelOp kernel,
+                     llvm::function_ref<int64_t(Type)> measure) {
+  RegisterPeak peak;
+  kernel.walk([&](Operation *op) {
+    int64_t needed = 0;
+    bool carried = false;
+    if (auto loop = dyn_cast<scf::ForOp>(op)) {
+      for (Value value : loop.getRegionIterArgs())
+        needed += measure(value.getType());
+      carried = true;
+    } else {
+      for (Value result : op->getResults())
+        needed = std::max(needed, measure(result.getType()));
+    }
+    if (needed > peak.registers)
+      peak = {needed, op, carried};
+  });
+  return peak;
+}

@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Lowering.h"
 #include "prism/Dialect/Recurrence/RecurrenceOps.h"
 #include "prism/Dialect/Tile/TileOps.h"
 #include "prism/Dialect/TileGPU/TileGPUOps.h"
@@ -496,26 +497,16 @@ LogicalResult KernelLayouts::verifyLayouts() {
 /// that must be live at once (one tile, or those a loop carries), if each
 /// tile's elements were spread evenly: no layout needs fewer.
 int64_t leastRegisters(tile::KernelOp kernel, int64_t warps) {
-  auto words = [&](Type type) -> int64_t {
-    auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!tensor || !tensor.hasStaticShape())
-      return 0;
-    int64_t bits = tensor.getNumElements() * tensor.getElementTypeBitWidth();
-    return llvm::divideCeil(bits, 32 * 32 * warps);
-  };
-  int64_t most = 0;
-  kernel.walk([&](Operation *op) {
-    int64_t needed = 0;
-    if (auto loop = dyn_cast<scf::ForOp>(op)) {
-      for (Value carried : loop.getRegionIterArgs())
-        needed += words(carried.getType());
-    } else {
-      for (Value result : op->getResults())
-        needed = std::max(needed, words(result.getType()));
-    }
-    most = std::max(most, needed);
-  });
-  return most;
+  return gpumap::registerPeak(kernel,
+                              [&](Type type) -> int64_t {
+                                auto tensor = dyn_cast<RankedTensorType>(type);
+                                if (!tensor || !tensor.hasStaticShape())
+                                  return 0;
+                                int64_t bits = tensor.getNumElements() *
+                                               tensor.getElementTypeBitWidth();
+                                return llvm::divideCeil(bits, 32 * 32 * warps);
+                              })
+      .registers;
 }
 
 struct TileGPUAssignLayoutsPass

@@ -101,6 +101,18 @@ int64_t packSharedBuffers(tile::KernelOp kernel);
 bool rewriteIfFits(tile::KernelOp &kernel, int64_t bytes,
                    llvm::function_ref<bool(tile::KernelOp)> rewrite);
 
+/// Where a kernel needs the most registers per thread at once, by
+/// `measure` (a thread's 32-bit registers for a value of that type): one
+/// op's largest result, or the sum of what a loop carries (live through the
+/// whole loop). `op` is null for a kernel without tiles.
+struct RegisterPeak {
+  int64_t registers = 0;
+  mlir::Operation *op = nullptr;
+  bool carried = false;
+};
+RegisterPeak registerPeak(tile::KernelOp kernel,
+                          llvm::function_ref<int64_t(mlir::Type)> measure);
+
 /// The layout of a tile type (which the verifiers guarantee fits).
 tilegpu::Layout layoutOf(mlir::Type tileType);
 
