@@ -179,7 +179,9 @@ void prism::buildGPUPipeline(OpPassManager &pm,
   // left fewer than 168 registers a thread made ptxas spill them (the
   // loop-nest kernels were tuned with 128).
   CollectLaunchesOptions collect;
-  collect.minRegisters = options.mapping == "tile" ? 168 : 128;
+  collect.minRegisters = options.minRegisters > 0    ? options.minRegisters
+                         : options.mapping == "tile" ? 168
+                                                     : 128;
   stages.add(createCollectLaunches(collect));
   // Kernels to NVVM for the chosen chip.
   std::string toolkit = options.toolkit;

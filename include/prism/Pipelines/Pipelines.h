@@ -38,6 +38,12 @@ struct GPUPipelineOptions
                      "mapping (a test that no stage depends on the exact form "
                      "the previous one printed)"),
       llvm::cl::init(false)};
+  Option<int> minRegisters{
+      *this, "min-registers",
+      llvm::cl::desc("Registers a thread keeps at least when the launch "
+                     "bounds ask for more blocks per SM (0: the mapping's "
+                     "default, 168 for 'tile', 128 for 'loops')"),
+      llvm::cl::init(0)};
   Option<std::string> outputDir{
       *this, "output-dir",
       llvm::cl::desc("Where to write <function>.ptx and .manifest.json"),
