@@ -9,9 +9,10 @@
 //              decay G_end and, for a family whose chunks respond to their
 //              start state (the delta forget), that response R_c and the
 //              decayed erase keys W~_c;
-//   states     per (head, batch, V-tile): S_0 = initial state, S_{c+1} =
-//              S_c e^{G_end} + (S_c R_c^T) W~_c + B_c, storing every S_c
-//              (and the final state);
+//   states     per (head, batch, state rows): S_0 = initial state,
+//              S_{c+1} = S_c e^{G_end} + (S_c R_c^T) W~_c + B_c, storing
+//              every S_c (and the final state); a V-tile of rows for the
+//              delta forget, four elements a thread for the decay families;
 //   outputs    per (chunk x V-tile, head, batch): the chunk's outputs from
 //              its S_c, the family's slot values as seen from S_c.
 //
@@ -35,12 +36,30 @@ namespace {
 /// Indices into ScheduleContext::workspaces.
 enum Workspace { summaries, states, decays, responses, endKeys };
 
+/// The state rows a program of the states walk takes. A decay family's
+/// walk is elementwise (S e^{G_end} + B), so it is spread as thin as four
+/// elements a thread: a long sequence with few heads and batches then still
+/// fills the GPU. The delta forget's transition is a product over K, by
+/// V-tiles.
+int64_t stateRows(ScheduleContext &ctx) {
+  ChunkSizes s = chunkSizesOf(ctx);
+  if (ctx.forget.hasChunkResponse())
+    return s.vTile;
+  int64_t threads = 32 * std::max<int64_t>(ctx.schedule.getWarps(), 1);
+  int64_t rows = std::clamp<int64_t>(4 * threads / s.keyDim, 1, s.vTile);
+  while (rows > 1 && ctx.info.valueDim % rows != 0)
+    rows /= 2;
+  return rows;
+}
+
 void buildStates(ScheduleContext &ctx) {
   OpBuilder::InsertionGuard guard(ctx.b);
   RecurrenceInfo &info = ctx.info;
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc();
   ChunkSizes s = chunkSizesOf(ctx);
+  s.vTile = stateRows(ctx);
+  s.tiles = info.valueDim / s.vTile;
   Value tiles = arith::ConstantIndexOp::create(b, loc, s.tiles);
   tile::KernelOp kernel =
       ctx.createKernel("chunk_states", {ctx.dimOf(info.query, 2),

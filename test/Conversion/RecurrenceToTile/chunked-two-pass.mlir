@@ -30,9 +30,11 @@ func.func @gla_two_pass(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // CHECK:         tile.store %{{.+}}, %[[SUMS]][%[[B]], %[[H]], %[[C]], %{{.+}}, %c0] dims [3, 4] : tensor<32x32xf32>
 // CHECK:         tile.store %{{.+}}, %[[DECAYS]][%[[B]], %[[H]], %[[C]], %c0] dims [3] : tensor<32xf32>
 // States: the chunks in order, S_c stored before the chunk is applied.
-// CHECK:       tile.kernel "chunk_states" grid(%c4, %{{.+}}, %c2) {
+// The decay family's states walk is elementwise: four elements a thread
+// (8 rows of 32 keys at 2 warps), 8 programs a head.
+// CHECK:       tile.kernel "chunk_states" grid(%c4, %{{.+}}, %c8) {
 // CHECK:         scf.for %[[CC:.+]] = %c0 to %{{.+}} step %c1 iter_args(%[[S:.+]] = %{{.+}})
-// CHECK:           %[[SB:.+]] = arith.truncf %[[S]] : tensor<32x32xf32> to tensor<32x32xbf16>
+// CHECK:           %[[SB:.+]] = arith.truncf %[[S]] : tensor<8x32xf32> to tensor<8x32xbf16>
 // CHECK:           tile.store %[[SB]], %[[STATES]][{{.+}}, %[[CC]], {{.+}}] dims [3, 4]
 // CHECK:           tile.load %[[DECAYS]]
 // CHECK:           math.exp2
