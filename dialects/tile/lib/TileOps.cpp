@@ -174,6 +174,19 @@ LogicalResult TriInverseOp::verify() {
   if (l[0] != l[1])
     return emitOpError() << "needs a square matrix, got " << l[0] << "x"
                          << l[1];
+  int64_t block = getBlock();
+  if (block < 0 || (block > 0 && l[0] % block != 0))
+    return emitOpError() << "needs blocks that divide its " << l[0]
+                         << " rows, got " << block;
+  return success();
+}
+
+LogicalResult CausalMaskOp::verify() {
+  ArrayRef<int64_t> x = shapeOf(getInput());
+  int64_t block = getBlock();
+  if (block < 1 || x[0] % block != 0 || x[1] % block != 0)
+    return emitOpError() << "needs blocks that divide its " << x[0] << "x"
+                         << x[1] << " shape, got " << block;
   return success();
 }
 

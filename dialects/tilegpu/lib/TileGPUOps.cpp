@@ -261,5 +261,9 @@ LogicalResult TriInverseOp::verify() {
   if (!type.getElementType().isF32() || type.getRank() != 2 ||
       type.getDimSize(0) != type.getDimSize(1))
     return emitOpError() << "needs a square f32 buffer";
+  int64_t block = getBlock();
+  if (block < 0 || (block > 0 && type.getDimSize(0) % block != 0))
+    return emitOpError() << "needs blocks that divide its "
+                         << type.getDimSize(0) << " rows, got " << block;
   return success();
 }

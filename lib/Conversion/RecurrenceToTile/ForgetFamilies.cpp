@@ -158,8 +158,7 @@ struct DeltaAlgebra
     Value beta = tb.loadTokenScalars(delta.getStrength(), t0, chunk);
     Value l = tb.mul(chunk::decayedScores(tb, decay, w, w, /*strict=*/true),
                      tb.broadcast(beta, 0, chunk));
-    Value inverse = tile::TriInverseOp::create(tb.b, tb.loc, l.getType(), l);
-    return {{w, beta, inverse}};
+    return {{w, beta, chunk::triInverse(tb, l)}};
   }
 
   /// What the slots inject into w_t before the erasures: sum_l strict(W

@@ -324,7 +324,8 @@ struct DecayDotToGeneric : OpRewritePattern<DecayDotOp> {
   }
 };
 
-/// tile.tri_inverse -> forward substitution with scf.for on the identity.
+/// tile.tri_inverse -> forward substitution with scf.for on the identity
+/// (within the diagonal blocks with `block`).
 struct TriInverseToLoops : OpRewritePattern<TriInverseOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(TriInverseOp op,
@@ -343,7 +344,9 @@ struct TriInverseToLoops : OpRewritePattern<TriInverseOp> {
     Value rows = indexConst(rewriter, loc, shape[0]);
     Value columns = indexConst(rewriter, loc, shape[1]);
     Value fzero = floatConst(rewriter, loc, rewriter.getF32Type(), 0);
-    // x starts as I; row t is final once rows 0..t-1 are.
+    int64_t block = op.getBlock();
+    // x starts as I; row t is final once rows 0..t-1 are (those of its
+    // diagonal block with `block`: the others stay zero).
     auto solve = scf::ForOp::create(
         rewriter, loc, one, rows, one, ValueRange{identity},
         [&](OpBuilder &b, Location loc, Value t, ValueRange xs) {
@@ -351,8 +354,15 @@ struct TriInverseToLoops : OpRewritePattern<TriInverseOp> {
               b, loc, zero, columns, one, xs,
               [&](OpBuilder &b, Location loc, Value v, ValueRange xs) {
                 Value x = xs[0];
+                // With `block`, the sum runs over t's diagonal block only.
+                Value from = zero;
+                if (block > 0)
+                  from = arith::SubIOp::create(
+                      b, loc, t,
+                      arith::RemUIOp::create(b, loc, t,
+                                             indexConst(b, loc, block)));
                 auto sum = scf::ForOp::create(
-                    b, loc, zero, t, one, ValueRange{fzero},
+                    b, loc, from, t, one, ValueRange{fzero},
                     [&](OpBuilder &b, Location loc, Value s, ValueRange acc) {
                       Value lts = tensor::ExtractOp::create(b, loc, l,
                                                             ValueRange{t, s});
@@ -441,6 +451,7 @@ struct CausalMaskToGeneric : OpRewritePattern<CausalMaskOp> {
     double fill = op.getFill().convertToDouble();
     auto predicate =
         op.getStrict() ? arith::CmpIPredicate::ult : arith::CmpIPredicate::ule;
+    int64_t block = op.getBlock();
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{op.getInput()},
         ValueRange{empty}, ArrayRef<AffineMap>{identity, identity},
@@ -449,6 +460,12 @@ struct CausalMaskToGeneric : OpRewritePattern<CausalMaskOp> {
         [&](OpBuilder &b, Location loc, ValueRange args) {
           Value row = linalg::IndexOp::create(b, loc, 0);
           Value column = linalg::IndexOp::create(b, loc, 1);
+          if (block > 1) {
+            row =
+                arith::DivUIOp::create(b, loc, row, indexConst(b, loc, block));
+            column = arith::DivUIOp::create(b, loc, column,
+                                            indexConst(b, loc, block));
+          }
           Value kept = arith::CmpIOp::create(b, loc, predicate, column, row);
           Value value = arith::SelectOp::create(
               b, loc, kept, args[0], floatConst(b, loc, b.getF32Type(), fill));

@@ -408,7 +408,7 @@ LogicalResult KernelLayouts::assign(Operation *op) {
     Value buf = allocAfter(b, l, type.getShape(), type.getElementType());
     b.setInsertionPoint(op);
     LocalStoreOp::create(b, loc, l, buf);
-    auto inverted = TriInverseOp::create(b, loc, buf);
+    auto inverted = TriInverseOp::create(b, loc, buf, inverse.getBlock());
     Value result = LocalLoadOp::create(
         b, loc, withLayout(type, canonical(type.getShape())), buf);
     inverse.getResult().replaceAllUsesWith(result);

@@ -89,6 +89,10 @@ void populateMemoryPatterns(TileTypeConverter &converter,
                             mlir::RewritePatternSet &patterns);
 void populateComputePatterns(TileTypeConverter &converter,
                              mlir::RewritePatternSet &patterns);
+/// The in-place scans and triangular inverse (ColumnOps.cpp), added by
+/// populateComputePatterns.
+void populateColumnPatterns(TileTypeConverter &converter,
+                            mlir::RewritePatternSet &patterns);
 
 /// Gives every tilegpu.alloc of `kernel` its offset (buffers live at once
 /// never share bytes) and returns the bytes of shared memory they take.

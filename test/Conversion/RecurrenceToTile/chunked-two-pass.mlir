@@ -76,8 +76,9 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // alone: K wide) once.
 // CHECK:       tile.kernel "chunk_summaries" grid(%[[CHUNKS:.+]], %c4, %{{.+}}) {
 // CHECK-NEXT:  ^bb0(%[[P:.+]]: index, %[[H:.+]]: index, %[[B:.+]]: index):
-// CHECK:         %[[INV:.+]] = tile.tri_inverse %{{.+}} : tensor<64x64xf32>
+// CHECK:         tile.tri_inverse %{{.+}} block(16) : tensor<64x64xf32>
 // CHECK-NOT:     tile.tri_inverse
+// CHECK:         %[[INV:.+]] = tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x64xf32>) : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
 // CHECK:         %[[INVB:.+]] = arith.truncf %[[INV]]
 // CHECK:         scf.for %[[V0:.+]] = %c0 to %c64 step %c32 {
 // CHECK-NOT:       tile.load %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %c0]
@@ -100,7 +101,7 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // kept response (one solve: the values from a zero state), a program per
 // chunk again.
 // CHECK:       tile.kernel "chunk_outputs" grid(%[[CHUNKS]], %c4, %{{.+}}) {
-// CHECK:         tile.tri_inverse %{{.+}} : tensor<64x64xf32>
+// CHECK:         tile.tri_inverse %{{.+}} block(16) : tensor<64x64xf32>
 // CHECK-NOT:     tile.tri_inverse
 // CHECK:         tile.load %[[RESP]]
 // CHECK:         scf.for %{{.+}} = %c0 to %c64 step %c32 {

@@ -65,7 +65,8 @@ struct TileBuilder {
                   bool transposeB, mlir::Value acc = {});
   mlir::Value reduceAdd(mlir::Value x, int64_t dim);
   mlir::Value cumsum(mlir::Value x, int64_t dim);
-  mlir::Value causalMask(mlir::Value x, bool strict, double fill);
+  mlir::Value causalMask(mlir::Value x, bool strict, double fill,
+                         int64_t block = 1);
 
   // Token spans.
   /// The `width` entries from column `col` of the vectors of sequence
@@ -150,6 +151,12 @@ mlir::Value outputs(TileBuilder &tb, const ChunkDecay &decay,
 /// G}), added to `acc`.
 mlir::Value update(TileBuilder &tb, const ChunkDecay &decay,
                    llvm::ArrayRef<Slot> slots, mlir::Value acc);
+/// (I + strictly_lower(l))^-1 for the delta forget's solve ([C, C], f32):
+/// with 16-bit operands, the inverse of its 16-row diagonal blocks
+/// (tile.tri_inverse block(16)) and the rest by tensor-core products of the
+/// blocks left of them (nilpotent: log2(C / 16) squarings); in f32, the
+/// target's tile.tri_inverse.
+mlir::Value triInverse(TileBuilder &tb, mlir::Value l);
 /// The cumulative log2 decays of per-token log decays `g` ([C] or [C, K],
 /// natural log, f32).
 ChunkDecay cumulativeDecay(TileBuilder &tb, mlir::Value g);

@@ -240,13 +240,22 @@ def Tile_TriInverseOp : Tile_Op<"tri_inverse", [Pure, AllTypesMatch<["l", "resul
     picks the blocked algorithm (diagonal blocks by substitution, the blocks
     below them from the inverted ones).
 
+    With `block(b)`, only the diagonal blocks of `b` rows are read and
+    inverted: the result is the block-diagonal inverse of `I` plus the
+    strictly lower part of those blocks (`chunk::triInverse` builds the rest
+    from it with products).
+
     ```mlir
     %t = tile.tri_inverse %l : tensor<64x64xf32>
+    %d = tile.tri_inverse %l block(16) : tensor<64x64xf32>
     ```
   }];
-  let arguments = (ins Tile_F32Matrix:$l);
+  let arguments = (ins Tile_F32Matrix:$l,
+                       DefaultValuedAttr<I64Attr, "0">:$block);
   let results = (outs Tile_F32Matrix:$result);
-  let assemblyFormat = "$l attr-dict `:` type($l)";
+  let assemblyFormat = [{
+    $l (`block` `(` $block^ `)`)? attr-dict `:` type($l)
+  }];
   let hasVerifier = 1;
 }
 
@@ -277,18 +286,23 @@ def Tile_CausalMaskOp : Tile_Op<"causal_mask",
     Keeps `input[i, j]` for `j <= i` (`j < i` with `strict`) and replaces the
     others by `fill`. With `fill = -inf` on log decays, `math.exp2` of the
     result is the causal decay matrix, and no positive exponent is evaluated.
+    With `block(b)` the comparison is of blocks of `b` rows and columns
+    (`j / b <= i / b`, or `<` with `strict`: the entries left of the
+    diagonal blocks).
 
     ```mlir
     %m = tile.causal_mask %x strict fill(0.0) : tensor<64x64xf32>
+    %o = tile.causal_mask %x strict block(16) fill(0.0) : tensor<64x64xf32>
     ```
   }];
   let arguments = (ins Tile_F32Matrix:$input, UnitAttr:$strict,
-                       F64Attr:$fill);
+                       DefaultValuedAttr<I64Attr, "1">:$block, F64Attr:$fill);
   let results = (outs Tile_F32Matrix:$result);
   let assemblyFormat = [{
-    $input (`strict` $strict^)? `fill` `(` $fill `)` attr-dict `:`
-    type($input)
+    $input (`strict` $strict^)? (`block` `(` $block^ `)`)? `fill` `(` $fill `)`
+    attr-dict `:` type($input)
   }];
+  let hasVerifier = 1;
 }
 
 def Tile_ReduceKind : I32EnumAttr<"ReduceKind", "reduction of a tile", [

@@ -366,20 +366,26 @@ def TileGPU_TriInverseOp : TileGPU_Op<"tri_inverse"> {
   let summary = "tile.tri_inverse in a shared buffer, in place";
   let description = [{
     Overwrites a square f32 shared buffer holding `l` with
-    `(I + strictly_lower(l))^-1`: the strictly lower entries move to the
-    upper triangle, the inverses of the 16 x 16 diagonal blocks are found by
-    forward substitution (a thread per column), then block row after block
-    row the blocks left of the diagonal, `T_ij = -T_ii sum_{j <= k < i} L_ik
-    T_kj`, spread over the block's threads; last, the upper triangle is
-    cleared. Each step writes only entries no other thread reads in it.
+    `(I + strictly_lower(l))^-1`: the inverses of the 16 x 16 diagonal
+    blocks are found by forward substitution (a thread per column, a row at
+    a time), then block row after block row the blocks left of the
+    diagonal, `T_ij = -T_ii sum_{j <= k < i} L_ik T_kj`, spread over the
+    block's threads; last, the upper triangle is cleared. A step that
+    overwrites what other threads still read computes into registers and
+    writes after a barrier. With `block(b)` (tile.tri_inverse's), only the
+    diagonal blocks of `b` rows are inverted and everything outside them is
+    cleared.
 
     ```mlir
     tilegpu.tri_inverse %buf : memref<64x64xf32, 3>
     ```
   }];
   let arguments = (ins Arg<TileGPU_Shared, "L, then its inverse",
-                           [MemRead, MemWrite]>:$buffer);
-  let assemblyFormat = "$buffer attr-dict `:` type($buffer)";
+                           [MemRead, MemWrite]>:$buffer,
+                       DefaultValuedAttr<I64Attr, "0">:$block);
+  let assemblyFormat = [{
+    $buffer (`block` `(` $block^ `)`)? attr-dict `:` type($buffer)
+  }];
   let hasVerifier = 1;
 }
 

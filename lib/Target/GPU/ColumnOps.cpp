@@ -1,0 +1,260 @@
+//===- ColumnOps.cpp - In-place scans and the triangular inverse ----------===//
+//
+// Per-thread code for the tilegpu ops that work in place on a shared buffer
+// whose columns the block's threads share out: the cumulative sum down the
+// rows (tilegpu.scan) and the blocked unit-triangular inverse
+// (tilegpu.tri_inverse).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace prism;
+using namespace prism::gpumap;
+
+namespace {
+//===----------------------------------------------------------------------===//
+// In-place scans and solves over columns
+//===----------------------------------------------------------------------===//
+
+/// for (j = tid; j < n; j += threads) body(j).
+void forColumns(OpBuilder &b, Location loc, int64_t n,
+                llvm::function_ref<void(OpBuilder &, Value)> body) {
+  Thread t = Thread::at(b, loc);
+  Value threads = gpu::BlockDimOp::create(b, loc, gpu::Dimension::x);
+  auto loop = scf::ForOp::create(b, loc, t.tid, indexConst(b, loc, n), threads);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(loop.getBody());
+  body(b, loop.getInductionVar());
+}
+
+/// tilegpu.scan: each column summed down its rows by one thread.
+struct ScanLowering : OpConversionPattern<tilegpu::ScanOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::ScanOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value buf = adaptor.getBuffer();
+    MemRefType type = op.getBuffer().getType();
+    int64_t rows = type.getDimSize(0);
+    int64_t cols = type.getRank() == 2 ? type.getDimSize(1) : 1;
+    forColumns(rewriter, loc, cols, [&](OpBuilder &b, Value j) {
+      auto at = [&](Value i) {
+        return type.getRank() == 2 ? SmallVector<Value>{i, j}
+                                   : SmallVector<Value>{i};
+      };
+      Value first =
+          memref::LoadOp::create(b, loc, buf, at(indexConst(b, loc, 0)));
+      auto loop = scf::ForOp::create(b, loc, indexConst(b, loc, 1),
+                                     indexConst(b, loc, rows),
+                                     indexConst(b, loc, 1), ValueRange{first});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value i = loop.getInductionVar();
+      Value sum =
+          arith::AddFOp::create(b, loc, loop.getRegionIterArgs()[0],
+                                memref::LoadOp::create(b, loc, buf, at(i)));
+      memref::StoreOp::create(b, loc, sum, buf, at(i));
+      scf::YieldOp::create(b, loc, sum);
+    });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// The threads of the block that runs `op` (its gpu.launch's constant x
+/// size), or 0 when unknown.
+int64_t launchThreads(Operation *op) {
+  auto launch = op->getParentOfType<gpu::LaunchOp>();
+  APInt threads;
+  if (!launch || !matchPattern(launch.getBlockSizeX(), m_ConstantInt(&threads)))
+    return 0;
+  return threads.getSExtValue();
+}
+
+/// Runs `compute` for every index below `n`, dealt to the block's
+/// `threads` threads, keeping each result in the thread's registers; after
+/// a barrier (every read of the phase done), `write` stores them. The
+/// in-place phases of tri_inverse read what others overwrite.
+void forIndicesThenWrite(
+    OpBuilder &b, Location loc, int64_t n, int64_t threads, int64_t width,
+    llvm::function_ref<SmallVector<Value>(OpBuilder &, Value)> compute,
+    llvm::function_ref<void(OpBuilder &, Value, ValueRange)> write) {
+  Value tid = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Type f32 = b.getF32Type();
+  SmallVector<Value> indices;
+  SmallVector<scf::IfOp> computed;
+  for (int64_t round = 0; round * threads < n; ++round) {
+    Value e =
+        arith::AddIOp::create(b, loc, tid, indexConst(b, loc, round * threads));
+    Value in = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, e,
+                                     indexConst(b, loc, n));
+    auto ifIn = scf::IfOp::create(b, loc, SmallVector<Type>(width, f32), in,
+                                  /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifIn.thenBlock());
+      scf::YieldOp::create(b, loc, compute(b, e));
+      b.setInsertionPointToStart(ifIn.elseBlock());
+      scf::YieldOp::create(
+          b, loc, SmallVector<Value>(width, floatConst(b, loc, f32, 0.0)));
+    }
+    indices.push_back(e);
+    computed.push_back(ifIn);
+  }
+  gpu::BarrierOp::create(b, loc);
+  for (auto [e, ifIn] : llvm::zip(indices, computed)) {
+    Value in = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, e,
+                                     indexConst(b, loc, n));
+    auto ifWrite = scf::IfOp::create(b, loc, in, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifWrite.thenBlock());
+    write(b, e, ifIn.getResults());
+  }
+}
+
+/// tilegpu.tri_inverse: T = (I + strictly_lower(L))^-1 in place, by blocks
+/// of 16 rows (prism-math.md section 5). Each diagonal block T_ii is
+/// inverted by forward substitution, one thread per column; block row i
+/// then takes, over all threads, -M_i = -sum_k L_ik T_k (an element each,
+/// from the solved rows above it), and T_i = T_ii (-M_i), one thread per
+/// column. Every phase that overwrites what another thread may still read
+/// computes into registers first and writes after a barrier, so that L is
+/// read where it lies (row-wise, without the bank conflicts of a
+/// transposed copy). Last the upper triangle is cleared.
+struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::TriInverseOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value buf = adaptor.getBuffer();
+    int64_t n = op.getBuffer().getType().getDimSize(0);
+    // With a block attribute, the diagonal blocks only.
+    int64_t only = op.getBlock();
+    int64_t block = only > 0 ? only : n % 16 == 0 ? 16 : n;
+    int64_t threads = launchThreads(op);
+    if (threads <= 0)
+      return rewriter.notifyMatchFailure(op, "block size unknown");
+    OpBuilder &b = rewriter;
+    auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+    Type f32 = b.getF32Type();
+    Value zero = floatConst(b, loc, f32, 0.0);
+    Value one = floatConst(b, loc, f32, 1.0);
+    auto at = [&](OpBuilder &fb, Value i, Value j) {
+      return memref::LoadOp::create(fb, loc, buf, ValueRange{i, j}).getResult();
+    };
+    auto put = [&](OpBuilder &fb, Value v, Value i, Value j) {
+      memref::StoreOp::create(fb, loc, v, buf, ValueRange{i, j});
+    };
+    auto add = [&](OpBuilder &fb, Value x, int64_t v) {
+      return arith::AddIOp::create(fb, loc, x, c(v)).getResult();
+    };
+    auto mulAdd = [&](OpBuilder &fb, Value acc, Value x, Value y) {
+      return arith::AddFOp::create(fb, loc, acc,
+                                   arith::MulFOp::create(fb, loc, x, y))
+          .getResult();
+    };
+    // The diagonal blocks: column j of block i solves (I + L_ii) z = e_j,
+    // a row at a time (z is zero above j): row r reads L's row r and the
+    // thread's own z above it, then is written over L's row r.
+    for (int64_t r = 0; r < block; ++r)
+      forIndicesThenWrite(
+          b, loc, n, threads, 1,
+          [&](OpBuilder &fb, Value e) -> SmallVector<Value> {
+            Value j = arith::RemUIOp::create(fb, loc, e, c(block));
+            Value b0 = arith::SubIOp::create(fb, loc, e, j);
+            Value row = add(fb, b0, r);
+            Value isJ = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq,
+                                              j, c(r));
+            Value acc = arith::SelectOp::create(fb, loc, isJ, one, zero);
+            for (int64_t s = 0; s < r; ++s)
+              acc = arith::SubFOp::create(
+                  fb, loc, acc,
+                  arith::MulFOp::create(fb, loc, at(fb, row, add(fb, b0, s)),
+                                        at(fb, add(fb, b0, s), e)));
+            Value above = arith::CmpIOp::create(
+                fb, loc, arith::CmpIPredicate::ugt, j, c(r));
+            return {arith::SelectOp::create(fb, loc, above, zero, acc)};
+          },
+          [&](OpBuilder &fb, Value e, ValueRange z) {
+            Value b0 = arith::SubIOp::create(
+                fb, loc, e, arith::RemUIOp::create(fb, loc, e, c(block)));
+            put(fb, z[0], add(fb, b0, r), e);
+          });
+    for (int64_t r0 = block; only == 0 && r0 < n; r0 += block) {
+      gpu::BarrierOp::create(b, loc);
+      // -M_i: every (row of the block, column left of it), one thread each;
+      // T[k, col] is zero above the diagonal (k < col).
+      forIndicesThenWrite(
+          b, loc, block * r0, threads, 1,
+          [&](OpBuilder &fb, Value e) -> SmallVector<Value> {
+            Value row = add(fb, arith::DivUIOp::create(fb, loc, e, c(r0)), r0);
+            Value col = arith::RemUIOp::create(fb, loc, e, c(r0));
+            auto sum =
+                scf::ForOp::create(fb, loc, col, c(r0), c(1), ValueRange{zero});
+            {
+              OpBuilder::InsertionGuard guard(fb);
+              fb.setInsertionPointToStart(sum.getBody());
+              Value k = sum.getInductionVar();
+              scf::YieldOp::create(fb, loc,
+                                   mulAdd(fb, sum.getRegionIterArgs()[0],
+                                          at(fb, row, k), at(fb, k, col)));
+            }
+            return {arith::NegFOp::create(fb, loc, sum.getResult(0))};
+          },
+          [&](OpBuilder &fb, Value e, ValueRange m) {
+            Value row = add(fb, arith::DivUIOp::create(fb, loc, e, c(r0)), r0);
+            put(fb, m[0], row, arith::RemUIOp::create(fb, loc, e, c(r0)));
+          });
+      gpu::BarrierOp::create(b, loc);
+      // T_i = T_ii (-M_i), a column each.
+      forColumns(b, loc, r0, [&](OpBuilder &fb, Value col) {
+        SmallVector<Value> m;
+        for (int64_t r = 0; r < block; ++r)
+          m.push_back(at(fb, c(r0 + r), col));
+        for (int64_t r = 0; r < block; ++r) {
+          Value acc = m[r];
+          for (int64_t s = 0; s < r; ++s)
+            acc = mulAdd(fb, acc, at(fb, c(r0 + r), c(r0 + s)), m[s]);
+          put(fb, acc, c(r0 + r), col);
+        }
+      });
+    }
+    // Above the diagonal blocks (within them, the first phase wrote zeros),
+    // and with `block` below them too.
+    forColumns(b, loc, n * n, [&](OpBuilder &fb, Value e) {
+      Value row = arith::DivUIOp::create(fb, loc, e, c(n));
+      Value col = arith::RemUIOp::create(fb, loc, e, c(n));
+      Value rowStart = arith::SubIOp::create(
+          fb, loc, row, arith::RemUIOp::create(fb, loc, row, c(block)));
+      Value outside = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::uge,
+                                            col, add(fb, rowStart, block));
+      if (only > 0)
+        outside = arith::OrIOp::create(
+            fb, loc, outside,
+            arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::ult, col,
+                                  rowStart));
+      auto ifOp = scf::IfOp::create(fb, loc, outside, false);
+      OpBuilder::InsertionGuard guard(fb);
+      fb.setInsertionPointToStart(ifOp.thenBlock());
+      put(fb, zero, row, col);
+    });
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+} // namespace
+
+void gpumap::populateColumnPatterns(TileTypeConverter &converter,
+                                    RewritePatternSet &patterns) {
+  patterns.add<ScanLowering, TriInverseLowering>(converter,
+                                                 patterns.getContext());
+}
