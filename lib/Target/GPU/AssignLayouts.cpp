@@ -155,6 +155,10 @@ Attribute KernelLayouts::wanted(Value v, int depth) {
     }
     return canonical(type.getShape());
   }
+  // A value reached through the loops that carry it may have its layout
+  // already (a loop's carried tile takes its initial value's).
+  if (depth > 0 && type.getEncoding())
+    return type.getEncoding();
   if (depth < 8)
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();

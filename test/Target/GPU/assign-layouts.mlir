@@ -118,3 +118,36 @@ func.func @wide(%m: memref<?x4x128x128xbf16>, %o: memref<?x4x128x128xf32>, %B: i
   }
   return
 }
+
+// -----
+
+// A load issued an iteration early (the pipelined step's log decay) takes
+// the layout of the loop's carried tile, which the initial load gave it: no
+// trip through shared memory between the two.
+
+// CHECK-LABEL: func.func @carried
+func.func @carried(%g: memref<?x?x4x128xf32>, %T: index, %B: index)
+    attributes {prism.schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, rows = 1, warps = 8, stages = 2>} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant dense<0.0> : tensor<64x128xf32>
+  tile.kernel "scan" grid(%c4, %B) {
+  ^bb0(%h: index, %b: index):
+    // CHECK: %[[G0:.+]] = tile.load {{.+}} -> tensor<128xf32, #tilegpu.slice<dim = 0, parent = #tilegpu.blocked<size = [1, 32], threads = [8, 4], warps = [8, 1]>>>
+    %g0 = tile.load %g[%b, %c0, %h, %c0] dims [3] : memref<?x?x4x128xf32> -> tensor<128xf32>
+    // CHECK: scf.for
+    %s:2 = scf.for %t = %c0 to %T step %c1 iter_args(%st = %zero, %gt = %g0) -> (tensor<64x128xf32>, tensor<128xf32>) {
+      %n = arith.addi %t, %c1 : index
+      // CHECK: %[[GN:.+]] = tile.load {{.+}} -> tensor<128xf32, #tilegpu.slice<dim = 0, parent = #tilegpu.blocked<size = [1, 32], threads = [8, 4], warps = [8, 1]>>>
+      %gn = tile.load %g[%b, %n, %h, %c0] dims [3] : memref<?x?x4x128xf32> -> tensor<128xf32>
+      %e = math.exp %gt : tensor<128xf32>
+      %eb = tile.broadcast %e dim 0 : tensor<128xf32> -> tensor<64x128xf32>
+      %sn = arith.mulf %st, %eb : tensor<64x128xf32>
+      // CHECK-NOT: tilegpu.local_load
+      // CHECK: scf.yield %{{.+}}, %[[GN]]
+      scf.yield %sn, %gn : tensor<64x128xf32>, tensor<128xf32>
+    }
+  }
+  return
+}
