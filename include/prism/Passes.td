@@ -252,7 +252,9 @@ def CollectLaunches : Pass<"prism-collect-launches", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"minRegisters", "min-registers", "int64_t", "128",
-           "Registers per thread that an occupancy hint may not go below">
+           "Registers per thread that an occupancy hint may not go below">,
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "The chip whose shared memory and registers per SM bound the hint">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

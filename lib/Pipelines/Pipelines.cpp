@@ -182,6 +182,7 @@ void prism::buildGPUPipeline(OpPassManager &pm,
   collect.minRegisters = options.minRegisters > 0    ? options.minRegisters
                          : options.mapping == "tile" ? 168
                                                      : 128;
+  collect.chip = options.chip.getValue();
   stages.add(createCollectLaunches(collect));
   // Kernels to NVVM for the chosen chip.
   std::string toolkit = options.toolkit;

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "prism/Passes.h"
+#include "prism/Target/GPUTarget.h"
 #include "prism/Target/Manifest.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -26,12 +27,6 @@ using namespace mlir;
 namespace json = llvm::json;
 
 namespace {
-
-// sm_90: shared memory per SM (228 KiB), of which the driver reserves 1 KiB
-// per block, and registers per SM.
-constexpr int64_t kSharedMemoryPerSm = 233472;
-constexpr int64_t kSharedMemoryPerBlock = 1024;
-constexpr int64_t kRegistersPerSm = 65536;
 
 /// An expression that is a plain integer is written as a JSON integer.
 json::Value exprValue(const std::string &text) {
@@ -190,6 +185,10 @@ struct CollectLaunchesPass
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    const prism::GPUTarget *target =
+        prism::lookupGPUTarget(chip, module, "prism-collect-launches");
+    if (!target)
+      return signalPassFailure();
     SmallVector<NamedAttribute> manifests;
     SmallVector<func::FuncOp> hosts;
     for (auto func : module.getOps<func::FuncOp>())
@@ -323,9 +322,9 @@ struct CollectLaunchesPass
             matchPattern(dyn, m_Constant(&bytes));
           if (bytes && bytes.getInt() > 0) {
             int64_t bySharedMemory =
-                kSharedMemoryPerSm / (bytes.getInt() + kSharedMemoryPerBlock);
+                target->blocksPerSmByShared(bytes.getInt());
             int64_t byRegisters =
-                kRegistersPerSm /
+                target->registersPerSm /
                 (threads * std::max<int64_t>(minRegisters, 1));
             int64_t blocks = std::min(bySharedMemory, byRegisters);
             if (blocks >= 2)

@@ -27,19 +27,37 @@ struct GPUTarget {
   llvm::StringLiteral chip;
   /// Compute capability times ten (80, 90).
   int computeCapability;
-  /// Dynamic shared memory a block may use (the opt-in maximum).
+  /// Dynamic shared memory a block may use (the opt-in maximum), an SM
+  /// holds, and the driver reserves for each block resident on an SM.
   int64_t sharedBytesPerBlock;
+  int64_t sharedBytesPerSm;
+  int64_t sharedBytesReservedPerBlock;
   /// Registers a thread may use, threads a block may have, registers a
   /// block may use (a block of more than 256 threads gets fewer than
   /// registersPerThread each).
   int64_t registersPerThread;
   int64_t threadsPerBlock;
   int64_t registersPerBlock;
+  int64_t registersPerSm;
   /// Matrix instructions: mma.sync m16n8k16 with bf16/f16 operands, and
   /// Hopper's warpgroup wgmma with TMA copies.
   bool mmaSync;
   bool wgmma;
   bool tma;
+
+  /// Blocks an SM can hold at once for their `bytes` of dynamic shared
+  /// memory each (0 when one does not fit).
+  int64_t blocksPerSmByShared(int64_t bytes) const {
+    if (bytes > sharedBytesPerBlock)
+      return 0;
+    return sharedBytesPerSm / (bytes + sharedBytesReservedPerBlock);
+  }
+  /// The most dynamic shared memory a block may take while an SM still
+  /// holds `blocks` of them.
+  int64_t sharedBytesForBlocks(int64_t blocks) const {
+    int64_t bytes = sharedBytesPerSm / blocks - sharedBytesReservedPerBlock;
+    return bytes < sharedBytesPerBlock ? bytes : sharedBytesPerBlock;
+  }
 };
 
 /// The description of `chip`, or null when prism does not know it.

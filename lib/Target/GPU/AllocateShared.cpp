@@ -2,14 +2,15 @@
 //
 // Gives every tilegpu.alloc of a kernel its byte offset in the block's
 // dynamic shared memory, reusing bytes between buffers whose live ranges do
-// not overlap, refuses a kernel whose buffers exceed the chip's shared
-// memory per block or whose tiles exceed its registers per thread, and places a
-// block barrier wherever one thread may read or overwrite shared bytes another
-// thread wrote or read since the last barrier (the ops say what they read and
-// write through their memory effects; an asynchronous copy's writes count
-// from the thread's next `tilegpu.async_wait`). Loops are handled by
-// assuming that anything their body accesses may still be pending when an
-// iteration starts.
+// not overlap (but keeping apart, while an SM still holds as many blocks,
+// two buffers whose reuse alone would need a barrier), refuses a kernel whose
+// buffers exceed the chip's shared memory per block or whose tiles exceed its
+// registers per thread, and places a block barrier wherever one thread may read
+// or overwrite shared bytes another thread wrote or read since the last barrier
+// (the ops say what they read and write through their memory effects; an
+// asynchronous copy's writes count from the thread's next
+// `tilegpu.async_wait`). Loops are handled by assuming that anything their body
+// accesses may still be pending when an iteration starts.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,7 +57,8 @@ int64_t bytesOf(MemRefType type) {
 /// Positions of ops in a pre-order walk; a buffer lives from its alloc to
 /// its last use, widened to a whole loop that uses it without allocating
 /// it inside.
-int64_t gpumap::packSharedBuffers(tile::KernelOp kernel) {
+int64_t gpumap::packSharedBuffers(tile::KernelOp kernel,
+                                  const SharedApart *apart) {
   DenseMap<Operation *, int64_t> position;
   DenseMap<Operation *, int64_t> loopEnd;
   int64_t next = 0;
@@ -103,7 +105,9 @@ int64_t gpumap::packSharedBuffers(tile::KernelOp kernel) {
       moved = false;
       for (size_t j = 0; j < i; ++j) {
         const Interval &other = intervals[j];
-        bool live = in.begin <= other.end && other.begin <= in.end;
+        bool live = (in.begin <= other.end && other.begin <= in.end) ||
+                    (apart && (apart->contains({in.alloc, other.alloc}) ||
+                               apart->contains({other.alloc, in.alloc})));
         bool overlap = offset < other.offset + other.bytes &&
                        other.offset < offset + in.bytes;
         if (live && overlap) {
@@ -135,17 +139,6 @@ bool gpumap::rewriteIfFits(tile::KernelOp &kernel, int64_t bytes,
 
 namespace {
 
-LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
-                            int64_t &total) {
-  total = gpumap::packSharedBuffers(kernel);
-  if (total > target.sharedBytesPerBlock)
-    return kernel.emitOpError()
-           << "needs " << total << " bytes of shared memory per block; "
-           << target.chip << " has " << target.sharedBytesPerBlock
-           << " (use fewer warps, a smaller chunk or a smaller v_tile)";
-  return success();
-}
-
 //===----------------------------------------------------------------------===//
 // Barriers
 //===----------------------------------------------------------------------===//
@@ -153,8 +146,14 @@ LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
 /// Byte ranges of shared memory read and written since the last barrier,
 /// and those that asynchronous copies are still writing (they land at the
 /// thread's next `tilegpu.async_wait`, whatever barriers come between).
+/// Bytes [begin, end) of the buffer `alloc`.
+struct Range {
+  int64_t begin, end;
+  Operation *alloc;
+};
+
 struct Pending {
-  SmallVector<std::pair<int64_t, int64_t>> reads, writes, inFlight;
+  SmallVector<Range> reads, writes, inFlight;
   void clear() {
     reads.clear();
     writes.clear();
@@ -164,19 +163,18 @@ struct Pending {
     writes.append(other.writes);
     inFlight.append(other.inFlight);
   }
-  static bool overlaps(ArrayRef<std::pair<int64_t, int64_t>> set,
-                       std::pair<int64_t, int64_t> r) {
-    for (auto s : set)
-      if (r.first < s.second && s.first < r.second)
-        return true;
-    return false;
+  static bool overlap(const Range &r, const Range &s) {
+    return r.begin < s.end && s.begin < r.end;
+  }
+  static bool overlaps(ArrayRef<Range> set, const Range &r) {
+    return llvm::any_of(set, [&](const Range &s) { return overlap(r, s); });
   }
 };
 
 /// The shared byte ranges a buffer value may address: its alloc's, or
 /// every alloc a select between buffers may pick (the stages of a pipelined
 /// copy).
-SmallVector<std::pair<int64_t, int64_t>> rangesOf(Value v) {
+SmallVector<Range> rangesOf(Value v) {
   if (auto select = v.getDefiningOp<arith::SelectOp>()) {
     auto ranges = rangesOf(select.getTrueValue());
     ranges.append(rangesOf(select.getFalseValue()));
@@ -186,7 +184,7 @@ SmallVector<std::pair<int64_t, int64_t>> rangesOf(Value v) {
   if (!alloc || !alloc.getOffset())
     return {};
   int64_t offset = *alloc.getOffset();
-  return {{offset, offset + bytesOf(alloc.getType())}};
+  return {{offset, offset + bytesOf(alloc.getType()), alloc}};
 }
 
 /// The op's shared reads and writes.
@@ -211,6 +209,13 @@ void accessesOf(Operation *op, Pending &out) {
 
 class Barriers {
 public:
+  /// Without `insert`, only finds the barriers: `apart` then gets the pairs
+  /// of distinct buffers whose shared bytes alone made one necessary (a
+  /// write to bytes that another buffer, since freed, had read since the
+  /// last barrier).
+  explicit Barriers(bool insert = true, gpumap::SharedApart *apart = nullptr)
+      : insert(insert), apart(apart) {}
+
   /// Places barriers in `block`, entered with `pending`; leaves the
   /// accesses pending at its end in `pending`.
   void run(Block &block, Pending &pending) {
@@ -246,15 +251,29 @@ public:
       }
       Pending here;
       accessesOf(&op, here);
-      bool hazard = false;
-      for (auto r : here.reads)
+      bool hazard = false, reuse = false;
+      for (const Range &r : here.reads)
         hazard |= Pending::overlaps(pending.writes, r);
-      for (auto w : here.writes)
-        hazard |= Pending::overlaps(pending.writes, w) ||
-                  Pending::overlaps(pending.reads, w);
-      if (hazard) {
-        OpBuilder b(&op);
-        gpu::BarrierOp::create(b, op.getLoc());
+      for (const Range &w : here.writes) {
+        hazard |= Pending::overlaps(pending.writes, w);
+        for (const Range &r : pending.reads)
+          if (Pending::overlap(w, r)) {
+            // Another buffer's reads only: bytes reused too early.
+            if (r.alloc == w.alloc)
+              hazard = true;
+            reuse = true;
+          }
+      }
+      if (reuse && !hazard && apart)
+        for (const Range &w : here.writes)
+          for (const Range &r : pending.reads)
+            if (Pending::overlap(w, r) && r.alloc != w.alloc)
+              apart->insert({w.alloc, r.alloc});
+      if (hazard || reuse) {
+        if (insert) {
+          OpBuilder b(&op);
+          gpu::BarrierOp::create(b, op.getLoc());
+        }
         pending.clear();
       }
       // A copy's bytes are written when its wait returns; readers after
@@ -269,10 +288,56 @@ public:
   }
 
 private:
+  bool insert;
+  gpumap::SharedApart *apart;
+
   void collect(Block *block, Pending &out) {
     block->walk([&](Operation *op) { accessesOf(op, out); });
   }
 };
+
+/// The buffers that shared bytes with a buffer read since the last barrier
+/// (the barriers that only reuse made necessary).
+gpumap::SharedApart reusedTooEarly(tile::KernelOp kernel) {
+  gpumap::SharedApart pairs;
+  Pending pending;
+  Barriers(/*insert=*/false, &pairs).run(kernel.getBody().front(), pending);
+  return pairs;
+}
+
+LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
+                            int64_t &total) {
+  total = gpumap::packSharedBuffers(kernel);
+  if (total > target.sharedBytesPerBlock)
+    return kernel.emitOpError()
+           << "needs " << total << " bytes of shared memory per block; "
+           << target.chip << " has " << target.sharedBytesPerBlock
+           << " (use fewer warps, a smaller chunk or a smaller v_tile)";
+  // Bytes that one buffer frees and another takes before a barrier would
+  // need a barrier of their own: such pairs are kept apart, as long as
+  // the block's shared memory still lets an SM hold as many blocks.
+  int64_t limit =
+      target.sharedBytesForBlocks(target.blocksPerSmByShared(total));
+  gpumap::SharedApart apart;
+  for (int round = 0; round < 4; ++round) {
+    gpumap::SharedApart found = reusedTooEarly(kernel);
+    bool grew = false;
+    for (auto pair : found) {
+      if (apart.contains(pair))
+        continue;
+      gpumap::SharedApart trial = apart;
+      trial.insert(pair);
+      if (gpumap::packSharedBuffers(kernel, &trial) <= limit) {
+        apart = std::move(trial);
+        grew = true;
+      }
+    }
+    total = gpumap::packSharedBuffers(kernel, &apart);
+    if (!grew)
+      break;
+  }
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Registers

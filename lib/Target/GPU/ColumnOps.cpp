@@ -161,33 +161,41 @@ struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
                                    arith::MulFOp::create(fb, loc, x, y))
           .getResult();
     };
-    // The diagonal blocks: column j of block i solves (I + L_ii) z = e_j,
-    // a row at a time (z is zero above j): row r reads L's row r and the
-    // thread's own z above it, then is written over L's row r.
-    for (int64_t r = 0; r < block; ++r)
-      forIndicesThenWrite(
-          b, loc, n, threads, 1,
-          [&](OpBuilder &fb, Value e) -> SmallVector<Value> {
-            Value j = arith::RemUIOp::create(fb, loc, e, c(block));
-            Value b0 = arith::SubIOp::create(fb, loc, e, j);
-            Value row = add(fb, b0, r);
+    // The diagonal blocks: column j of block i solves (I + L_ii) z = e_j by
+    // forward substitution in the thread's registers (z is zero above j),
+    // reading only the block's strictly lower part of L; after one barrier
+    // z is written over the block's column.
+    auto blockStart = [&](OpBuilder &fb, Value e) {
+      return arith::SubIOp::create(fb, loc, e,
+                                   arith::RemUIOp::create(fb, loc, e, c(block)))
+          .getResult();
+    };
+    forIndicesThenWrite(
+        b, loc, n, threads, block,
+        [&](OpBuilder &fb, Value e) -> SmallVector<Value> {
+          Value j = arith::RemUIOp::create(fb, loc, e, c(block));
+          Value b0 = blockStart(fb, e);
+          SmallVector<Value> z;
+          for (int64_t r = 0; r < block; ++r) {
             Value isJ = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq,
                                               j, c(r));
             Value acc = arith::SelectOp::create(fb, loc, isJ, one, zero);
             for (int64_t s = 0; s < r; ++s)
               acc = arith::SubFOp::create(
                   fb, loc, acc,
-                  arith::MulFOp::create(fb, loc, at(fb, row, add(fb, b0, s)),
-                                        at(fb, add(fb, b0, s), e)));
+                  arith::MulFOp::create(
+                      fb, loc, at(fb, add(fb, b0, r), add(fb, b0, s)), z[s]));
             Value above = arith::CmpIOp::create(
                 fb, loc, arith::CmpIPredicate::ugt, j, c(r));
-            return {arith::SelectOp::create(fb, loc, above, zero, acc)};
-          },
-          [&](OpBuilder &fb, Value e, ValueRange z) {
-            Value b0 = arith::SubIOp::create(
-                fb, loc, e, arith::RemUIOp::create(fb, loc, e, c(block)));
-            put(fb, z[0], add(fb, b0, r), e);
-          });
+            z.push_back(arith::SelectOp::create(fb, loc, above, zero, acc));
+          }
+          return z;
+        },
+        [&](OpBuilder &fb, Value e, ValueRange z) {
+          Value b0 = blockStart(fb, e);
+          for (int64_t r = 0; r < block; ++r)
+            put(fb, z[r], add(fb, b0, r), e);
+        });
     for (int64_t r0 = block; only == 0 && r0 < n; r0 += block) {
       gpu::BarrierOp::create(b, loc);
       // -M_i: every (row of the block, column left of it), one thread each;

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace prism {
 namespace gpumap {
@@ -94,9 +95,16 @@ void populateComputePatterns(TileTypeConverter &converter,
 void populateColumnPatterns(TileTypeConverter &converter,
                             mlir::RewritePatternSet &patterns);
 
-/// Gives every tilegpu.alloc of `kernel` its offset (buffers live at once
-/// never share bytes) and returns the bytes of shared memory they take.
-int64_t packSharedBuffers(tile::KernelOp kernel);
+/// Pairs of buffers (their tilegpu.alloc ops) that must not share bytes.
+/// (A SetVector: the order pairs are found in is the order they are tried.)
+using SharedApart =
+    llvm::SetVector<std::pair<mlir::Operation *, mlir::Operation *>>;
+
+/// Gives every tilegpu.alloc of `kernel` its offset (buffers live at once,
+/// or paired in `apart`, never share bytes) and returns the bytes of shared
+/// memory they take.
+int64_t packSharedBuffers(tile::KernelOp kernel,
+                          const SharedApart *apart = nullptr);
 
 /// Applies `rewrite` to a copy of `kernel` and keeps the copy in its place
 /// when `rewrite` changed it (returned true) and its shared buffers still

@@ -58,6 +58,43 @@ func.func @offsets(%x: tensor<64x64xf32, #m>, %n: index) {
 
 // -----
 
+// Bytes that a buffer read since the last barrier gives up are not taken
+// by the next buffer while the block's shared memory can grow without
+// costing an SM a block: one block an SM either way here (123 KiB, 140
+// KiB), so %c gets bytes of its own and its store needs no barrier. (In
+// @offsets above, six blocks an SM would become four: %c reuses %a's bytes
+// after a barrier.)
+
+#m = #tilegpu.mma<warps = [4, 1]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @apart
+func.func @apart(%x: tensor<64x64xf32, #m>, %w: tensor<128x208xf32, #m>, %n: index) {
+  // CHECK: tile.kernel "k" grid({{.+}}) attributes {tilegpu.shared_bytes = 143360 : i64, tilegpu.warps = 4 : i64}
+  tile.kernel "k" grid(%n) attributes {tilegpu.warps = 4 : i64} {
+  ^bb0(%i: index):
+    %big = tilegpu.alloc : memref<128x208xf32, strided<[212, 1]>, #smem>
+    tilegpu.local_store %w, %big : tensor<128x208xf32, #m>, memref<128x208xf32, strided<[212, 1]>, #smem>
+    // CHECK: %[[A:.+]] = tilegpu.alloc {offset = 108544 : i64}
+    %a = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
+    tilegpu.local_store %x, %a : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+    // CHECK: gpu.barrier
+    // CHECK-NEXT: tilegpu.local_load %[[A]]
+    %y = tilegpu.local_load %a : memref<64x64xf32, strided<[68, 1]>, #smem> -> tensor<64x64xf32, #m>
+    // CHECK-NEXT: %[[C:.+]] = tilegpu.alloc {offset = 125952 : i64}
+    %c = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
+    // CHECK-NEXT: tilegpu.local_store %{{.+}}, %[[C]]
+    tilegpu.local_store %y, %c : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+    // CHECK-NEXT: gpu.barrier
+    // CHECK-NEXT: tilegpu.local_load %[[C]]
+    %z = tilegpu.local_load %c : memref<64x64xf32, strided<[68, 1]>, #smem> -> tensor<64x64xf32, #m>
+    %v = tilegpu.local_load %big : memref<128x208xf32, strided<[212, 1]>, #smem> -> tensor<128x208xf32, #m>
+  }
+  return
+}
+
+// -----
+
 #smem = #gpu.address_space<workgroup>
 
 func.func @too_big(%n: index) {

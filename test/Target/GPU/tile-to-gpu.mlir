@@ -148,10 +148,11 @@ func.func @across(%n: index, %o: memref<64xf32>) {
 
 // -----
 
-// The in-place triangular inverse reads L where it lies: each of the 16
-// rows of the diagonal blocks, then each block row's -M_i, is computed into
-// registers and written after a barrier; T_i = T_ii (-M_i) follows a
-// barrier; the upper triangle is cleared last.
+// The in-place triangular inverse reads L where it lies: the diagonal
+// blocks' columns (16 values a thread, by forward substitution in
+// registers), then each block row's -M_i, are computed into registers and
+// written after a barrier; T_i = T_ii (-M_i) follows a barrier; the upper
+// triangle is cleared last.
 #smem = #gpu.address_space<workgroup>
 
 // CHECK-LABEL: func.func @inverse
@@ -159,7 +160,9 @@ func.func @inverse(%n: index) {
   tile.kernel "k" grid(%n) attributes {tilegpu.shared_bytes = 17408 : i64, tilegpu.warps = 4 : i64} {
   ^bb0(%i: index):
     %f = tilegpu.alloc {offset = 0 : i64} : memref<64x64xf32, strided<[68, 1]>, #smem>
-    // CHECK-COUNT-16: gpu.barrier
+    // CHECK: scf.if %{{.+}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+    // CHECK: gpu.barrier
+    // CHECK-COUNT-16: memref.store
     // Block rows 1-3: a barrier before -M_i, one before writing it, one
     // after; -M_i for 16 x 48 elements is three per thread at 128 threads.
     // CHECK: gpu.barrier
