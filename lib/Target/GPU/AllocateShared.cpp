@@ -24,6 +24,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace prism {
 #define GEN_PASS_DEF_TILEGPUALLOCATESHARED
@@ -216,6 +217,9 @@ public:
   explicit Barriers(bool insert = true, gpumap::SharedApart *apart = nullptr)
       : insert(insert), apart(apart) {}
 
+  /// The barriers placed (or found), each weighed by 64 per enclosing loop.
+  int64_t cost() const { return total; }
+
   /// Places barriers in `block`, entered with `pending`; leaves the
   /// accesses pending at its end in `pending`.
   void run(Block &block, Pending &pending) {
@@ -270,6 +274,12 @@ public:
             if (Pending::overlap(w, r) && r.alloc != w.alloc)
               apart->insert({w.alloc, r.alloc});
       if (hazard || reuse) {
+        int64_t weight = 1;
+        for (Operation *p = op.getParentOp(); p && !isa<tile::KernelOp>(p);
+             p = p->getParentOp())
+          if (isa<LoopLikeOpInterface>(p))
+            weight *= 64;
+        total += weight;
         if (insert) {
           OpBuilder b(&op);
           gpu::BarrierOp::create(b, op.getLoc());
@@ -290,37 +300,121 @@ public:
 private:
   bool insert;
   gpumap::SharedApart *apart;
+  int64_t total = 0;
 
   void collect(Block *block, Pending &out) {
     block->walk([&](Operation *op) { accessesOf(op, out); });
   }
 };
 
-/// The buffers that shared bytes with a buffer read since the last barrier
-/// (the barriers that only reuse made necessary).
-gpumap::SharedApart reusedTooEarly(tile::KernelOp kernel) {
-  gpumap::SharedApart pairs;
-  Pending pending;
-  Barriers(/*insert=*/false, &pairs).run(kernel.getBody().front(), pending);
-  return pairs;
+/// Whether `op` may move up with the store it feeds: it only computes (no
+/// memory effects, no regions) and that store's chain is its one use.
+bool movesWithStore(Operation *op) {
+  return op->getNumRegions() == 0 && isPure(op) && op->hasOneUse();
 }
 
-LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
-                            int64_t &total) {
-  total = gpumap::packSharedBuffers(kernel);
-  if (total > target.sharedBytesPerBlock)
-    return kernel.emitOpError()
-           << "needs " << total << " bytes of shared memory per block; "
-           << target.chip << " has " << target.sharedBytesPerBlock
-           << " (use fewer warps, a smaller chunk or a smaller v_tile)";
-  // Bytes that one buffer frees and another takes before a barrier would
-  // need a barrier of their own: such pairs are kept apart, as long as
-  // the block's shared memory still lets an SM hold as many blocks.
-  int64_t limit =
-      target.sharedBytesForBlocks(target.blocksPerSmByShared(total));
+/// Moves each tilegpu.local_store up to just after what it waits for (the
+/// ops that compute its tile and cannot move, an earlier use of its
+/// buffer), with its buffer's alloc and the single-use pure ops computing
+/// the stored tile: stores then gather before the barrier their readers
+/// need anyway. Returns whether any moved.
+bool hoistSharedStores(tile::KernelOp kernel) {
+  SmallVector<LocalStoreOp> stores;
+  kernel.walk([&](LocalStoreOp store) { stores.push_back(store); });
+  bool moved = false;
+  for (LocalStoreOp store : stores) {
+    Block *block = store->getBlock();
+    auto alloc = store.getBuffer().getDefiningOp<AllocOp>();
+    if (!alloc || alloc->getBlock() != block)
+      continue;
+    // What must stay before the store: the latest op of this block it
+    // waits for.
+    Operation *floor = nullptr;
+    auto wait = [&](Operation *op) {
+      if (!floor || floor->isBeforeInBlock(op))
+        floor = op;
+    };
+    SetVector<Operation *> chain;
+    SmallVector<Value> work = {store.getValue()};
+    while (!work.empty()) {
+      Operation *def = work.pop_back_val().getDefiningOp();
+      if (!def || def->getBlock() != block || chain.contains(def))
+        continue;
+      if (!movesWithStore(def)) {
+        wait(def);
+        continue;
+      }
+      chain.insert(def);
+      llvm::append_range(work, def->getOperands());
+    }
+    // A barrier already there stays before it (the store would need one
+    // of its own above it).
+    for (Operation *op = store->getPrevNode(); op; op = op->getPrevNode())
+      if (isa<gpu::BarrierOp>(op)) {
+        wait(op);
+        break;
+      }
+    // An earlier use of the buffer stays before the store (and so does
+    // the alloc then).
+    bool usedBefore = false;
+    for (Operation *user : alloc->getUsers())
+      if (user != store.getOperation())
+        if (Operation *inBlock = block->findAncestorOpInBlock(*user);
+            inBlock && inBlock->isBeforeInBlock(store)) {
+          wait(inBlock);
+          usedBefore = true;
+        }
+    // In program order, the ops that are after the floor, placed right
+    // after it (unless they are there already).
+    SmallVector<Operation *> move;
+    if (!usedBefore)
+      move.push_back(alloc);
+    for (Operation &op : *block)
+      if (chain.contains(&op) && (!floor || floor->isBeforeInBlock(&op)))
+        move.push_back(&op);
+    move.push_back(store);
+    Operation *next = floor ? floor->getNextNode() : &block->front();
+    bool inPlace = true;
+    for (Operation *op : move) {
+      inPlace &= op == next;
+      next = op->getNextNode();
+    }
+    if (inPlace)
+      continue;
+    Operation *prev = floor;
+    for (Operation *op : move) {
+      if (prev)
+        op->moveAfter(prev);
+      else
+        op->moveBefore(&block->front());
+      prev = op;
+    }
+    moved = true;
+  }
+  return moved;
+}
+
+/// The buffers that shared bytes with a buffer read since the last barrier
+/// (the barriers that only reuse made necessary).
+/// The barriers the kernel needs, each weighed by 64 per loop around it;
+/// `apart` (when given) gets the pairs of distinct buffers whose shared
+/// bytes alone made one necessary.
+int64_t barrierCost(tile::KernelOp kernel,
+                    gpumap::SharedApart *apart = nullptr) {
+  Pending pending;
+  Barriers barriers(/*insert=*/false, apart);
+  barriers.run(kernel.getBody().front(), pending);
+  return barriers.cost();
+}
+
+/// Keeps apart, within `limit` bytes, the pairs of buffers where one would
+/// take bytes the other freed since the last barrier. Returns the
+/// kernel's barrier cost; `total` gets its shared bytes.
+int64_t spreadBuffers(tile::KernelOp kernel, int64_t limit, int64_t &total) {
   gpumap::SharedApart apart;
   for (int round = 0; round < 4; ++round) {
-    gpumap::SharedApart found = reusedTooEarly(kernel);
+    gpumap::SharedApart found;
+    barrierCost(kernel, &found);
     bool grew = false;
     for (auto pair : found) {
       if (apart.contains(pair))
@@ -336,6 +430,36 @@ LogicalResult assignOffsets(tile::KernelOp kernel, const GPUTarget &target,
     if (!grew)
       break;
   }
+  return barrierCost(kernel);
+}
+
+LogicalResult assignOffsets(tile::KernelOp &kernel, const GPUTarget &target,
+                            int64_t &total) {
+  total = gpumap::packSharedBuffers(kernel);
+  if (total > target.sharedBytesPerBlock)
+    return kernel.emitOpError()
+           << "needs " << total << " bytes of shared memory per block; "
+           << target.chip << " has " << target.sharedBytesPerBlock
+           << " (use fewer warps, a smaller chunk or a smaller v_tile)";
+  // Shared memory is then spent on fewer barriers, as long as the block's
+  // shared memory still lets an SM hold as many blocks: buffers kept apart
+  // where reuse alone needs a barrier, with or (where that needs fewer)
+  // without the stores gathered early first (their buffers live longer).
+  int64_t limit =
+      target.sharedBytesForBlocks(target.blocksPerSmByShared(total));
+  int64_t cost = spreadBuffers(kernel, limit, total);
+  OpBuilder b(kernel);
+  auto copy = cast<tile::KernelOp>(b.clone(*kernel));
+  int64_t copyTotal = 0;
+  if (hoistSharedStores(copy) && gpumap::packSharedBuffers(copy) <= limit &&
+      spreadBuffers(copy, limit, copyTotal) < cost) {
+    kernel->erase();
+    kernel = copy;
+    total = copyTotal;
+    return success();
+  }
+  copy->erase();
+  // The clone's packing changed nothing of the kernel's own offsets.
   return success();
 }
 
@@ -380,20 +504,19 @@ struct TileGPUAllocateSharedPass
         lookupGPUTarget(chip, getOperation(), "prism-tile-gpu-allocate-shared");
     if (!target)
       return signalPassFailure();
-    WalkResult result = getOperation().walk([&](tile::KernelOp kernel) {
+    SmallVector<tile::KernelOp> kernels;
+    getOperation().walk([&](tile::KernelOp k) { kernels.push_back(k); });
+    for (tile::KernelOp kernel : kernels) {
       int64_t total = 0;
       if (failed(checkRegisters(kernel, *target)) ||
           failed(assignOffsets(kernel, *target, total)))
-        return WalkResult::interrupt();
+        return signalPassFailure();
       kernel->setAttr(
           "tilegpu.shared_bytes",
           IntegerAttr::get(IntegerType::get(kernel.getContext(), 64), total));
       Pending pending;
       Barriers().run(kernel.getBody().front(), pending);
-      return WalkResult::advance();
-    });
-    if (result.wasInterrupted())
-      signalPassFailure();
+    }
   }
 };
 

@@ -95,6 +95,46 @@ func.func @apart(%x: tensor<64x64xf32, #m>, %w: tensor<128x208xf32, #m>, %n: ind
 
 // -----
 
+// Stores gather early where that needs fewer barriers (and the block's
+// shared memory still lets an SM hold as many blocks): each moves up, with
+// its buffer's alloc and the single-use pure ops that compute its tile, to
+// just after what it waits for.
+
+#m = #tilegpu.mma<warps = [4, 1]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @gather
+func.func @gather(%x: tensor<64x64xf32, #m>, %w: tensor<128x208xf32, #m>, %n: index) {
+  tile.kernel "k" grid(%n) attributes {tilegpu.warps = 4 : i64} {
+  ^bb0(%i: index):
+    // The store of -x waits for nothing: it goes first, with its buffer
+    // and the negation, and its load needs no barrier of its own.
+    // CHECK: %[[C:.+]] = tilegpu.alloc
+    // CHECK-NEXT: %[[T:.+]] = arith.negf
+    // CHECK-NEXT: tilegpu.local_store %[[T]], %[[C]]
+    // CHECK: gpu.barrier
+    // CHECK: gpu.barrier
+    // CHECK-NOT: gpu.barrier
+    // CHECK: tilegpu.local_load %[[C]]
+    %big = tilegpu.alloc : memref<128x208xf32, strided<[212, 1]>, #smem>
+    tilegpu.local_store %w, %big : tensor<128x208xf32, #m>, memref<128x208xf32, strided<[212, 1]>, #smem>
+    %a = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
+    tilegpu.local_store %x, %a : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+    %p = tilegpu.local_load %a : memref<64x64xf32, strided<[68, 1]>, #smem> -> tensor<64x64xf32, #m>
+    %b = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
+    tilegpu.local_store %p, %b : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+    %q = tilegpu.local_load %b : memref<64x64xf32, strided<[68, 1]>, #smem> -> tensor<64x64xf32, #m>
+    %c = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
+    %t = arith.negf %x : tensor<64x64xf32, #m>
+    tilegpu.local_store %t, %c : tensor<64x64xf32, #m>, memref<64x64xf32, strided<[68, 1]>, #smem>
+    %r = tilegpu.local_load %c : memref<64x64xf32, strided<[68, 1]>, #smem> -> tensor<64x64xf32, #m>
+    %v = tilegpu.local_load %big : memref<128x208xf32, strided<[212, 1]>, #smem> -> tensor<128x208xf32, #m>
+  }
+  return
+}
+
+// -----
+
 #smem = #gpu.address_space<workgroup>
 
 func.func @too_big(%n: index) {
