@@ -408,6 +408,15 @@ def TileGPUAllocateShared
     thread read or wrote, since the last barrier. The bytes of a
     `tilegpu.async_copy` count as written at the thread's next
     `tilegpu.async_wait`, even when a barrier comes between the two.
+
+    Where the block's shared memory can grow without costing an SM a block
+    (the chip's shared memory per SM), it is spent on fewer barriers: two
+    buffers of which one would take bytes the other freed since the last
+    barrier are kept apart, and each `tilegpu.local_store` moves up (with
+    its buffer's alloc and the single-use pure ops computing its tile) to
+    just after what it waits for, so that stores gather before the barrier
+    their readers need anyway; the stores move only where that needs fewer
+    barriers (weighed by 64 per enclosing loop).
   }];
   let options = [
     Option<"chip", "chip", "std::string", "\"sm_90a\"",
