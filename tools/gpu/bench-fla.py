@@ -9,7 +9,11 @@ rules; gates log(sigmoid(x + 4)) (f32); beta in (0, 1). Each case is the
 median of `--iters` launches timed with CUDA events after warm-ups, as
 prism-bench does.
 
-usage: bench-fla.py [--iters N] [--sweep] > table.md
+usage: bench-fla.py [--iters N] [--sweep] [--families F,...] > table.md
+
+--families: the recurrences to time (default all four: simple_gla, gla,
+  deltanet, gated_deltanet); FLA autotunes each kernel on its first call,
+  so one call of the device tool may have room for only some.
 """
 
 import argparse
@@ -68,7 +72,14 @@ def main():
     parser.add_argument("--iters", type=int, default=50)
     parser.add_argument("--sweep", action="store_true",
                         help="also B = 1, H = 16, K = V = 128, T = 1K .. 64K")
+    parser.add_argument("--families", default="simple_gla,gla,deltanet,gated_deltanet",
+                        help="comma-separated recurrences to time")
     args = parser.parse_args()
+    families = [f for f in args.families.split(",") if f]
+    for family in families:
+        if family not in ("simple_gla", "gla", "deltanet", "gated_deltanet"):
+            parser.error(f"unknown recurrence '{family}' (known: simple_gla, gla, "
+                         "deltanet, gated_deltanet)")
     import fla
     print(f"FLA {getattr(fla, '__version__', '?')}, torch {torch.__version__}, "
           f"{torch.cuda.get_device_name()}")
@@ -79,7 +90,7 @@ def main():
     if args.sweep:
         cases += [(f"B1 T{t}", (1, t, 16, 128)) for t in
                   (1024, 2048, 4096, 8192, 16384, 32768, 65536)]
-    for family in ("simple_gla", "gla", "deltanet", "gated_deltanet"):
+    for family in families:
         fn = runner(family)
         for label, (B, T, H, D) in cases:
             x = inputs(family, B, T, H, D)
