@@ -144,15 +144,15 @@ namespace {
 // Barriers
 //===----------------------------------------------------------------------===//
 
-/// Byte ranges of shared memory read and written since the last barrier,
-/// and those that asynchronous copies are still writing (they land at the
-/// thread's next `tilegpu.async_wait`, whatever barriers come between).
 /// Bytes [begin, end) of the buffer `alloc`.
 struct Range {
   int64_t begin, end;
   Operation *alloc;
 };
 
+/// Byte ranges of shared memory read and written since the last barrier,
+/// and those that asynchronous copies are still writing (they land at the
+/// thread's next `tilegpu.async_wait`, whatever barriers come between).
 struct Pending {
   SmallVector<Range> reads, writes, inFlight;
   void clear() {
@@ -262,7 +262,9 @@ public:
         hazard |= Pending::overlaps(pending.writes, w);
         for (const Range &r : pending.reads)
           if (Pending::overlap(w, r)) {
-            // Another buffer's reads only: bytes reused too early.
+            // A write over the buffer's own reads needs the barrier
+            // whatever the offsets; over another buffer's, only because
+            // the two share bytes.
             if (r.alloc == w.alloc)
               hazard = true;
             reuse = true;
@@ -394,8 +396,6 @@ bool hoistSharedStores(tile::KernelOp kernel) {
   return moved;
 }
 
-/// The buffers that shared bytes with a buffer read since the last barrier
-/// (the barriers that only reuse made necessary).
 /// The barriers the kernel needs, each weighed by 64 per loop around it;
 /// `apart` (when given) gets the pairs of distinct buffers whose shared
 /// bytes alone made one necessary.
