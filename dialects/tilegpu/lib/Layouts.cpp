@@ -373,7 +373,10 @@ MemRefType prism::tilegpu::sharedBufferType(ArrayRef<int64_t> shape,
       ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
   if (shape.size() == 1)
     return MemRefType::get(shape, elem, MemRefLayoutAttrInterface(), space);
-  int64_t pad = 16 / (elem.getIntOrFloatBitWidth() / 8);
+  // 32-bit rows by 32 bytes: the mma accumulator layout's 8-byte pairs
+  // (four lanes a row) then fill all 32 banks in each half-warp's 4 rows.
+  int64_t bytes = elem.getIntOrFloatBitWidth() / 8;
+  int64_t pad = (bytes == 4 ? 32 : 16) / bytes;
   auto strided = StridedLayoutAttr::get(ctx, 0, {shape[1] + pad, 1});
   return MemRefType::get(shape, elem, strided, space);
 }

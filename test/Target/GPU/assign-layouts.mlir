@@ -34,7 +34,7 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>, %o: memref<?x
     %p = tile.dot %qc, %qc transpose_b : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
     // CHECK: %[[D:.+]] = arith.mulf %[[P]], %{{.+}} : tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
     // The inverse's buffer, right after its matrix.
-    // CHECK: %[[X:.+]] = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
+    // CHECK: %[[X:.+]] = tilegpu.alloc : memref<64x64xf32, strided<[72, 1]>, #gpu.address_space<workgroup>>
     %d = arith.mulf %p, %gi : tensor<64x64xf32>
     // CHECK: tile.reduce add %{{.+}} dim 1 : tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>> -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>
     %r = tile.reduce add %d dim 1 : tensor<64x64xf32> -> tensor<64xf32>
@@ -46,7 +46,7 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>, %o: memref<?x
     // The inverse's matrix is stored (f32) in that buffer, inverted there
     // and read back in the mma layout.
     // CHECK: tilegpu.local_store %[[D]], %[[X]]
-    // CHECK-NEXT: tilegpu.tri_inverse %[[X]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: tilegpu.tri_inverse %[[X]] : memref<64x64xf32, strided<[72, 1]>, #gpu.address_space<workgroup>>
     // CHECK-NEXT: tilegpu.local_load %[[X]] : {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
     %x = tile.tri_inverse %d : tensor<64x64xf32>
     %t = tile.splat %total : f32 -> tensor<64x64xf32>

@@ -95,8 +95,9 @@ mlir::RankedTensorType withLayout(mlir::RankedTensorType type,
                                   mlir::Attribute encoding);
 
 /// A 2-d shared-memory buffer of `shape`, rows padded by 16 bytes (so that
-/// the rows of an 8 x 8 ldmatrix block or a column's accesses fall into
-/// distinct banks), or a 1-d one.
+/// the rows of an 8 x 8 ldmatrix block fall into distinct banks; 32 bytes
+/// for 32-bit elements, whose accumulator pairs are 8 bytes), or a 1-d
+/// one.
 mlir::MemRefType sharedBufferType(llvm::ArrayRef<int64_t> shape,
                                   mlir::Type elem);
 
