@@ -182,8 +182,23 @@ int tiling::addDecayWorkspace(ScheduleContext &ctx, StringRef name,
 // Kernels
 //===----------------------------------------------------------------------===//
 
+std::pair<int, int> tiling::addResponseWorkspaces(ScheduleContext &ctx) {
+  if (!ctx.forget.hasChunkResponse())
+    return {-1, -1};
+  using Dim = WorkspaceDim;
+  RecurrenceInfo &info = ctx.info;
+  const Dim b = Dim::query(0), t = Dim::query(1), h = Dim::query(2);
+  Type f32 = Float32Type::get(info.scan.getContext());
+  return {ctx.buffers.addWorkspace("chunk_responses",
+                                   {b, t, h, Dim::fixed(info.keyDim)},
+                                   operandTypeOf(info)),
+          ctx.buffers.addWorkspace("chunk_slot_values",
+                                   {b, t, h, Dim::fixed(info.valueDim)}, f32)};
+}
+
 void tiling::buildChunkSummaries(
     ScheduleContext &ctx, Value summaries, Value decays,
+    const ChunkResponses &kept,
     llvm::function_ref<void(ChunkProgram &, const ChunkTransition &)>
         storeTransition) {
   OpBuilder::InsertionGuard guard(ctx.b);
@@ -197,7 +212,10 @@ void tiling::buildChunkSummaries(
   forEachVTile(ctx, p, [&](Value v0) {
     SmallVector<Slot> slots =
         buildInjectionSlots(tb, p.t0, s.chunk, v0, s.vTile);
-    ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, factor, slots);
+    ChunkTransition transition =
+        ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, factor, slots);
+    if (transition.values)
+      storeRows(tb, transition.values, kept.values, p.t0, v0);
     Value update = chunk::update(
         tb, decay, slots,
         arith::ConstantOp::create(
@@ -217,49 +235,54 @@ void tiling::buildChunkSummaries(
     auto ifFirst = scf::IfOp::create(tb.b, tb.loc, first, /*withElse=*/false);
     tb.b.setInsertionPointToStart(ifFirst.thenBlock());
   }
-  storeTransition(
-      p, ctx.forget.buildChunkResponse(tb, p.t0, s.chunk, decay, factor));
+  ChunkTransition response =
+      ctx.forget.buildChunkResponse(tb, p.t0, s.chunk, decay, factor);
+  storeRows(tb, response.response, kept.responses, p.t0);
+  storeTransition(p, response);
 }
 
-Value tiling::loadRows(TileBuilder &tb, Value memref, Value t0, int64_t rows) {
+Value tiling::loadRows(TileBuilder &tb, Value memref, Value t0, int64_t rows,
+                       Value col0, int64_t cols) {
   return tile::LoadOp::create(
       tb.b, tb.loc,
-      RankedTensorType::get({rows, tb.info.keyDim}, elementOf(memref)), memref,
-      ValueRange{tb.batch, t0, tb.head, tb.idx(0)},
+      RankedTensorType::get({rows, cols ? cols : tb.info.keyDim},
+                            elementOf(memref)),
+      memref, ValueRange{tb.batch, t0, tb.head, col0 ? col0 : tb.idx(0)},
       tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
 }
 
-void tiling::storeRows(TileBuilder &tb, Value rows, Value memref, Value t0) {
-  tile::StoreOp::create(tb.b, tb.loc, tb.cast(rows, elementOf(memref)), memref,
-                        ValueRange{tb.batch, t0, tb.head, tb.idx(0)},
-                        tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
+void tiling::storeRows(TileBuilder &tb, Value rows, Value memref, Value t0,
+                       Value col0) {
+  tile::StoreOp::create(
+      tb.b, tb.loc, tb.cast(rows, elementOf(memref)), memref,
+      ValueRange{tb.batch, t0, tb.head, col0 ? col0 : tb.idx(0)},
+      tb.b.getDenseI64ArrayAttr({1, 3}), tb.seqLen);
 }
 
 void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states,
-                               Value responses) {
+                               const ChunkResponses &kept) {
   OpBuilder::InsertionGuard guard(ctx.b);
   RecurrenceInfo &info = ctx.info;
   ChunkSizes s = chunkSizesOf(ctx);
-  ChunkProgram p =
-      createChunkKernel(ctx, "chunk_outputs", Value(), perChunkPrograms(ctx));
+  // Nothing here is built once per chunk for its V-tiles: a program each.
+  ChunkProgram p = createChunkKernel(ctx, "chunk_outputs");
   TileBuilder &tb = p.tb;
   Value q = tb.loadTokens(info.query, p.t0, s.chunk, tb.idx(0), s.keyDim);
   ChunkDecay decay = ctx.forget.buildChunkDecay(tb, p.t0, s.chunk);
-  ChunkFactor factor = ctx.forget.buildChunkFactor(tb, p.t0, s.chunk, decay);
   Value response;
-  if (ctx.forget.hasChunkResponse())
-    response = tb.operand(loadRows(tb, responses, p.t0, s.chunk));
+  if (kept.responses)
+    response = tb.operand(loadRows(tb, kept.responses, p.t0, s.chunk));
   forEachVTile(ctx, p, [&](Value v0) {
     Value state = loadBlock(tb, states, p.c, v0, s.vTile, s.keyDim);
     SmallVector<Slot> slots =
         buildInjectionSlots(tb, p.t0, s.chunk, v0, s.vTile);
-    // The summary again (no memory for its values), then the family's slot
-    // as seen from the start state, through the kept response.
-    ChunkTransition transition =
-        ctx.forget.buildChunkSummary(tb, p.t0, s.chunk, decay, factor, slots);
+    // The family's slot as seen from the start state: its kept values
+    // from a zero state plus the kept response's R S^T.
     if (response) {
-      Value &values = slots[transition.slot].values;
-      values = tb.dot(response, tb.operand(state), false, true, values);
+      Value values =
+          tb.dot(response, tb.operand(state), false, true,
+                 loadRows(tb, kept.values, p.t0, s.chunk, v0, s.vTile));
+      ctx.forget.addChunkSlot(tb, p.t0, s.chunk, values, slots);
     }
     Value o = chunk::outputs(tb, decay, q, state, slots);
     tb.storeTokens(tb.mul(o, tb.constantLike(o, info.scale)),

@@ -16,9 +16,9 @@
 //   outputs    per (chunk x V-tile, head, batch): the chunk's outputs from
 //              its S_c, the family's slot values as seen from S_c.
 //
-// The outputs recompute the chunk's summary (the triangular solve of its
-// slot values for the delta forget) instead of keeping its values in
-// memory, and read the response the summaries kept (ChunkKernels.cpp).
+// For the delta forget, the summaries also keep the chunk's response R_c and
+// its slot values from a zero state (the triangular solve's); the outputs
+// add R_c S_c^T to those values and solve nothing (ChunkKernels.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,7 +34,7 @@ using namespace prism::tiling;
 
 namespace {
 /// Indices into ScheduleContext::workspaces.
-enum Workspace { summaries, states, decays, responses, endKeys };
+enum Workspace { summaries, states, decays, responses, slotValues, endKeys };
 
 /// The state rows a program of the states walk takes. A decay family's
 /// walk is elementwise (S e^{G_end} + B), so it is spread as thin as four
@@ -105,29 +105,28 @@ LogicalResult tiling::declareChunkedTwoPass(ScheduleContext &ctx) {
   // The start states feed products only: the operand type.
   Type operand = operandTypeOf(info);
   SpecBuffers &buffers = ctx.buffers;
-  ctx.workspaces.resize(5, -1);
+  ctx.workspaces.resize(6, -1);
   ctx.workspaces[summaries] =
       buffers.addWorkspace("chunk_summaries", {b, h, chunks, v, k}, f32);
   ctx.workspaces[states] =
       buffers.addWorkspace("chunk_states", {b, h, chunks, v, k}, operand);
   ctx.workspaces[decays] =
       addDecayWorkspace(ctx, "chunk_decays", {b, h, chunks});
-  if (ctx.forget.hasChunkResponse()) {
-    ctx.workspaces[responses] =
-        buffers.addWorkspace("chunk_responses", {b, t, h, k}, operand);
+  std::tie(ctx.workspaces[responses], ctx.workspaces[slotValues]) =
+      addResponseWorkspaces(ctx);
+  if (ctx.forget.hasChunkResponse())
     ctx.workspaces[endKeys] =
         buffers.addWorkspace("chunk_erase_keys", {b, t, h, k}, operand);
-  }
   return success();
 }
 
 void tiling::buildChunkedTwoPass(ScheduleContext &ctx) {
+  ChunkResponses kept{ctx.workspace(responses), ctx.workspace(slotValues)};
   buildChunkSummaries(
-      ctx, ctx.workspace(summaries), ctx.workspace(decays),
+      ctx, ctx.workspace(summaries), ctx.workspace(decays), kept,
       [&](ChunkProgram &p, const ChunkTransition &transition) {
-        storeRows(p.tb, transition.response, ctx.workspace(responses), p.t0);
         storeRows(p.tb, transition.endKeys, ctx.workspace(endKeys), p.t0);
       });
   buildStates(ctx);
-  buildChunkOutputs(ctx, ctx.workspace(states), ctx.workspace(responses));
+  buildChunkOutputs(ctx, ctx.workspace(states), kept);
 }

@@ -53,6 +53,10 @@ struct DecayAlgebra : ForgetAlgebra::ExternalModel<Concrete, Op> {
     return {decay, Value(), Value(), -1};
   }
   bool hasChunkResponse(Operation *) const { return false; }
+  int64_t addChunkSlot(Operation *, TileBuilder &, Value, int64_t, Value,
+                       SmallVectorImpl<Slot> &) const {
+    return -1;
+  }
 };
 
 /// A_t = I.
@@ -174,8 +178,9 @@ struct DeltaAlgebra
 
   /// Adds the virtual injection (w_t, x_t) to the slots and returns its
   /// slot. DeltaNet's form (w_t is a key as it is): x_t joins that slot's
-  /// values, halving the products.
-  static int64_t addSlot(DeltaForgetOp op, TileBuilder &tb, Value w, Value x,
+  /// values, halving the products; `w` builds the erase keys otherwise.
+  static int64_t addSlot(DeltaForgetOp op, TileBuilder &tb,
+                         function_ref<Value()> w, Value x,
                          SmallVectorImpl<Slot> &slots) {
     if (!op.getNormalize())
       for (auto [j, key] : llvm::enumerate(tb.info.keys))
@@ -183,7 +188,7 @@ struct DeltaAlgebra
           slots[j].values = tb.add(slots[j].values, x);
           return j;
         }
-    slots.push_back({w, x});
+    slots.push_back({w(), x});
     return slots.size() - 1;
   }
 
@@ -201,7 +206,9 @@ struct DeltaAlgebra
     Value rhs = tb.dot(tb.operand(chunk::decayFromStart(tb, decay, e.w)),
                        tb.operand(state), false, true);
     Value x = solve(tb, e, seenBy(tb, decay, e.w, slots, rhs));
-    addSlot(delta, tb, e.w, tb.neg(tb.scaleTokens(x, e.beta)), slots);
+    addSlot(
+        delta, tb, [&] { return e.w; }, tb.neg(tb.scaleTokens(x, e.beta)),
+        slots);
   }
 
   ChunkTransition buildChunkSummary(Operation *op, TileBuilder &tb, Value,
@@ -215,9 +222,18 @@ struct DeltaAlgebra
     Value e0 = solve(tb, e, seenBy(tb, decay, e.w, slots, Value()));
     ChunkTransition transition;
     transition.decay = decay;
-    transition.slot =
-        addSlot(delta, tb, e.w, tb.neg(tb.scaleTokens(e0, e.beta)), slots);
+    transition.values = tb.neg(tb.scaleTokens(e0, e.beta));
+    transition.slot = addSlot(
+        delta, tb, [&] { return e.w; }, transition.values, slots);
     return transition;
+  }
+
+  int64_t addChunkSlot(Operation *op, TileBuilder &tb, Value t0, int64_t chunk,
+                       Value values, SmallVectorImpl<Slot> &slots) const {
+    auto delta = cast<DeltaForgetOp>(op);
+    return addSlot(
+        delta, tb, [&] { return eraseKeys(delta, tb, t0, chunk); }, values,
+        slots);
   }
 
   ChunkTransition buildChunkResponse(Operation *, TileBuilder &tb, Value,

@@ -140,25 +140,39 @@ void storeChunkDecay(TileBuilder &tb, mlir::Value total, mlir::Value memref,
 int addDecayWorkspace(ScheduleContext &ctx, llvm::StringRef name,
                       llvm::ArrayRef<WorkspaceDim> dims);
 
+/// Where the chunk kernels keep, for a family with a chunk response, what
+/// the outputs need of a chunk besides its start state: the response R
+/// ([B, T, H, K], operand type) and the family's slot values from a zero
+/// start state ([B, T, H, V], f32). Null for the decay families.
+struct ChunkResponses {
+  mlir::Value responses, values;
+};
+/// Adds the ChunkResponses workspaces (indices into buffers; -1 for a
+/// decay family).
+std::pair<int, int> addResponseWorkspaces(ScheduleContext &ctx);
+
 /// The kernel of the chunks' summaries: each chunk's update from a zero
-/// state into `summaries`, its decay into `decays`; where the family has a
-/// chunk response, the program builds it once per chunk and
-/// `storeTransition` keeps it.
+/// state into `summaries`, its decay into `decays`, and `kept` for the
+/// outputs; where the family has a chunk response, the program builds it
+/// once per chunk and `storeTransition` keeps what the schedule's walk
+/// needs of it.
 void buildChunkSummaries(
     ScheduleContext &ctx, mlir::Value summaries, mlir::Value decays,
+    const ChunkResponses &kept,
     llvm::function_ref<void(ChunkProgram &, const ChunkTransition &)>
         storeTransition);
 /// The kernel of the chunks' outputs from their start states in `states`
-/// and, for a family with a chunk response, the responses kept in
-/// `responses` ([B, T, H, K]) by the summaries' kernel.
+/// and what the summaries' kernel kept: the family's slot values are the
+/// kept ones plus R S^T, with no solve again.
 void buildChunkOutputs(ScheduleContext &ctx, mlir::Value states,
-                       mlir::Value responses);
+                       const ChunkResponses &kept);
 
-/// [chunk, K] rows of a [B, T, H, K] workspace at the tokens from `t0`.
+/// [rows, cols] rows of a [B, T, H, D] workspace at the tokens from `t0`,
+/// columns from `col0` (0 and K by default).
 mlir::Value loadRows(TileBuilder &tb, mlir::Value memref, mlir::Value t0,
-                     int64_t rows);
+                     int64_t rows, mlir::Value col0 = {}, int64_t cols = 0);
 void storeRows(TileBuilder &tb, mlir::Value rows, mlir::Value memref,
-               mlir::Value t0);
+               mlir::Value t0, mlir::Value col0 = {});
 
 /// The kernel of a short convolution.
 void buildShortConv(ScheduleContext &ctx, recurrence::ShortConvOp conv);

@@ -47,6 +47,7 @@ enum Workspace {
   dense1,
   states,
   responses,
+  slotValues,
   count
 };
 
@@ -292,9 +293,8 @@ LogicalResult tiling::declareTree(ScheduleContext &ctx) {
   }
   ctx.workspaces[states] = buffers.addWorkspace(
       "chunk_states", {b, h, chunks, v, k}, operandTypeOf(info));
-  if (ctx.forget.hasChunkResponse())
-    ctx.workspaces[responses] = buffers.addWorkspace(
-        "chunk_responses", {b, Dim::query(1), h, k}, operandTypeOf(info));
+  std::tie(ctx.workspaces[responses], ctx.workspaces[slotValues]) =
+      addResponseWorkspaces(ctx);
   return success();
 }
 
@@ -305,15 +305,15 @@ void tiling::buildTree(ScheduleContext &ctx) {
   for (int i : {0, 1})
     buffers[i] = {ctx.workspace(summaries0 + i), ctx.workspace(decays0 + i),
                   ctx.workspace(dense0 + i)};
+  ChunkResponses kept{ctx.workspace(responses), ctx.workspace(slotValues)};
   buildChunkSummaries(
-      ctx, buffers[0].summaries, buffers[0].decays,
+      ctx, buffers[0].summaries, buffers[0].decays, kept,
       [&](ChunkProgram &p, const ChunkTransition &transition) {
-        // M = R^T W~: the chunk's response, dense; R again for the
-        // outputs (in the first V-tile's program only).
+        // M = R^T W~: the chunk's response, dense (in the first V-tile's
+        // program only).
         Value dense = p.tb.dot(p.tb.operand(transition.response),
                                p.tb.operand(transition.endKeys), true, false);
         storeBlock(p.tb, dense, buffers[0].dense, p.c, p.tb.idx(0));
-        storeRows(p.tb, transition.response, ctx.workspace(responses), p.t0);
       });
 
   // The rounds, on the host: round r (offset 2^r) reads one buffer set and
@@ -334,5 +334,5 @@ void tiling::buildTree(ScheduleContext &ctx) {
                      roundRuns(b, loc, r, chunks), in, out);
   }
   buildStates(ctx, buffers);
-  buildChunkOutputs(ctx, ctx.workspace(states), ctx.workspace(responses));
+  buildChunkOutputs(ctx, ctx.workspace(states), kept);
 }

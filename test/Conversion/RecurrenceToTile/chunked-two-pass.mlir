@@ -66,16 +66,19 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 }
 
 // CHECK-LABEL: func.func @gdn_two_pass(
+// CHECK-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_states"
 // CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"chunk_decays", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
 // CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_responses", workspace, readwrite, sizes = ["B", "T"]>}
+// CHECK-SAME:    %[[VALS:[a-z0-9]+]]: memref<?x?x4x64xf32> {recurrence.buffer = #recurrence.buffer<"chunk_slot_values", workspace, readwrite, sizes = ["B", "T"]>}
 // CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_erase_keys", workspace, readwrite, sizes = ["B", "T"]>}
 // A program per chunk (its triangular inverse built once, not once per
 // V-tile), walking the chunk's V-tiles with what does not depend on them
 // (keys, scores, the inverse) hoisted out of the walk; two solves: the
-// values from a zero state per V-tile, and their response to it (keys
-// alone: K wide) once.
+// values from a zero state per V-tile (kept for the outputs), and their
+// response to it (keys alone: K wide) once.
 // CHECK:       tile.kernel "chunk_summaries" grid(%[[CHUNKS:.+]], %c4, %{{.+}}) {
 // CHECK-NEXT:  ^bb0(%[[P:.+]]: index, %[[H:.+]]: index, %[[B:.+]]: index):
+// CHECK:         %[[T0:.+]] = arith.muli %[[P]], %c64
 // CHECK:         tile.tri_inverse %{{.+}} block(16) : tensor<64x64xf32>
 // CHECK-NOT:     tile.tri_inverse
 // CHECK:         %[[INV:.+]] = tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x64xf32>) : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
@@ -83,6 +86,7 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:         scf.for %[[V0:.+]] = %c0 to %c64 step %c32 {
 // CHECK-NOT:       tile.load %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %c0]
 // CHECK:           tile.dot %[[INVB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
+// CHECK:           tile.store %{{.+}}, %[[VALS]][%[[B]], %[[T0]], %[[H]], %[[V0]]] dims [1, 3] below(%{{.+}}) : tensor<64x32xf32>
 // CHECK:           tile.store %{{.+}}, %{{.+}}[%[[B]], %[[H]], %[[P]], %[[V0]], %c0] dims [3, 4] : tensor<32x64xf32>
 // CHECK-NEXT:    }
 // CHECK:         memref.store %{{.+}}, %[[DECAYS]][%[[B]], %[[H]], %[[P]]]
@@ -97,12 +101,14 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:           %[[SR:.+]] = tile.dot %{{.+}}, %[[R]] transpose_b : tensor<32x64xbf16>, tensor<64x64xbf16> -> tensor<32x64xf32>
 // CHECK:           %[[SRB:.+]] = arith.truncf %[[SR]]
 // CHECK:           tile.dot %[[SRB]], %[[W]] acc(
-// The outputs: the slot's values as seen from the start state, through the
-// kept response (one solve: the values from a zero state), a program per
-// chunk again.
-// CHECK:       tile.kernel "chunk_outputs" grid(%[[CHUNKS]], %c4, %{{.+}}) {
-// CHECK:         tile.tri_inverse %{{.+}} block(16) : tensor<64x64xf32>
+// The outputs: the slot's values as seen from the start state, the kept
+// values plus the kept response R S^T: no solve, and a program per chunk
+// and V-tile.
+// CHECK:       tile.kernel "chunk_outputs" grid(%{{.+}}, %c4, %{{.+}}) {
 // CHECK-NOT:     tile.tri_inverse
-// CHECK:         tile.load %[[RESP]]
-// CHECK:         scf.for %{{.+}} = %c0 to %c64 step %c32 {
-// CHECK:         tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>
+// CHECK:         %[[OR:.+]] = tile.load %[[RESP]]
+// CHECK:         %[[OS:.+]] = tile.load %[[STATES]]
+// CHECK:         %[[OX:.+]] = tile.load %[[VALS]]
+// CHECK:         tile.dot %[[OR]], %[[OS]] acc(%[[OX]] : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>
+// CHECK-NOT:     tile.tri_inverse
+// CHECK:         tile.store

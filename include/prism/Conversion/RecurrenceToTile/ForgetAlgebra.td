@@ -86,7 +86,18 @@ def ForgetAlgebraInterface : OpInterface<"ForgetAlgebra"> {
       }], "::prism::ChunkTransition", "buildChunkResponse",
       (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
            "const ::prism::ChunkDecay &":$decay,
-           "const ::prism::ChunkFactor &":$factor)>
+           "const ::prism::ChunkFactor &":$factor)>,
+    InterfaceMethod<[{
+        For a family with a chunk response: adds to `slots` its injection
+        of the `chunk` tokens from `t0` with the given `values` ([chunk,
+        V-tile], f32: a summary's values plus the response to the start
+        state, kept from earlier kernels) and returns its slot, as
+        buildChunkSlots would with the state at hand, without building the
+        chunk's factor again.
+      }], "int64_t", "addChunkSlot",
+      (ins "::prism::TileBuilder &":$tb, "::mlir::Value":$t0, "int64_t":$chunk,
+           "::mlir::Value":$values,
+           "::llvm::SmallVectorImpl<::prism::Slot> &":$slots)>
   ];
 }
 

@@ -120,6 +120,9 @@ struct ChunkTransition {
   ChunkDecay decay;
   mlir::Value response, endKeys;
   int64_t slot = -1;
+  /// From buildChunkSummary: the family's own injection values as seen from
+  /// a zero start state ([C, V-tile], f32), before they joined `slot`.
+  mlir::Value values;
 };
 
 /// The decay-form chunk algebra (prism-math.md section 5): every exponent a
