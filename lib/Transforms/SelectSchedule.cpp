@@ -147,7 +147,15 @@ struct SelectSchedulePass
           // on the H200: S1 simple GLA 0.50 ms against 0.56 with 8; S3, K =
           // 64, 0.21 with 8 against 0.25 with 4; GLA, heavy, 2.1 with 8
           // against 3.0 with 4; docs/performance.md).
-          const int64_t most = heavy || k < 128 ? 8 : 4;
+          // Through the tile mapping, a fused walk at K <= 64 takes 4 warps
+          // too, unless its rank (3 and more) makes 4 warps' tiles spill:
+          // two blocks an SM instead of one (H100, S3: DeltaNet 0.326 ms
+          // against 0.442 with 8, GLA 0.545 against 0.638; PRISM Eq. 18,
+          // L = 3, 2.93 against 1.05).
+          const bool twoBlocks = tileMapping &&
+                                 kind == ScheduleKind::chunked_fused &&
+                                 k <= 64 && succeeded(info) && info->rank < 3;
+          const int64_t most = (heavy || k < 128) && !twoBlocks ? 8 : 4;
           int64_t tiles = (vt / 16) * (k / 8);
           int64_t w = 1;
           while (w < most && tiles % (2 * w) == 0 && tiles / (2 * w) >= 4)

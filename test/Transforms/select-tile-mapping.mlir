@@ -41,3 +41,43 @@ func.func @gla_two_pass_f32(%q: tensor<?x?x2x128xf32>, %k: tensor<?x?x2x128xf32>
       : !recurrence.forget<diagonal>, !recurrence.injection<1>, tensor<?x?x2x128xf32> -> tensor<?x?x2x128xf32>
   return %o : tensor<?x?x2x128xf32>
 }
+
+// -----
+
+// A fused walk at K = 64 takes 4 warps through the tile mapping (two blocks
+// an SM), 8 through the loop nests; rank 3 keeps 8 (4 warps' tiles spill).
+// CHECK-LABEL: func.func @gdn_fused_k64
+// CHECK: schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 4,
+// LOOPS-LABEL: func.func @gdn_fused_k64
+// LOOPS: schedule = #recurrence.schedule<chunked_fused, chunk = 64, v_tile = 64, warps = 8,
+func.func @gdn_fused_k64(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
+                         %v: tensor<?x?x4x64xbf16>, %g: tensor<?x?x4xf32>,
+                         %beta: tensor<?x?x4xbf16>) -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.delta_forget %k, %beta gate(%g : tensor<?x?x4xf32>)
+      : tensor<?x?x4x64xbf16>, tensor<?x?x4xbf16>
+  %b = recurrence.inject keys(%k : tensor<?x?x4x64xbf16>) values(%v : tensor<?x?x4x64xbf16>)
+      gates(%beta : tensor<?x?x4xbf16>) -> !recurrence.injection<1>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused>}
+      : !recurrence.forget<delta>, !recurrence.injection<1>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @rank3_fused_k64
+// CHECK: schedule = #recurrence.schedule<chunked_fused, chunk = {{[0-9]+}}, v_tile = 64, warps = 8,
+func.func @rank3_fused_k64(%q: tensor<?x?x4x64xbf16>, %k0: tensor<?x?x4x64xbf16>,
+                           %k1: tensor<?x?x4x64xbf16>, %k2: tensor<?x?x4x64xbf16>,
+                           %v0: tensor<?x?x4x64xbf16>, %v1: tensor<?x?x4x64xbf16>,
+                           %v2: tensor<?x?x4x64xbf16>, %g: tensor<?x?x4xf32>)
+    -> tensor<?x?x4x64xbf16> {
+  %a = recurrence.scalar_forget %g : tensor<?x?x4xf32>
+  %b = recurrence.inject keys(%k0, %k1, %k2 : tensor<?x?x4x64xbf16>, tensor<?x?x4x64xbf16>, tensor<?x?x4x64xbf16>)
+      values(%v0, %v1, %v2 : tensor<?x?x4x64xbf16>, tensor<?x?x4x64xbf16>, tensor<?x?x4x64xbf16>)
+      -> !recurrence.injection<3>
+  %o = recurrence.scan %a, %b, %q {schedule = #recurrence.schedule<chunked_fused>}
+      : !recurrence.forget<scalar>, !recurrence.injection<3>, tensor<?x?x4x64xbf16>
+      -> tensor<?x?x4x64xbf16>
+  return %o : tensor<?x?x4x64xbf16>
+}

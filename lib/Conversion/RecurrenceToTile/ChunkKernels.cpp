@@ -188,12 +188,14 @@ std::pair<int, int> tiling::addResponseWorkspaces(ScheduleContext &ctx) {
   using Dim = WorkspaceDim;
   RecurrenceInfo &info = ctx.info;
   const Dim b = Dim::query(0), t = Dim::query(1), h = Dim::query(2);
-  Type f32 = Float32Type::get(info.scan.getContext());
+  // Both feed products only: the operand type (the values meet R S^T in
+  // f32 first, then are rounded to it as they would be anyway).
+  Type operand = operandTypeOf(info);
   return {ctx.buffers.addWorkspace("chunk_responses",
-                                   {b, t, h, Dim::fixed(info.keyDim)},
-                                   operandTypeOf(info)),
+                                   {b, t, h, Dim::fixed(info.keyDim)}, operand),
           ctx.buffers.addWorkspace("chunk_slot_values",
-                                   {b, t, h, Dim::fixed(info.valueDim)}, f32)};
+                                   {b, t, h, Dim::fixed(info.valueDim)},
+                                   operand)};
 }
 
 void tiling::buildChunkSummaries(
@@ -264,8 +266,11 @@ void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states,
   OpBuilder::InsertionGuard guard(ctx.b);
   RecurrenceInfo &info = ctx.info;
   ChunkSizes s = chunkSizesOf(ctx);
-  // Nothing here is built once per chunk for its V-tiles: a program each.
-  ChunkProgram p = createChunkKernel(ctx, "chunk_outputs");
+  // A program per chunk where there are several V-tiles and a response:
+  // the scores Q K^T and their decays are then built once, not once per
+  // V-tile (forEachVTile hoists them).
+  ChunkProgram p =
+      createChunkKernel(ctx, "chunk_outputs", Value(), perChunkPrograms(ctx));
   TileBuilder &tb = p.tb;
   Value q = tb.loadTokens(info.query, p.t0, s.chunk, tb.idx(0), s.keyDim);
   ChunkDecay decay = ctx.forget.buildChunkDecay(tb, p.t0, s.chunk);
@@ -279,9 +284,9 @@ void tiling::buildChunkOutputs(ScheduleContext &ctx, Value states,
     // The family's slot as seen from the start state: its kept values
     // from a zero state plus the kept response's R S^T.
     if (response) {
-      Value values =
-          tb.dot(response, tb.operand(state), false, true,
-                 loadRows(tb, kept.values, p.t0, s.chunk, v0, s.vTile));
+      Value values = tb.dot(
+          response, tb.operand(state), false, true,
+          tb.toF32(loadRows(tb, kept.values, p.t0, s.chunk, v0, s.vTile)));
       ctx.forget.addChunkSlot(tb, p.t0, s.chunk, values, slots);
     }
     Value o = chunk::outputs(tb, decay, q, state, slots);

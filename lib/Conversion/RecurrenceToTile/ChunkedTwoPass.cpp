@@ -83,8 +83,8 @@ void buildStates(ScheduleContext &ctx) {
     transition.endKeys = loadRows(tb, ctx.workspace(endKeys), t0, s.chunk);
   }
   Value carried = chunk::transitionState(tb, transition, state);
-  Value update =
-      loadBlock(tb, ctx.workspace(summaries), c, v0, s.vTile, s.keyDim);
+  Value update = tb.toF32(
+      loadBlock(tb, ctx.workspace(summaries), c, v0, s.vTile, s.keyDim));
   scf::YieldOp::create(b, loc, tb.add(carried, update));
 
   b.setInsertionPointAfter(walk);
@@ -106,8 +106,13 @@ LogicalResult tiling::declareChunkedTwoPass(ScheduleContext &ctx) {
   Type operand = operandTypeOf(info);
   SpecBuffers &buffers = ctx.buffers;
   ctx.workspaces.resize(6, -1);
+  // Each chunk's update from a zero state: f32 for the decay families (the
+  // walk adds them up), the operand type for a family with a response (its
+  // erasures keep the state bounded; half the bytes of the largest
+  // workspace).
   ctx.workspaces[summaries] =
-      buffers.addWorkspace("chunk_summaries", {b, h, chunks, v, k}, f32);
+      buffers.addWorkspace("chunk_summaries", {b, h, chunks, v, k},
+                           ctx.forget.hasChunkResponse() ? operand : f32);
   ctx.workspaces[states] =
       buffers.addWorkspace("chunk_states", {b, h, chunks, v, k}, operand);
   ctx.workspaces[decays] =

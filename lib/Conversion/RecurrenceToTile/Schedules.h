@@ -142,8 +142,8 @@ int addDecayWorkspace(ScheduleContext &ctx, llvm::StringRef name,
 
 /// Where the chunk kernels keep, for a family with a chunk response, what
 /// the outputs need of a chunk besides its start state: the response R
-/// ([B, T, H, K], operand type) and the family's slot values from a zero
-/// start state ([B, T, H, V], f32). Null for the decay families.
+/// ([B, T, H, K]) and the family's slot values from a zero start state
+/// ([B, T, H, V]), both of the operand type. Null for the decay families.
 struct ChunkResponses {
   mlir::Value responses, values;
 };

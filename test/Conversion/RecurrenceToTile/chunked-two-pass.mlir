@@ -69,7 +69,7 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK-SAME:    %[[STATES:[a-z0-9]+]]: memref<?x4x?x64x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_states"
 // CHECK-SAME:    %[[DECAYS:[a-z0-9]+]]: memref<?x4x?xf32> {recurrence.buffer = #recurrence.buffer<"chunk_decays", workspace, readwrite, sizes = ["B", "ceildiv(T, 64)"]>}
 // CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_responses", workspace, readwrite, sizes = ["B", "T"]>}
-// CHECK-SAME:    %[[VALS:[a-z0-9]+]]: memref<?x?x4x64xf32> {recurrence.buffer = #recurrence.buffer<"chunk_slot_values", workspace, readwrite, sizes = ["B", "T"]>}
+// CHECK-SAME:    %[[VALS:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_slot_values", workspace, readwrite, sizes = ["B", "T"]>}
 // CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_erase_keys", workspace, readwrite, sizes = ["B", "T"]>}
 // A program per chunk (its triangular inverse built once, not once per
 // V-tile), walking the chunk's V-tiles with what does not depend on them
@@ -86,8 +86,8 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:         scf.for %[[V0:.+]] = %c0 to %c64 step %c32 {
 // CHECK-NOT:       tile.load %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %c0]
 // CHECK:           tile.dot %[[INVB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
-// CHECK:           tile.store %{{.+}}, %[[VALS]][%[[B]], %[[T0]], %[[H]], %[[V0]]] dims [1, 3] below(%{{.+}}) : tensor<64x32xf32>
-// CHECK:           tile.store %{{.+}}, %{{.+}}[%[[B]], %[[H]], %[[P]], %[[V0]], %c0] dims [3, 4] : tensor<32x64xf32>
+// CHECK:           tile.store %{{.+}}, %[[VALS]][%[[B]], %[[T0]], %[[H]], %[[V0]]] dims [1, 3] below(%{{.+}}) : tensor<64x32xbf16>
+// CHECK:           tile.store %{{.+}}, %{{.+}}[%[[B]], %[[H]], %[[P]], %[[V0]], %c0] dims [3, 4] : tensor<32x64xbf16>
 // CHECK-NEXT:    }
 // CHECK:         memref.store %{{.+}}, %[[DECAYS]][%[[B]], %[[H]], %[[P]]]
 // CHECK-NOT:     scf.if
@@ -102,13 +102,15 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:           %[[SRB:.+]] = arith.truncf %[[SR]]
 // CHECK:           tile.dot %[[SRB]], %[[W]] acc(
 // The outputs: the slot's values as seen from the start state, the kept
-// values plus the kept response R S^T: no solve, and a program per chunk
-// and V-tile.
-// CHECK:       tile.kernel "chunk_outputs" grid(%{{.+}}, %c4, %{{.+}}) {
+// values plus the kept response R S^T: no solve; a program per chunk, the
+// scores built once for its V-tiles.
+// CHECK:       tile.kernel "chunk_outputs" grid(%[[CHUNKS]], %c4, %{{.+}}) {
 // CHECK-NOT:     tile.tri_inverse
 // CHECK:         %[[OR:.+]] = tile.load %[[RESP]]
-// CHECK:         %[[OS:.+]] = tile.load %[[STATES]]
-// CHECK:         %[[OX:.+]] = tile.load %[[VALS]]
-// CHECK:         tile.dot %[[OR]], %[[OS]] acc(%[[OX]] : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>
+// CHECK:         scf.for %[[OV0:.+]] = %c0 to %c64 step %c32 {
+// CHECK:           %[[OS:.+]] = tile.load %[[STATES]]
+// CHECK:           %[[OX:.+]] = tile.load %[[VALS]]
+// CHECK:           %[[OXF:.+]] = arith.extf %[[OX]]
+// CHECK:           tile.dot %[[OR]], %[[OS]] acc(%[[OXF]] : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>
 // CHECK-NOT:     tile.tri_inverse
 // CHECK:         tile.store
