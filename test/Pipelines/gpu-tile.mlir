@@ -46,8 +46,9 @@ func.func @seq(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // PTX-DAG: cp.async.commit_group;
 // PTX-DAG: cp.async.wait_group 1;
 
-// MANIFEST: "block":[256,1,1],"grid":[4,"B",1]
-// MANIFEST-SAME: "schedule":"chunked_fused, chunk = 64, v_tile = 64, warps = 8, stages = 2"
+// K = 64, rank 1: 4 warps through the tile mapping (prism-select-schedule).
+// MANIFEST: "block":[128,1,1],"grid":[4,"B",1]
+// MANIFEST-SAME: "schedule":"chunked_fused, chunk = 64, v_tile = 64, warps = 4, stages = 2"
 // MANIFEST-SAME: "shared_memory_bytes":{{[1-9][0-9]+}}
 
 // SEQ: .entry seq_kernel0(
