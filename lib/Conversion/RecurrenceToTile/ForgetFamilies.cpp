@@ -197,6 +197,24 @@ struct DeltaAlgebra
     return tb.dot(tb.operand(e.inverse), tb.operand(rhs), false, false);
   }
 
+  /// (I + L)^-1 applied to what the slots inject into w_t: the inverse
+  /// meets each slot's scores, sum_l ((I + L)^-1 strict(W K_l^T o D)) D_l,
+  /// not the slot's values, so that a chunk solves once however many
+  /// V-tiles its values come in (the scores do not depend on them; the
+  /// schedules build them once) and each V-tile takes one product, not two
+  /// in a chain.
+  static Value solvedSeenBy(TileBuilder &tb, const ChunkDecay &decay,
+                            const Erasure &e, ArrayRef<Slot> slots) {
+    Value acc;
+    for (const Slot &slot : slots) {
+      Value scores = chunk::decayedScores(tb, decay, e.w, slot.keys,
+                                          /*strict=*/true);
+      acc = tb.dot(tb.operand(solve(tb, e, scores)), tb.operand(slot.values),
+                   false, false, acc);
+    }
+    return acc;
+  }
+
   void buildChunkSlots(Operation *op, TileBuilder &tb, Value, int64_t,
                        const ChunkDecay &decay, const ChunkFactor &factor,
                        Value state, SmallVectorImpl<Slot> &slots) const {
@@ -219,7 +237,7 @@ struct DeltaAlgebra
     Erasure e(factor);
     // E = E0 + Psi S^T: E0 from the slots alone (here), Psi the response to
     // the start state (buildChunkResponse).
-    Value e0 = solve(tb, e, seenBy(tb, decay, e.w, slots, Value()));
+    Value e0 = solvedSeenBy(tb, decay, e, slots);
     ChunkTransition transition;
     transition.decay = decay;
     transition.values = tb.neg(tb.scaleTokens(e0, e.beta));
