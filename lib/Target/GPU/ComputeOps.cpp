@@ -294,17 +294,24 @@ Value mmaTensorCores(OpBuilder &b, Location loc, tilegpu::MmaOp op, Value a,
               return std::make_pair((m / 2) * 8, (m % 2) * 8);
             }));
     }
-    for (int64_t n = 0; n < colTiles; ++n) {
+    // B fragments two column tiles an ldmatrix where there are two left
+    // (matrix m: column tile m / 2, reduction (m % 2) * 8), else one
+    // (matrix m: reduction m * 8).
+    for (int64_t n = 0; n < colTiles;) {
       Value cols = arith::AddIOp::create(b, loc, col0, c(n * 8));
-      // Matrix m: reduction m * 8 of the B tile.
-      if (tb)
-        fb.push_back(
-            ldmatrix(b, loc, bv, t.lane, cols, c(kk), 2, false,
-                     [](int64_t m) { return std::make_pair(0, m * 8); }));
-      else
-        fb.push_back(
-            ldmatrix(b, loc, bv, t.lane, c(kk), cols, 2, true,
-                     [](int64_t m) { return std::make_pair(m * 8, 0); }));
+      int64_t pair = n + 1 < colTiles ? 2 : 1;
+      SmallVector<Value> words =
+          tb ? ldmatrix(b, loc, bv, t.lane, cols, c(kk), 2 * pair, false,
+                        [](int64_t m) {
+                          return std::make_pair((m / 2) * 8, (m % 2) * 8);
+                        })
+             : ldmatrix(b, loc, bv, t.lane, c(kk), cols, 2 * pair, true,
+                        [](int64_t m) {
+                          return std::make_pair((m % 2) * 8, (m / 2) * 8);
+                        });
+      for (int64_t i = 0; i < pair; ++i)
+        fb.push_back({words[2 * i], words[2 * i + 1]});
+      n += pair;
     }
     for (int64_t r = 0; r < rowTiles; ++r)
       for (int64_t n = 0; n < colTiles; ++n)

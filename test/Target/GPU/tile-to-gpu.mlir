@@ -28,13 +28,16 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %o: memref<?x?x4x64xf32>, %T: index,
     // CHECK: vector.store %{{.+}} {alignment = 16 : i64} : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>, vector<8xbf16>
     tilegpu.local_store %qc, %a : tensor<64x64xbf16, #b>, memref<64x64xbf16, strided<[72, 1]>, #smem>
     gpu.barrier
-    // Each warp: its 16 rows, four 16-wide steps, eight column tiles each.
+    // Each warp: its 16 rows, four 16-wide steps, eight column tiles each
+    // (their B fragments two column tiles an ldmatrix: no two-matrix loads).
     // CHECK-COUNT-4: nvgpu.ldmatrix %{{.+}} {numTiles = 4 : i32, transpose = false}
+    // CHECK-NOT: numTiles = 2
     // CHECK: nvvm.mma.sync
     // CHECK-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
+    // CHECK-NOT: numTiles = 2
+    // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
     %p = tilegpu.mma %a, %a transpose_b : memref<64x64xbf16, strided<[72, 1]>, #smem>,
         memref<64x64xbf16, strided<[72, 1]>, #smem> -> tensor<64x64xf32, #m>
-    // CHECK: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f32"
     %e = math.exp2 %p : tensor<64x64xf32, #m>
     // Lanes of a quad hold a row's other columns.
     // CHECK: %[[ONE:.+]] = arith.constant 1 : i32
