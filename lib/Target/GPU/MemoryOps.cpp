@@ -94,6 +94,11 @@ int64_t gpumap::knownMultiple(Value v) {
     return std::gcd(knownMultiple(add.getLhs()), knownMultiple(add.getRhs()));
   if (auto sub = v.getDefiningOp<arith::SubIOp>())
     return std::gcd(knownMultiple(sub.getLhs()), knownMultiple(sub.getRhs()));
+  // A loop's induction variable: its start plus multiples of its step (a
+  // V-tile walk's column offset).
+  if (auto loop = scf::getForInductionVarOwner(v))
+    return std::gcd(knownMultiple(loop.getLowerBound()),
+                    knownMultiple(loop.getStep()));
   return 1;
 }
 

@@ -184,3 +184,31 @@ func.func @inverse(%n: index) {
   }
   return
 }
+
+// -----
+
+// A copy at a column offset that walks a loop (a chunk's V-tiles: from 0 by
+// 32) starts at a multiple of 32 elements: 16-byte asynchronous copies, as
+// at a constant offset, not one element at a time.
+#b = #tilegpu.blocked<size = [1, 8], threads = [8, 4], warps = [4, 1]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @tile_walk
+func.func @tile_walk(%v: memref<?x?x4x128xbf16>, %T: index, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  tile.kernel "k" grid(%n) attributes {tilegpu.shared_bytes = 5120 : i64, tilegpu.warps = 4 : i64} {
+  ^bb0(%i: index):
+    %s = tilegpu.alloc {offset = 0 : i64} : memref<64x32xbf16, strided<[40, 1]>, #smem>
+    // CHECK: scf.for
+    // CHECK: nvgpu.device_async_copy %{{.+}}, %{{.+}}, 8, %{{.+}} {bypassL1}
+    // CHECK-NOT: memref.load
+    // CHECK: nvgpu.device_async_create_group
+    scf.for %v0 = %c0 to %c128 step %c32 {
+      tilegpu.async_copy %v[%i, %c0, %c0, %v0] dims [1, 3] below(%T), %s as tensor<64x32xbf16, #b> : memref<?x?x4x128xbf16>, memref<64x32xbf16, strided<[40, 1]>, #smem>
+      tilegpu.async_wait {pending = 0 : i64}
+    }
+  }
+  return
+}
