@@ -6,8 +6,9 @@ parameter variant of the chunked matrices (chunks 16..128, warps 1..8,
 V-tiles, stages; f32, bf16 and f16) at K = V = 64 and 128, the L = 4 f32
 programs of every family, and f32 programs with one warp and 128-token
 chunks (which once took minutes and gigabytes). Each must either compile
-within --limit seconds of CPU time (user + system, so the bound does not
-depend on the machine's load), or be refused with a diagnostic that names
+within --limit seconds of CPU time (user + system, which depends little on
+the machine's load; a program over it is compiled a second time and the
+lower time counts), or be refused with a diagnostic that names
 the budget it exceeds (shared memory per block or registers per thread).
 A compile that runs away is stopped at 4 GiB of memory or 120 s.
 
@@ -60,6 +61,19 @@ def main():
     work = tempfile.mkdtemp(prefix="prism-compile-bound-")
 
     def run(spec):
+        result = compile_once(spec)
+        # CPU time on a loaded machine (the other lit jobs, a sibling
+        # hyperthread) ran half again over the same work alone (5.0 s in a
+        # CI run for a program that takes 3.0-3.5 s here): a program over the
+        # bound is compiled once more and the lower of its times counts. One
+        # over the bound twice fails.
+        if result[1] == 0 and result[2] > args.limit:
+            again = compile_once(spec)
+            if again[1] == 0 and again[2] < result[2]:
+                result = again
+        return result
+
+    def compile_once(spec):
         path = os.path.join(work, spec.name + ".mlir")
         with open(path, "w") as f:
             f.write(spec.mlir())
