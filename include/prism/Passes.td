@@ -287,7 +287,7 @@ def TileGPUAssignLayouts
     a `tile.kernel` gets a `tilegpu` layout on its tensor type, chosen for
     the kernel as a whole:
     - a kernel with products (`tile.dot`, `tile.decay_dot`,
-      `tile.tri_inverse`) lays its 2-d f32 tiles out as `mma.sync`
+      `tile.tri_solve`) lays its 2-d f32 tiles out as `mma.sync`
       accumulators (`#tilegpu.mma`, rows of 16 dealt to the warps first);
     - a kernel without them takes blocked layouts: for the sequential
       schedule's walk, each state row split over `k_split` lanes with `rows`
@@ -295,9 +295,12 @@ def TileGPUAssignLayouts
       pieces;
     - a 1-d tile takes the slice of the 2-d layout it is broadcast into.
     Products become `tilegpu.mma` / `tilegpu.decay_mma` on shared-memory
-    copies of their operands (one copy per value), triangular inverses and
-    cumulative sums work in shared memory (`tilegpu.tri_inverse`,
-    `tilegpu.scan`),
+    copies of their operands (one copy per value). A triangular solve with
+    16-bit operands inverts L's 16-row diagonal blocks once per L
+    (`tilegpu.tri_inverse block(16)`) and solves block row after block row
+    on tensor cores (`tilegpu.tri_solve`, into a buffer that the solution's
+    products read); an f32 solve inverts L in place and multiplies.
+    Cumulative sums work in shared memory (`tilegpu.scan`),
     reductions are kept within warps, and a tile that two ops want in
     different layouts moves through shared memory (`tilegpu.local_store`,
     `tilegpu.local_load`). The kernel gets `tilegpu.warps`: the schedule's
@@ -481,9 +484,9 @@ def ConvertTileToLoops
       (`tensor.extract` / `tensor.insert`).
     - `tile.causal_mask`: a `linalg.generic` that selects `fill` where
       `j > i` (`j >= i` with `strict`), comparing `linalg.index`es.
-    - `tile.tri_inverse`: forward substitution on the identity, `scf.for`
-      over rows, columns and the row's strictly lower entries, on the tensor
-      of the inverse.
+    - `tile.tri_solve`: forward substitution on the right-hand side,
+      `scf.for` over rows, columns and the row's strictly lower entries of
+      L (extended to f32), on the tensor of the solution.
     - `tile.reduce`: `linalg.reduce` from a fill of 0 (`add`) or -inf
       (`max`, `arith.maximumf`).
     - `tile.broadcast`: `linalg.broadcast`; `tile.splat`: `linalg.fill` of a

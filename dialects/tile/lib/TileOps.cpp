@@ -169,15 +169,17 @@ LogicalResult DecayDotOp::verify() {
   return success();
 }
 
-LogicalResult TriInverseOp::verify() {
-  ArrayRef<int64_t> l = shapeOf(getL());
+LogicalResult TriSolveOp::verify() {
+  ArrayRef<int64_t> l = shapeOf(getL()), r = shapeOf(getR());
   if (l[0] != l[1])
     return emitOpError() << "needs a square matrix, got " << l[0] << "x"
                          << l[1];
-  int64_t block = getBlock();
-  if (block < 0 || (block > 0 && l[0] % block != 0))
-    return emitOpError() << "needs blocks that divide its " << l[0]
-                         << " rows, got " << block;
+  if (r[0] != l[0])
+    return emitOpError() << "solves " << l[0] << " rows but the right-hand "
+                         << "side has " << r[0];
+  if (shapeOf(getResult()) != r)
+    return emitOpError() << "result must have the right-hand side's shape "
+                         << r[0] << "x" << r[1];
   return success();
 }
 

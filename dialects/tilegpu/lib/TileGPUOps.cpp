@@ -258,12 +258,36 @@ LogicalResult ScanOp::verify() {
 
 LogicalResult TriInverseOp::verify() {
   MemRefType type = getBuffer().getType();
-  if (!type.getElementType().isF32() || type.getRank() != 2 ||
-      type.getDimSize(0) != type.getDimSize(1))
-    return emitOpError() << "needs a square f32 buffer";
+  if (type.getRank() != 2 || type.getDimSize(0) != type.getDimSize(1))
+    return emitOpError() << "needs a square buffer";
   int64_t block = getBlock();
   if (block < 0 || (block > 0 && type.getDimSize(0) % block != 0))
     return emitOpError() << "needs blocks that divide its "
                          << type.getDimSize(0) << " rows, got " << block;
+  return success();
+}
+
+LogicalResult TriSolveOp::verify() {
+  MemRefType l = getL().getType(), t = getT().getType(), r = getR().getType(),
+             y = getY().getType(), x = getX().getType();
+  Type elem = l.getElementType();
+  if (elem.isF32())
+    return emitOpError() << "needs 16-bit operands, got " << elem;
+  for (MemRefType m : {t, r, y, x})
+    if (m.getElementType() != elem)
+      return emitOpError() << "needs l, t, r, y and x of one element type";
+  if (l.getRank() != 2 || r.getRank() != 2 || y.getRank() != 2 ||
+      x.getRank() != 2)
+    return emitOpError() << "needs 2-d buffers";
+  int64_t n = l.getDimSize(0), width = r.getDimSize(1);
+  if (l.getDimSize(1) != n || t.getShape() != l.getShape() || n % 16 != 0)
+    return emitOpError() << "needs square l and t of a multiple of 16 rows";
+  if (r.getDimSize(0) != n || x.getShape() != r.getShape())
+    return emitOpError() << "needs r and x of l's " << n << " rows and one "
+                         << "shape";
+  if (width % 8 != 0)
+    return emitOpError() << "needs a multiple of 8 columns, got " << width;
+  if (y.getDimSize(0) != 16 || y.getDimSize(1) != width)
+    return emitOpError() << "needs a 16 x " << width << " scratch y";
   return success();
 }

@@ -9,8 +9,9 @@
 //   (I + L) E = (W o e^{G}) S0^T + sum_l strict(W K_l^T o D) D_l,
 //   L[t, s] = beta_s <w_t, w_s> e^{G_t - G_s}  (s < t)
 //
-// A chunk inverts I + L once (tile.tri_inverse) and applies the inverse to
-// each right-hand side as a matrix product on the program's operand type.
+// A chunk builds L once and solves each right-hand side with tile.tri_solve
+// on the program's operand type (a target may share its factors of L
+// between the solves).
 //
 //===----------------------------------------------------------------------===//
 
@@ -148,12 +149,12 @@ struct DeltaAlgebra
     return chunk::cumulativeDecay(tb, tb.loadTokenScalars(gate, t0, chunk));
   }
 
-  /// The chunk's erase keys, strengths and (I + L)^-1 with L[t, s] = beta_s
-  /// <w_t, w_s> e^{G_t - G_s} (s < t): the family's ChunkFactor.
+  /// The chunk's erase keys, strengths and L[t, s] = beta_s <w_t, w_s>
+  /// e^{G_t - G_s} (s < t): the family's ChunkFactor.
   struct Erasure {
-    Value w, beta, inverse;
+    Value w, beta, l;
     explicit Erasure(const ChunkFactor &f)
-        : w(f.values[0]), beta(f.values[1]), inverse(f.values[2]) {}
+        : w(f.values[0]), beta(f.values[1]), l(f.values[2]) {}
   };
   ChunkFactor buildChunkFactor(Operation *op, TileBuilder &tb, Value t0,
                                int64_t chunk, const ChunkDecay &decay) const {
@@ -162,7 +163,7 @@ struct DeltaAlgebra
     Value beta = tb.loadTokenScalars(delta.getStrength(), t0, chunk);
     Value l = tb.mul(chunk::decayedScores(tb, decay, w, w, /*strict=*/true),
                      tb.broadcast(beta, 0, chunk));
-    return {{w, beta, chunk::triInverse(tb, l)}};
+    return {{w, beta, l}};
   }
 
   /// What the slots inject into w_t before the erasures: sum_l strict(W
@@ -194,10 +195,10 @@ struct DeltaAlgebra
 
   /// (I + L)^-1 rhs.
   static Value solve(TileBuilder &tb, const Erasure &e, Value rhs) {
-    return tb.dot(tb.operand(e.inverse), tb.operand(rhs), false, false);
+    return chunk::triSolve(tb, e.l, rhs);
   }
 
-  /// (I + L)^-1 applied to what the slots inject into w_t: the inverse
+  /// (I + L)^-1 applied to what the slots inject into w_t: the solve
   /// meets each slot's scores, sum_l ((I + L)^-1 strict(W K_l^T o D)) D_l,
   /// not the slot's values, so that a chunk solves once however many
   /// V-tiles its values come in (the scores do not depend on them; the

@@ -338,26 +338,8 @@ Value chunk::update(TileBuilder &tb, const ChunkDecay &decay,
   return acc;
 }
 
-Value chunk::triInverse(TileBuilder &tb, Value l) {
-  constexpr int64_t block = 16;
-  auto type = cast<RankedTensorType>(l.getType());
-  int64_t n = type.getDimSize(0);
-  // f32 products are not tensor-core products: the target's blocked
-  // inverse is cheaper there.
-  if (tb.operandType.isF32() || n % block != 0 || n == block)
-    return tile::TriInverseOp::create(tb.b, tb.loc, type, l);
-  // (I + L) = (I + L_d)(I + X), L_d the diagonal blocks' part, X = T_d L_o
-  // (L_o the part left of them) strictly block-lower: X^m = 0 for m = n /
-  // block, so (I + X)^-1 = (I - X)(I + X^2)(I + X^4)...
-  Value tD = tile::TriInverseOp::create(tb.b, tb.loc, type, l,
-                                        tb.b.getI64IntegerAttr(block));
-  Value lO = tb.causalMask(l, /*strict=*/true, 0.0, block);
-  Value x = tb.dot(tb.operand(tD), tb.operand(lO), false, false);
-  // T = T_d - X T_d, then T += X^{2^k} T while 2^k < m.
-  Value t = tb.sub(tD, tb.dot(tb.operand(x), tb.operand(tD), false, false));
-  for (int64_t power = 2; power < n / block; power *= 2) {
-    x = tb.dot(tb.operand(x), tb.operand(x), false, false);
-    t = tb.dot(tb.operand(x), tb.operand(t), false, false, t);
-  }
-  return t;
+Value chunk::triSolve(TileBuilder &tb, Value l, Value rhs) {
+  rhs = tb.toF32(rhs);
+  return tile::TriSolveOp::create(tb.b, tb.loc, rhs.getType(), tb.operand(l),
+                                  rhs);
 }

@@ -324,48 +324,34 @@ struct DecayDotToGeneric : OpRewritePattern<DecayDotOp> {
   }
 };
 
-/// tile.tri_inverse -> forward substitution with scf.for on the identity
-/// (within the diagonal blocks with `block`).
-struct TriInverseToLoops : OpRewritePattern<TriInverseOp> {
+/// tile.tri_solve -> forward substitution on the right-hand side, in f32
+/// (the operand type's rounding is a target's choice): row t of x is final
+/// once rows 0..t-1 are.
+struct TriSolveToLoops : OpRewritePattern<TriSolveOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(TriInverseOp op,
+  LogicalResult matchAndRewrite(TriSolveOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value l = op.getL();
-    RankedTensorType type = op.getResult().getType();
-    ArrayRef<int64_t> shape = type.getShape();
-    SmallVector<float> unit(shape[0] * shape[1], 0.0f);
-    for (int64_t i = 0; i < shape[0]; ++i)
-      unit[i * shape[1] + i] = 1.0f;
-    Value identity = arith::ConstantOp::create(
-        rewriter, loc, DenseElementsAttr::get(type, ArrayRef<float>(unit)));
+    ArrayRef<int64_t> shape = op.getResult().getType().getShape();
     Value zero = indexConst(rewriter, loc, 0);
     Value one = indexConst(rewriter, loc, 1);
     Value rows = indexConst(rewriter, loc, shape[0]);
     Value columns = indexConst(rewriter, loc, shape[1]);
     Value fzero = floatConst(rewriter, loc, rewriter.getF32Type(), 0);
-    int64_t block = op.getBlock();
-    // x starts as I; row t is final once rows 0..t-1 are (those of its
-    // diagonal block with `block`: the others stay zero).
     auto solve = scf::ForOp::create(
-        rewriter, loc, one, rows, one, ValueRange{identity},
+        rewriter, loc, one, rows, one, ValueRange{op.getR()},
         [&](OpBuilder &b, Location loc, Value t, ValueRange xs) {
           auto row = scf::ForOp::create(
               b, loc, zero, columns, one, xs,
               [&](OpBuilder &b, Location loc, Value v, ValueRange xs) {
                 Value x = xs[0];
-                // With `block`, the sum runs over t's diagonal block only.
-                Value from = zero;
-                if (block > 0)
-                  from = arith::SubIOp::create(
-                      b, loc, t,
-                      arith::RemUIOp::create(b, loc, t,
-                                             indexConst(b, loc, block)));
                 auto sum = scf::ForOp::create(
-                    b, loc, from, t, one, ValueRange{fzero},
+                    b, loc, zero, t, one, ValueRange{fzero},
                     [&](OpBuilder &b, Location loc, Value s, ValueRange acc) {
-                      Value lts = tensor::ExtractOp::create(b, loc, l,
-                                                            ValueRange{t, s});
+                      Value lts = toF32(b, loc,
+                                        tensor::ExtractOp::create(
+                                            b, loc, l, ValueRange{t, s}));
                       Value xsv = tensor::ExtractOp::create(b, loc, x,
                                                             ValueRange{s, v});
                       Value product = arith::MulFOp::create(b, loc, lts, xsv);
@@ -561,7 +547,7 @@ struct ConvertTileToLoopsPass
 void prism::populateTileToLoopsPatterns(RewritePatternSet &patterns) {
   patterns
       .add<KernelToLoops, LoadToBuffer, StoreToLoops, DotToGeneric,
-           DecayDotToGeneric, TriInverseToLoops, CumsumToLoops,
+           DecayDotToGeneric, TriSolveToLoops, CumsumToLoops,
            CausalMaskToGeneric, ReduceToLinalg, BroadcastToLinalg, SplatToFill>(
           patterns.getContext());
 }

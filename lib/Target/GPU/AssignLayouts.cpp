@@ -66,7 +66,7 @@ public:
       : kernel(kernel), warps(warps), schedule(schedule),
         ctx(kernel.getContext()) {
     kernel.walk([&](Operation *op) {
-      if (isa<tile::DotOp, tile::DecayDotOp, tile::TriInverseOp>(op))
+      if (isa<tile::DotOp, tile::DecayDotOp, tile::TriSolveOp>(op))
         withProducts = true;
     });
   }
@@ -83,8 +83,12 @@ private:
   /// `v` in layout `layout`: itself, a register copy, or through shared
   /// memory (memoized per value and layout).
   Value convert(Value v, Attribute layout);
-  /// A shared buffer holding `v` (memoized per value).
+  /// A shared buffer holding `v` (memoized per value; the truncation of a
+  /// value already held at the narrower type is that buffer).
   Value sharedCopy(Value v, Type elem = Type());
+  /// tile.tri_solve: tilegpu.tri_solve with 16-bit operands, an inverse and
+  /// a product in f32.
+  LogicalResult assignSolve(tile::TriSolveOp solve);
   /// A shared buffer of `shape` and `elem`, allocated after `v`'s
   /// definition; the builder is left after it.
   Value allocAfter(OpBuilder &b, Value v, ArrayRef<int64_t> shape, Type elem);
@@ -107,6 +111,9 @@ private:
   DenseMap<std::pair<Value, Type>, Value> shared;
   /// The op after which each shared copy holds its value.
   DenseMap<Value, Operation *> written;
+  /// The factor of each solved L: the inverses of its diagonal blocks
+  /// (16-bit), or the whole inverse (f32).
+  DenseMap<Value, Value> factors;
 };
 
 Attribute KernelLayouts::canonical(ArrayRef<int64_t> shape) {
@@ -247,6 +254,10 @@ Value KernelLayouts::sharedCopy(Value v, Type elem) {
   auto key = std::make_pair(v, elem);
   if (Value done = shared.lookup(key))
     return done;
+  if (auto trunc = v.getDefiningOp<arith::TruncFOp>();
+      trunc && elem == type.getElementType())
+    if (Value done = shared.lookup({trunc.getIn(), elem}))
+      return done;
   OpBuilder b(ctx);
   Value buf = allocAfter(b, v, type.getShape(), elem);
   b.setInsertionPointAfter(buf.getDefiningOp());
@@ -405,23 +416,8 @@ LogicalResult KernelLayouts::assign(Operation *op) {
     op->erase();
     return success();
   }
-  if (auto inverse = dyn_cast<tile::TriInverseOp>(op)) {
-    // In place, in a buffer of its own: L stored, then T over it.
-    RankedTensorType type = inverse.getResult().getType();
-    Value l = inverse.getL();
-    Value buf = allocAfter(b, l, type.getShape(), type.getElementType());
-    b.setInsertionPoint(op);
-    LocalStoreOp::create(b, loc, l, buf);
-    auto inverted = TriInverseOp::create(b, loc, buf, inverse.getBlock());
-    Value result = LocalLoadOp::create(
-        b, loc, withLayout(type, canonical(type.getShape())), buf);
-    inverse.getResult().replaceAllUsesWith(result);
-    // The buffer is the inverse's shared copy (f32 products read it).
-    shared[{result, type.getElementType()}] = buf;
-    written[buf] = inverted;
-    op->erase();
-    return success();
-  }
+  if (auto solve = dyn_cast<tile::TriSolveOp>(op))
+    return assignSolve(solve);
   if (auto loop = dyn_cast<scf::ForOp>(op)) {
     for (auto [init, arg, result] : llvm::zip(
              loop.getInitArgs(), loop.getRegionIterArgs(), loop.getResults()))
@@ -451,6 +447,55 @@ LogicalResult KernelLayouts::assign(Operation *op) {
   if (isa<arith::ArithDialect, math::MathDialect>(op->getDialect()))
     return assignElementwise(op);
   return op->emitOpError() << "has tiles the GPU mapping cannot lay out";
+}
+
+LogicalResult KernelLayouts::assignSolve(tile::TriSolveOp solve) {
+  Location loc = solve.getLoc();
+  RankedTensorType type = solve.getResult().getType();
+  Value l = solve.getL();
+  Type elem = solve.getL().getType().getElementType();
+  int64_t n = type.getDimSize(0), width = type.getDimSize(1);
+  Attribute layout = canonical(type.getShape());
+  bool wide = elem.isF32();
+  if (!isa<MmaAttr>(layout) || (!wide && n % 16 != 0))
+    return solve.emitOpError()
+           << "has a " << type << " result the GPU solve cannot lay out "
+           << "(16-bit operands need rows in blocks of 16, columns in 8s)";
+  // The factor, once per L, where L is made: L's diagonal blocks inverted
+  // in a buffer of their own (f32: the whole inverse, in place).
+  OpBuilder b(ctx);
+  Value &factor = factors[l];
+  if (!factor) {
+    factor = allocAfter(b, l, {n, n}, elem);
+    b.setInsertionPointAfter(factor.getDefiningOp());
+    LocalStoreOp::create(b, loc, l, factor);
+    written[factor] =
+        TriInverseOp::create(b, loc, factor, wide ? 0 : 16).getOperation();
+  }
+  b.setInsertionPoint(solve);
+  Value result;
+  if (wide) {
+    result = MmaOp::create(b, loc, withLayout(type, layout), factor,
+                           sharedCopy(solve.getR()), Value(), false, false);
+  } else {
+    Value y = AllocOp::create(b, loc, sharedBufferType({16, width}, elem),
+                              IntegerAttr());
+    Value x = AllocOp::create(b, loc, sharedBufferType({n, width}, elem),
+                              IntegerAttr());
+    Operation *solved = TriSolveOp::create(
+        b, loc, sharedCopy(l), factor, sharedCopy(solve.getR(), elem), y, x);
+    b.setInsertionPoint(solve);
+    RankedTensorType narrow =
+        RankedTensorType::get(type.getShape(), elem, layout);
+    Value loaded = LocalLoadOp::create(b, loc, narrow, x);
+    result = arith::ExtFOp::create(b, loc, withLayout(type, layout), loaded);
+    // Products of the rounded solution read x itself.
+    shared[{result, elem}] = x;
+    written[x] = solved;
+  }
+  solve.getResult().replaceAllUsesWith(result);
+  solve->erase();
+  return success();
 }
 
 LogicalResult KernelLayouts::run() {

@@ -1,15 +1,17 @@
-//===- ColumnOps.cpp - In-place scans and the triangular inverse ----------===//
+//===- ColumnOps.cpp - Scans and triangular solves over columns -----------===//
 //
-// Per-thread code for the tilegpu ops that work in place on a shared buffer
-// whose columns the block's threads share out: the cumulative sum down the
-// rows (tilegpu.scan) and the blocked unit-triangular inverse
-// (tilegpu.tri_inverse).
+// Per-thread code for the tilegpu ops that work on shared buffers whose
+// columns the block's threads (or warps) share out: the cumulative sum down
+// the rows (tilegpu.scan), the blocked unit-triangular inverse in place
+// (tilegpu.tri_inverse) and the blocked solve on tensor cores
+// (tilegpu.tri_solve).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Lowering.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Matchers.h"
 
@@ -147,10 +149,15 @@ struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
     Type f32 = b.getF32Type();
     Value zero = floatConst(b, loc, f32, 0.0);
     Value one = floatConst(b, loc, f32, 1.0);
+    // A 16-bit buffer is solved in f32.
+    Type elem = op.getBuffer().getType().getElementType();
     auto at = [&](OpBuilder &fb, Value i, Value j) {
-      return memref::LoadOp::create(fb, loc, buf, ValueRange{i, j}).getResult();
+      Value v = memref::LoadOp::create(fb, loc, buf, ValueRange{i, j});
+      return elem.isF32() ? v : Value(arith::ExtFOp::create(fb, loc, f32, v));
     };
     auto put = [&](OpBuilder &fb, Value v, Value i, Value j) {
+      if (!elem.isF32())
+        v = arith::TruncFOp::create(fb, loc, elem, v);
       memref::StoreOp::create(fb, loc, v, buf, ValueRange{i, j});
     };
     auto add = [&](OpBuilder &fb, Value x, int64_t v) {
@@ -259,10 +266,125 @@ struct TriInverseLowering : OpConversionPattern<tilegpu::TriInverseOp> {
   }
 };
 
+/// tilegpu.tri_solve: block row after block row, each warp on its own
+/// 8-column tiles of x (the same number each; warps without any skip the
+/// solve). Per block row i, in accumulators: -r_i + L_i x_<i (tensor-core
+/// products over the solved rows, 16 at a time), stored negated and
+/// rounded as y; then x_i = T_ii y. A warp reads back only what it wrote,
+/// so warp barriers order the steps.
+struct TriSolveLowering : OpConversionPattern<tilegpu::TriSolveOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tilegpu::TriSolveOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t threads = launchThreads(op);
+    if (threads <= 0 || threads % 32 != 0)
+      return rewriter.notifyMatchFailure(op, "block size unknown");
+    int64_t warps = threads / 32;
+    int64_t n = op.getL().getType().getDimSize(0);
+    int64_t tiles = op.getR().getType().getDimSize(1) / 8;
+    // Column tiles per warp: as few as the warps allow, dividing the tiles.
+    int64_t per = llvm::divideCeil(tiles, warps);
+    while (tiles % per != 0)
+      ++per;
+    Type elem = op.getL().getType().getElementType();
+    OpBuilder &b = rewriter;
+    auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+    Thread t = Thread::at(b, loc);
+    OpBuilder::InsertionGuard guard(b);
+    if (tiles / per < warps) {
+      Value has = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                        t.warp, c(tiles / per));
+      b.setInsertionPointToStart(
+          scf::IfOp::create(b, loc, has, false).thenBlock());
+    }
+    Value col0 = arith::MulIOp::create(b, loc, t.warp, c(per * 8));
+    auto colOf = [&](int64_t j) {
+      return arith::AddIOp::create(b, loc, col0, c(j * 8)).getResult();
+    };
+    Value minusOne = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1));
+    auto syncWarp = [&] { NVVM::SyncWarpOp::create(b, loc, minusOne); };
+    // A fragments: rows (m % 2) * 8, columns (m / 2) * 8 of a 16 x 16 tile.
+    auto aFragment = [&](Value buf, Value row, Value col) {
+      return ldmatrix(b, loc, buf, t.lane, row, col, 4, false, [](int64_t m) {
+        return std::make_pair((m % 2) * 8, (m / 2) * 8);
+      });
+    };
+    // B fragments of the warp's column tiles from rows [k0, k0 + 16) of a
+    // row-major buffer, two tiles an ldmatrix.
+    auto bFragments = [&](Value buf, Value k0) {
+      SmallVector<SmallVector<Value>> fb;
+      for (int64_t j = 0; j < per;) {
+        int64_t pair = j + 1 < per ? 2 : 1;
+        SmallVector<Value> words = ldmatrix(
+            b, loc, buf, t.lane, k0, colOf(j), 2 * pair, true,
+            [](int64_t m) { return std::make_pair((m % 2) * 8, (m / 2) * 8); });
+        for (int64_t i = 0; i < pair; ++i)
+          fb.push_back({words[2 * i], words[2 * i + 1]});
+        j += pair;
+      }
+      return fb;
+    };
+    auto pairType = [&](Type e) { return VectorType::get({2}, e); };
+    // Slots 2h, 2h + 1 of the warp's tile j at rows from row0: one pair.
+    auto pairAt = [&](Value row0, int64_t j, int64_t h) {
+      return accumulatorAt(b, loc, t.lane, row0, colOf(j), 2 * h);
+    };
+    auto store = [&](Value buf, Value row0, ArrayRef<Value> acc, bool negate) {
+      for (int64_t j = 0; j < per; ++j)
+        for (int64_t h = 0; h < 2; ++h) {
+          Value v = vector::FromElementsOp::create(
+              b, loc, pairType(b.getF32Type()),
+              ValueRange{acc[4 * j + 2 * h], acc[4 * j + 2 * h + 1]});
+          if (negate)
+            v = arith::NegFOp::create(b, loc, v);
+          v = arith::TruncFOp::create(b, loc, pairType(elem), v);
+          auto [row, col] = pairAt(row0, j, h);
+          vector::StoreOp::create(b, loc, v, buf, ValueRange{row, col});
+        }
+    };
+    auto mmaAll = [&](ArrayRef<Value> fa, ArrayRef<SmallVector<Value>> fb,
+                      MutableArrayRef<Value> acc) {
+      for (int64_t j = 0; j < per; ++j)
+        mmaSync(b, loc, elem, fa, fb[j], acc.slice(4 * j, 4));
+    };
+    Value zero = floatConst(b, loc, b.getF32Type(), 0.0);
+    for (int64_t i = 0; i < n / 16; ++i) {
+      Value row0 = c(16 * i);
+      SmallVector<Value> acc;
+      for (int64_t j = 0; j < per; ++j)
+        for (int64_t h = 0; h < 2; ++h) {
+          auto [row, col] = pairAt(row0, j, h);
+          Value v = arith::NegFOp::create(
+              b, loc,
+              arith::ExtFOp::create(b, loc, pairType(b.getF32Type()),
+                                    Value(vector::LoadOp::create(
+                                        b, loc, pairType(elem), adaptor.getR(),
+                                        ValueRange{row, col}))));
+          for (int64_t e = 0; e < 2; ++e)
+            acc.push_back(elementAt(b, loc, v, e));
+        }
+      for (int64_t k = 0; k < 16 * i; k += 16)
+        mmaAll(aFragment(adaptor.getL(), row0, c(k)),
+               bFragments(adaptor.getX(), c(k)), acc);
+      store(adaptor.getY(), c(0), acc, /*negate=*/true);
+      syncWarp();
+      SmallVector<Value> x(4 * per, zero);
+      mmaAll(aFragment(adaptor.getT(), row0, row0),
+             bFragments(adaptor.getY(), c(0)), x);
+      store(adaptor.getX(), row0, x, /*negate=*/false);
+      syncWarp();
+    }
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void gpumap::populateColumnPatterns(TileTypeConverter &converter,
                                     RewritePatternSet &patterns) {
-  patterns.add<ScanLowering, TriInverseLowering>(converter,
-                                                 patterns.getContext());
+  patterns.add<ScanLowering, TriInverseLowering, TriSolveLowering>(
+      converter, patterns.getContext());
 }

@@ -198,61 +198,6 @@ struct WarpTiles {
   }
 };
 
-/// ldmatrix of `tiles` 8 x 8 matrices of `buffer`: lane l gives the address
-/// of row l % 8 of matrix l / 8, which starts at (row0 + rowStep(m), col0 +
-/// colStep(m)) of the buffer; the words are the fragment's registers.
-SmallVector<Value>
-ldmatrix(OpBuilder &b, Location loc, Value buffer, Value lane, Value row0,
-         Value col0, int64_t tiles, bool trans,
-         llvm::function_ref<std::pair<int64_t, int64_t>(int64_t)> stepOf) {
-  Type elem = cast<MemRefType>(buffer.getType()).getElementType();
-  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
-  Value i = arith::RemUIOp::create(b, loc, lane, c(8));
-  Value m = arith::RemUIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, lane, c(8)), c(tiles));
-  // Steps of matrix m as selects over the (at most four) matrices.
-  Value dr = c(stepOf(0).first), dc = c(stepOf(0).second);
-  for (int64_t t = 1; t < tiles; ++t) {
-    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, m, c(t));
-    dr = arith::SelectOp::create(b, loc, is, c(stepOf(t).first), dr);
-    dc = arith::SelectOp::create(b, loc, is, c(stepOf(t).second), dc);
-  }
-  Value r =
-      arith::AddIOp::create(b, loc, row0, arith::AddIOp::create(b, loc, dr, i));
-  Value col = arith::AddIOp::create(b, loc, col0, dc);
-  Value regs =
-      nvgpu::LdMatrixOp::create(b, loc, VectorType::get({tiles, 2}, elem),
-                                buffer, ValueRange{r, col}, trans, tiles);
-  SmallVector<Value> words;
-  for (int64_t t = 0; t < tiles; ++t) {
-    Value pair = vector::ExtractOp::create(b, loc, regs, t);
-    if (elem.isBF16()) {
-      Value word = vector::BitCastOp::create(
-          b, loc, VectorType::get({1}, b.getI32Type()), pair);
-      pair = vector::ExtractOp::create(b, loc, word, int64_t(0));
-    }
-    words.push_back(pair);
-  }
-  return words;
-}
-
-/// One mma.sync m16n8k16 on four accumulators.
-void mmaSync(OpBuilder &b, Location loc, Type elem, ArrayRef<Value> fa,
-             ArrayRef<Value> fb, MutableArrayRef<Value> acc) {
-  Type f32 = b.getF32Type();
-  auto resultType =
-      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
-  NVVM::MMATypes type =
-      elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
-  Value d = NVVM::MmaOp::create(
-      b, loc, resultType, fa, fb, acc, {16, 8, 16}, std::nullopt, std::nullopt,
-      std::array<NVVM::MMATypes, 2>{type, type},
-      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
-                                     NVVM::MMALayout::col});
-  for (int e = 0; e < 4; ++e)
-    acc[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
-}
-
 /// The accumulators as a vector of slots (zero without an accumulator).
 SmallVector<Value> accumulators(OpBuilder &b, Location loc, Value acc,
                                 int64_t slots) {
@@ -446,22 +391,6 @@ Value scaledRegister(OpBuilder &b, Location loc, Value x, Value g, Value row,
   Value word = vector::BitCastOp::create(
       b, loc, VectorType::get({1}, b.getI32Type()), pair);
   return vector::ExtractOp::create(b, loc, word, int64_t(0));
-}
-
-/// Slot e of an m16n8 accumulator tile: (g + 8 (e / 2), 2 t + e % 2) for
-/// lane 4 g + t.
-std::pair<Value, Value> accumulatorAt(OpBuilder &b, Location loc, Value lane,
-                                      Value row0, Value col0, int64_t e) {
-  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
-  Value g = arith::DivUIOp::create(b, loc, lane, c(4));
-  Value t = arith::RemUIOp::create(b, loc, lane, c(4));
-  Value row = arith::AddIOp::create(
-      b, loc, row0, arith::AddIOp::create(b, loc, g, c(8 * (e / 2))));
-  Value col = arith::AddIOp::create(
-      b, loc, col0,
-      arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, t, c(2)),
-                            c(e % 2)));
-  return {row, col};
 }
 
 /// The four slots of a tile on the diagonal, summed directly: for j <= i,
@@ -664,6 +593,74 @@ struct DecayMmaLowering : OpConversionPattern<tilegpu::DecayMmaOp> {
 };
 
 } // namespace
+
+// The fragments of mma.sync m16n8k16, shared with ColumnOps.cpp's solve.
+
+SmallVector<Value> gpumap::ldmatrix(
+    OpBuilder &b, Location loc, Value buffer, Value lane, Value row0,
+    Value col0, int64_t tiles, bool trans,
+    llvm::function_ref<std::pair<int64_t, int64_t>(int64_t)> stepOf) {
+  Type elem = cast<MemRefType>(buffer.getType()).getElementType();
+  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+  Value i = arith::RemUIOp::create(b, loc, lane, c(8));
+  Value m = arith::RemUIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, lane, c(8)), c(tiles));
+  // Steps of matrix m as selects over the (at most four) matrices.
+  Value dr = c(stepOf(0).first), dc = c(stepOf(0).second);
+  for (int64_t t = 1; t < tiles; ++t) {
+    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, m, c(t));
+    dr = arith::SelectOp::create(b, loc, is, c(stepOf(t).first), dr);
+    dc = arith::SelectOp::create(b, loc, is, c(stepOf(t).second), dc);
+  }
+  Value r =
+      arith::AddIOp::create(b, loc, row0, arith::AddIOp::create(b, loc, dr, i));
+  Value col = arith::AddIOp::create(b, loc, col0, dc);
+  Value regs =
+      nvgpu::LdMatrixOp::create(b, loc, VectorType::get({tiles, 2}, elem),
+                                buffer, ValueRange{r, col}, trans, tiles);
+  SmallVector<Value> words;
+  for (int64_t t = 0; t < tiles; ++t) {
+    Value pair = vector::ExtractOp::create(b, loc, regs, t);
+    if (elem.isBF16()) {
+      Value word = vector::BitCastOp::create(
+          b, loc, VectorType::get({1}, b.getI32Type()), pair);
+      pair = vector::ExtractOp::create(b, loc, word, int64_t(0));
+    }
+    words.push_back(pair);
+  }
+  return words;
+}
+
+void gpumap::mmaSync(OpBuilder &b, Location loc, Type elem, ArrayRef<Value> fa,
+                     ArrayRef<Value> fb, MutableArrayRef<Value> acc) {
+  Type f32 = b.getF32Type();
+  auto resultType =
+      LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+  NVVM::MMATypes type =
+      elem.isF16() ? NVVM::MMATypes::f16 : NVVM::MMATypes::bf16;
+  Value d = NVVM::MmaOp::create(
+      b, loc, resultType, fa, fb, acc, {16, 8, 16}, std::nullopt, std::nullopt,
+      std::array<NVVM::MMATypes, 2>{type, type},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  for (int e = 0; e < 4; ++e)
+    acc[e] = LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{e});
+}
+
+std::pair<Value, Value> gpumap::accumulatorAt(OpBuilder &b, Location loc,
+                                              Value lane, Value row0,
+                                              Value col0, int64_t e) {
+  auto c = [&](int64_t v) { return indexConst(b, loc, v); };
+  Value g = arith::DivUIOp::create(b, loc, lane, c(4));
+  Value t = arith::RemUIOp::create(b, loc, lane, c(4));
+  Value row = arith::AddIOp::create(
+      b, loc, row0, arith::AddIOp::create(b, loc, g, c(8 * (e / 2))));
+  Value col = arith::AddIOp::create(
+      b, loc, col0,
+      arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, t, c(2)),
+                            c(e % 2)));
+  return {row, col};
+}
 
 void gpumap::populateComputePatterns(TileTypeConverter &converter,
                                      RewritePatternSet &patterns) {

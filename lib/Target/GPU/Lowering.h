@@ -84,6 +84,24 @@ void storeTile(mlir::OpBuilder &b, mlir::Location loc,
                const tilegpu::Layout &layout, mlir::Value value,
                const TileAccess &access);
 
+/// ldmatrix of `tiles` 8 x 8 matrices of `buffer`: lane l gives the address
+/// of row l % 8 of matrix l / 8, which starts at (row0 + rowStep(m), col0 +
+/// colStep(m)) of the buffer; the words are the fragment's registers.
+llvm::SmallVector<mlir::Value>
+ldmatrix(mlir::OpBuilder &b, mlir::Location loc, mlir::Value buffer,
+         mlir::Value lane, mlir::Value row0, mlir::Value col0, int64_t tiles,
+         bool trans,
+         llvm::function_ref<std::pair<int64_t, int64_t>(int64_t)> stepOf);
+/// One mma.sync m16n8k16 of `elem` operands on four f32 accumulators.
+void mmaSync(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elem,
+             llvm::ArrayRef<mlir::Value> fa, llvm::ArrayRef<mlir::Value> fb,
+             llvm::MutableArrayRef<mlir::Value> acc);
+/// Slot e of an m16n8 accumulator tile: (g + 8 (e / 2), 2 t + e % 2) for
+/// lane 4 g + t.
+std::pair<mlir::Value, mlir::Value>
+accumulatorAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lane,
+              mlir::Value row0, mlir::Value col0, int64_t e);
+
 /// Patterns of the memory, elementwise and layout ops (MemoryOps.cpp) and
 /// of the products, solves, scans and reductions (ComputeOps.cpp).
 void populateMemoryPatterns(TileTypeConverter &converter,

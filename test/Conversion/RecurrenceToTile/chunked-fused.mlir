@@ -97,31 +97,15 @@ func.func @gated_deltanet(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // CHECK:           tile.causal_mask %{{.+}} strict fill(0xFFF0000000000000)
 // CHECK:           %[[WW:.+]] = arith.mulf %{{.+}}, %{{.+}} : tensor<64x64xf32>
 // CHECK:           %[[L:.+]] = arith.mulf %[[WW]], %{{.+}} : tensor<64x64xf32>
-// The inverse (16-bit operands): its 16-row diagonal blocks, then the
-// blocks left of them by tensor-core products, X = T_d L_o nilpotent:
-// T = (I + X^2)(I - X) T_d.
-// CHECK:           %[[TD:.+]] = tile.tri_inverse %[[L]] block(16) : tensor<64x64xf32>
-// CHECK:           %[[LO:.+]] = tile.causal_mask %[[L]] strict block(16) fill(0.000000e+00) : tensor<64x64xf32>
-// CHECK-DAG:       %[[LOB:.+]] = arith.truncf %[[LO]]
-// CHECK-DAG:       %[[TDB:.+]] = arith.truncf %[[TD]]
-// CHECK:           %[[X:.+]] = tile.dot %[[TDB]], %[[LOB]] : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
-// CHECK:           %[[XB:.+]] = arith.truncf %[[X]]
-// CHECK:           %[[XT:.+]] = tile.dot %[[XB]], %[[TDB]] :
-// CHECK:           %[[T1:.+]] = arith.subf %[[TD]], %[[XT]] : tensor<64x64xf32>
-// CHECK:           %[[X2:.+]] = tile.dot %[[XB]], %[[XB]] :
-// CHECK-DAG:       %[[T1B:.+]] = arith.truncf %[[T1]]
-// CHECK-DAG:       %[[X2B:.+]] = arith.truncf %[[X2]]
-// CHECK:           %[[INV:.+]] = tile.dot %[[X2B]], %[[T1B]] acc(%[[T1]] : tensor<64x64xf32>) :
-// CHECK-NOT:       tile.tri_inverse
-// The right-hand side: (W e^G) S^T plus the injections seen by w_t, then
-// the solve as a product with the inverse (both on bf16 operands).
+// The right-hand side: (W e^G) S^T plus the injections seen by w_t (both
+// on bf16 operands), then the solve with L on the operand type.
 // CHECK:           %[[SB:.+]] = arith.truncf %[[S]] : tensor<32x32xf32> to tensor<32x32xbf16>
 // CHECK:           tile.dot %{{.+}}, %[[SB]] transpose_b : tensor<64x32xbf16>, tensor<32x32xbf16> -> tensor<64x32xf32>
 // CHECK:           %[[RHS:.+]] = tile.dot %{{.+}}, %{{.+}} acc(
-// CHECK-DAG:       %[[INVB:.+]] = arith.truncf %[[INV]] : tensor<64x64xf32> to tensor<64x64xbf16>
-// CHECK-DAG:       %[[RHSB:.+]] = arith.truncf %[[RHS]] : tensor<64x32xf32> to tensor<64x32xbf16>
-// CHECK:           %[[E:.+]] = tile.dot %[[INVB]], %[[RHSB]] : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
+// CHECK:           %[[LB:.+]] = arith.truncf %[[L]] : tensor<64x64xf32> to tensor<64x64xbf16>
+// CHECK:           %[[E:.+]] = tile.tri_solve %[[LB]], %[[RHS]] : tensor<64x64xbf16>, tensor<64x32xf32> -> tensor<64x32xf32>
 // CHECK:           arith.negf
+// CHECK-NOT:       tile.tri_solve
 // One output product and one state-update product: the slot is shared.
 // CHECK-COUNT-1:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) :
 // CHECK-COUNT-1:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) transpose_a
@@ -143,6 +127,6 @@ func.func @deltanet_normalized(%q: tensor<?x?x2x32xf32>, %k: tensor<?x?x2x32xf32
 }
 
 // CHECK-LABEL: func.func @deltanet_normalized(
-// CHECK:           tile.tri_inverse
+// CHECK:           tile.tri_solve
 // CHECK-COUNT-2:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) transpose_a
 // CHECK-NOT:       tile.dot

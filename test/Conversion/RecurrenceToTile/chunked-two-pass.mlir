@@ -71,31 +71,28 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK-SAME:    %[[RESP:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_responses", workspace, readwrite, sizes = ["B", "T"]>}
 // CHECK-SAME:    %[[VALS:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_slot_values", workspace, readwrite, sizes = ["B", "T"]>}
 // CHECK-SAME:    %[[ENDK:[a-z0-9]+]]: memref<?x?x4x64xbf16> {recurrence.buffer = #recurrence.buffer<"chunk_erase_keys", workspace, readwrite, sizes = ["B", "T"]>}
-// A program per chunk (its triangular inverse built once, not once per
-// V-tile), walking the chunk's V-tiles with what does not depend on them
-// (keys, scores, the inverse) hoisted out of the walk; two solves: the
-// values from a zero state per V-tile (kept for the outputs), and their
-// response to it (keys alone: K wide) once.
+// A program per chunk (its L built once, not once per V-tile), walking the
+// chunk's V-tiles with what does not depend on them (keys, scores, the
+// solved scores) hoisted out of the walk; two solves: the values from a
+// zero state per V-tile (kept for the outputs), and their response to it
+// (keys alone: K wide) once.
 // CHECK:       tile.kernel "chunk_summaries" grid(%[[CHUNKS:.+]], %c4, %{{.+}}) {
 // CHECK-NEXT:  ^bb0(%[[P:.+]]: index, %[[H:.+]]: index, %[[B:.+]]: index):
 // CHECK:         %[[T0:.+]] = arith.muli %[[P]], %c64
-// CHECK:         tile.tri_inverse %{{.+}} block(16) : tensor<64x64xf32>
-// CHECK-NOT:     tile.tri_inverse
-// CHECK:         %[[INV:.+]] = tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x64xf32>) : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
-// CHECK:         %[[INVB:.+]] = arith.truncf %[[INV]]
-// The inverse meets the scores once, before the V-tiles (one product each).
-// CHECK:         %[[SOLVED:.+]] = tile.dot %[[INVB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+// The solve meets the scores once, before the V-tiles (one product each).
+// CHECK:         %[[SOLVED:.+]] = tile.tri_solve %[[LB:.+]], %{{.+}} : tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
 // CHECK:         %[[SOLVEDB:.+]] = arith.truncf %[[SOLVED]]
 // CHECK:         scf.for %[[V0:.+]] = %c0 to %c64 step %c32 {
 // CHECK-NOT:       tile.load %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %c0]
-// CHECK-NOT:       tile.dot %[[INVB]]
+// CHECK-NOT:       tile.tri_solve
 // CHECK:           tile.dot %[[SOLVEDB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
 // CHECK:           tile.store %{{.+}}, %[[VALS]][%[[B]], %[[T0]], %[[H]], %[[V0]]] dims [1, 3] below(%{{.+}}) : tensor<64x32xbf16>
 // CHECK:           tile.store %{{.+}}, %{{.+}}[%[[B]], %[[H]], %[[P]], %[[V0]], %c0] dims [3, 4] : tensor<32x64xbf16>
 // CHECK-NEXT:    }
 // CHECK:         memref.store %{{.+}}, %[[DECAYS]][%[[B]], %[[H]], %[[P]]]
 // CHECK-NOT:     scf.if
-// CHECK:         tile.dot %[[INVB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+// CHECK:         tile.tri_solve %[[LB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+// CHECK-NOT:     tile.tri_solve
 // CHECK:         tile.store %{{.+}}, %[[RESP]]
 // CHECK:         tile.store %{{.+}}, %[[ENDK]]
 // CHECK:       tile.kernel "chunk_states"
@@ -109,12 +106,12 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // values plus the kept response R S^T: no solve, and a program per chunk
 // and V-tile.
 // CHECK:       tile.kernel "chunk_outputs" grid(%{{.+}}, %c4, %{{.+}}) {
-// CHECK-NOT:     tile.tri_inverse
+// CHECK-NOT:     tile.tri_solve
 // CHECK-NOT:     scf.for
 // CHECK:         %[[OR:.+]] = tile.load %[[RESP]]
 // CHECK:           %[[OS:.+]] = tile.load %[[STATES]]
 // CHECK:           %[[OX:.+]] = tile.load %[[VALS]]
 // CHECK:           %[[OXF:.+]] = arith.extf %[[OX]]
 // CHECK:           tile.dot %[[OR]], %[[OS]] acc(%[[OXF]] : tensor<64x32xf32>) transpose_b : tensor<64x64xbf16>, tensor<32x64xbf16>
-// CHECK-NOT:     tile.tri_inverse
+// CHECK-NOT:     tile.tri_solve
 // CHECK:         tile.store

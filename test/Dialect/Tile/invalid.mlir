@@ -199,17 +199,25 @@ func.func @decay_dot_result(%a: tensor<16x32xf32>) {
 
 // -----
 
-func.func @inverse_square(%l: tensor<16x32xf32>) {
+func.func @solve_square(%l: tensor<16x32xbf16>, %r: tensor<16x8xf32>) {
   // expected-error @+1 {{needs a square matrix, got 16x32}}
-  %x = tile.tri_inverse %l : tensor<16x32xf32>
+  %x = tile.tri_solve %l, %r : tensor<16x32xbf16>, tensor<16x8xf32> -> tensor<16x8xf32>
   return
 }
 
 // -----
 
-func.func @inverse_block(%l: tensor<48x48xf32>) {
-  // expected-error @+1 {{needs blocks that divide its 48 rows, got 32}}
-  %x = tile.tri_inverse %l block(32) : tensor<48x48xf32>
+func.func @solve_rows(%l: tensor<32x32xbf16>, %r: tensor<16x8xf32>) {
+  // expected-error @+1 {{solves 32 rows but the right-hand side has 16}}
+  %x = tile.tri_solve %l, %r : tensor<32x32xbf16>, tensor<16x8xf32> -> tensor<16x8xf32>
+  return
+}
+
+// -----
+
+func.func @solve_result(%l: tensor<16x16xbf16>, %r: tensor<16x8xf32>) {
+  // expected-error @+1 {{result must have the right-hand side's shape 16x8}}
+  %x = tile.tri_solve %l, %r : tensor<16x16xbf16>, tensor<16x8xf32> -> tensor<16x16xf32>
   return
 }
 

@@ -39,10 +39,9 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>,
     %dd = tile.decay_dot %qc, %qc, %gi, %gi : tensor<64x64xbf16>, tensor<64x64xbf16>, tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
     // CHECK: tile.causal_mask %{{.+}} strict block(16) fill(0.000000e+00) : tensor<64x64xf32>
     %mb = tile.causal_mask %diff strict block(16) fill(0.0) : tensor<64x64xf32>
-    // CHECK: tile.tri_inverse %{{.+}} : tensor<64x64xf32>
-    %x = tile.tri_inverse %ms : tensor<64x64xf32>
-    // CHECK: tile.tri_inverse %{{.+}} block(16) : tensor<64x64xf32>
-    %xd = tile.tri_inverse %ms block(16) : tensor<64x64xf32>
+    // CHECK: tile.tri_solve %{{.+}}, %[[P]] : tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+    %lb = arith.truncf %ms : tensor<64x64xf32> to tensor<64x64xbf16>
+    %x = tile.tri_solve %lb, %p : tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
     // CHECK: tile.reduce add %{{.+}} dim 1 : tensor<64x64xf32> -> tensor<64xf32>
     %r = tile.reduce add %x dim 1 : tensor<64x64xf32> -> tensor<64xf32>
     // CHECK: tile.reduce max %{{.+}} dim 0

@@ -114,8 +114,41 @@ func.func @result(%a: memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<wo
 // -----
 
 func.func @inverse(%l: memref<64x32xf32, strided<[36, 1]>, #gpu.address_space<workgroup>>) {
-  // expected-error @+1 {{needs a square f32 buffer}}
+  // expected-error @+1 {{needs a square buffer}}
   tilegpu.tri_inverse %l : memref<64x32xf32, strided<[36, 1]>, #gpu.address_space<workgroup>>
+  return
+}
+
+// -----
+
+#smem = #gpu.address_space<workgroup>
+func.func @solve_f32(%l: memref<64x64xf32, #smem>, %r: memref<64x32xf32, #smem>,
+                     %y: memref<16x32xf32, #smem>) {
+  // expected-error @+1 {{needs 16-bit operands, got 'f32'}}
+  tilegpu.tri_solve %l, %l, %r, %y, %r : memref<64x64xf32, #smem>, memref<64x64xf32, #smem>,
+      memref<64x32xf32, #smem>, memref<16x32xf32, #smem>, memref<64x32xf32, #smem>
+  return
+}
+
+// -----
+
+#smem = #gpu.address_space<workgroup>
+func.func @solve_rows(%l: memref<48x48xbf16, #smem>, %r: memref<64x32xbf16, #smem>,
+                      %y: memref<16x32xbf16, #smem>, %x: memref<64x32xbf16, #smem>) {
+  // expected-error @+1 {{needs r and x of l's 48 rows and one shape}}
+  tilegpu.tri_solve %l, %l, %r, %y, %x : memref<48x48xbf16, #smem>, memref<48x48xbf16, #smem>,
+      memref<64x32xbf16, #smem>, memref<16x32xbf16, #smem>, memref<64x32xbf16, #smem>
+  return
+}
+
+// -----
+
+#smem = #gpu.address_space<workgroup>
+func.func @solve_scratch(%l: memref<64x64xbf16, #smem>, %r: memref<64x32xbf16, #smem>,
+                         %y: memref<32x32xbf16, #smem>, %x: memref<64x32xbf16, #smem>) {
+  // expected-error @+1 {{needs a 16 x 32 scratch y}}
+  tilegpu.tri_solve %l, %l, %r, %y, %x : memref<64x64xbf16, #smem>, memref<64x64xbf16, #smem>,
+      memref<64x32xbf16, #smem>, memref<32x32xbf16, #smem>, memref<64x32xbf16, #smem>
   return
 }
 

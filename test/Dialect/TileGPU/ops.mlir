@@ -24,6 +24,14 @@ func.func @layouts(%x: tensor<64x64xbf16, #blocked>, %acc: tensor<64x64xf32, #mm
   %f = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
   // CHECK: tilegpu.tri_inverse %[[F]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
   tilegpu.tri_inverse %f : memref<64x64xf32, strided<[68, 1]>, #smem>
+  // CHECK: tilegpu.tri_inverse %[[A]] block(16) : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+  tilegpu.tri_inverse %a block(16) : memref<64x64xbf16, strided<[72, 1]>, #smem>
+  // CHECK: tilegpu.tri_solve %[[A]], %[[A]], %[[R:.+]], %[[Y:.+]], %[[X:.+]] : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>, memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>, memref<64x32xbf16, #gpu.address_space<workgroup>>, memref<16x32xbf16, #gpu.address_space<workgroup>>, memref<64x32xbf16, #gpu.address_space<workgroup>>
+  %r = tilegpu.alloc : memref<64x32xbf16, #smem>
+  %y = tilegpu.alloc : memref<16x32xbf16, #smem>
+  %xs = tilegpu.alloc : memref<64x32xbf16, #smem>
+  tilegpu.tri_solve %a, %a, %r, %y, %xs : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem>,
+      memref<64x32xbf16, #smem>, memref<16x32xbf16, #smem>, memref<64x32xbf16, #smem>
   // CHECK: tilegpu.scan %[[F]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
   tilegpu.scan %f : memref<64x64xf32, strided<[68, 1]>, #smem>
   // CHECK: tilegpu.decay_mma %[[F]], %[[F]], %[[F]], %[[F]]

@@ -253,37 +253,39 @@ func.func @decay_dot(%a: memref<8x4xbf16>, %b: memref<6x4xbf16>, %ga: memref<8x4
 
 // -----
 
-// Forward substitution on the identity: rows from 1, the row's strictly
-// lower entries only.
-// CHECK-LABEL: func.func @tri_inverse(
-// CHECK: %[[L:.+]] = bufferization.to_tensor %{{.+}} : memref<8x8xf32> to tensor<8x8xf32>
-// CHECK: %[[I:.+]] = arith.constant dense<{{\[\[}}1.000000e+00, 0.000000e+00, {{.+}}]]> : tensor<8x8xf32>
+// Forward substitution on the right-hand side: rows from 1, the row's
+// strictly lower entries only (16-bit entries of L extended to f32).
+// CHECK-LABEL: func.func @tri_solve(
+// CHECK: %[[L:.+]] = bufferization.to_tensor %{{.+}} : memref<8x8xbf16> to tensor<8x8xbf16>
+// CHECK: %[[RHS:.+]] = bufferization.to_tensor %{{.+}} : memref<8x4xf32> to tensor<8x4xf32>
 // CHECK: %[[ONE:.+]] = arith.constant 1 : index
 // CHECK: %[[ROWS:.+]] = arith.constant 8 : index
-// CHECK: %[[COLS:.+]] = arith.constant 8 : index
-// CHECK: %[[X:.+]] = scf.for %[[T:.+]] = %[[ONE]] to %[[ROWS]] step %[[ONE]] iter_args(%[[XT:.+]] = %[[I]]) -> (tensor<8x8xf32>) {
-// CHECK-NEXT: %{{.+}} = scf.for %[[V:.+]] = %{{.+}} to %[[COLS]] step %[[ONE]] iter_args(%[[XV:.+]] = %[[XT]]) -> (tensor<8x8xf32>) {
+// CHECK: %[[COLS:.+]] = arith.constant 4 : index
+// CHECK: %[[X:.+]] = scf.for %[[T:.+]] = %[[ONE]] to %[[ROWS]] step %[[ONE]] iter_args(%[[XT:.+]] = %[[RHS]]) -> (tensor<8x4xf32>) {
+// CHECK-NEXT: %{{.+}} = scf.for %[[V:.+]] = %{{.+}} to %[[COLS]] step %[[ONE]] iter_args(%[[XV:.+]] = %[[XT]]) -> (tensor<8x4xf32>) {
 // CHECK-NEXT: %[[SUM:.+]] = scf.for %[[S:.+]] = %{{.+}} to %[[T]] step %[[ONE]] iter_args(%[[ACC:.+]] = %{{.+}}) -> (f32) {
-// CHECK-NEXT: %[[LTS:.+]] = tensor.extract %[[L]][%[[T]], %[[S]]] : tensor<8x8xf32>
-// CHECK-NEXT: %[[XSV:.+]] = tensor.extract %[[XV]][%[[S]], %[[V]]] : tensor<8x8xf32>
-// CHECK-NEXT: %[[P:.+]] = arith.mulf %[[LTS]], %[[XSV]] : f32
+// CHECK-NEXT: %[[LTS:.+]] = tensor.extract %[[L]][%[[T]], %[[S]]] : tensor<8x8xbf16>
+// CHECK-NEXT: %[[LF:.+]] = arith.extf %[[LTS]] : bf16 to f32
+// CHECK-NEXT: %[[XSV:.+]] = tensor.extract %[[XV]][%[[S]], %[[V]]] : tensor<8x4xf32>
+// CHECK-NEXT: %[[P:.+]] = arith.mulf %[[LF]], %[[XSV]] : f32
 // CHECK-NEXT: %[[N:.+]] = arith.addf %[[ACC]], %[[P]] : f32
 // CHECK-NEXT: scf.yield %[[N]] : f32
-// CHECK: %[[R:.+]] = tensor.extract %[[XV]][%[[T]], %[[V]]] : tensor<8x8xf32>
+// CHECK: %[[R:.+]] = tensor.extract %[[XV]][%[[T]], %[[V]]] : tensor<8x4xf32>
 // CHECK-NEXT: %[[D:.+]] = arith.subf %[[R]], %[[SUM]] : f32
-// CHECK-NEXT: %[[NEW:.+]] = tensor.insert %[[D]] into %[[XV]][%[[T]], %[[V]]] : tensor<8x8xf32>
-// CHECK-NEXT: scf.yield %[[NEW]] : tensor<8x8xf32>
+// CHECK-NEXT: %[[NEW:.+]] = tensor.insert %[[D]] into %[[XV]][%[[T]], %[[V]]] : tensor<8x4xf32>
+// CHECK-NEXT: scf.yield %[[NEW]] : tensor<8x4xf32>
 // CHECK-NOT: tile.
-// MAP-LABEL: func.func @tri_inverse(
+// MAP-LABEL: func.func @tri_solve(
 // MAP: arith.subf
-func.func @tri_inverse(%l: memref<8x8xf32>, %out: memref<8x8xf32>) {
+func.func @tri_solve(%l: memref<8x8xbf16>, %r: memref<8x4xf32>, %out: memref<8x4xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   tile.kernel "k" grid(%c1) {
   ^bb0(%p: index):
-    %tl = tile.load %l[%c0, %c0] dims [0, 1] : memref<8x8xf32> -> tensor<8x8xf32>
-    %x = tile.tri_inverse %tl : tensor<8x8xf32>
-    tile.store %x, %out[%c0, %c0] dims [0, 1] : tensor<8x8xf32>, memref<8x8xf32>
+    %tl = tile.load %l[%c0, %c0] dims [0, 1] : memref<8x8xbf16> -> tensor<8x8xbf16>
+    %tr = tile.load %r[%c0, %c0] dims [0, 1] : memref<8x4xf32> -> tensor<8x4xf32>
+    %x = tile.tri_solve %tl, %tr : tensor<8x8xbf16>, tensor<8x4xf32> -> tensor<8x4xf32>
+    tile.store %x, %out[%c0, %c0] dims [0, 1] : tensor<8x4xf32>, memref<8x4xf32>
   }
   return
 }

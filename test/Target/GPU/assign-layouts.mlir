@@ -33,8 +33,11 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>, %o: memref<?x
     // W8: tilegpu.mma {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 2]>>
     %p = tile.dot %qc, %qc transpose_b : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
     // CHECK: %[[D:.+]] = arith.mulf %[[P]], %{{.+}} : tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
-    // The inverse's buffer, right after its matrix.
-    // CHECK: %[[X:.+]] = tilegpu.alloc : memref<64x64xf32, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    // An f32 solve's factor, right after its matrix: the matrix stored in a
+    // buffer of its own and inverted there in place.
+    // CHECK-NEXT: %[[X:.+]] = tilegpu.alloc : memref<64x64xf32, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: tilegpu.local_store %[[D]], %[[X]]
+    // CHECK-NEXT: tilegpu.tri_inverse %[[X]] : memref<64x64xf32, strided<[72, 1]>, #gpu.address_space<workgroup>>
     %d = arith.mulf %p, %gi : tensor<64x64xf32>
     // CHECK: tile.reduce add %{{.+}} dim 1 : tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>> -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>
     %r = tile.reduce add %d dim 1 : tensor<64x64xf32> -> tensor<64xf32>
@@ -43,12 +46,9 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>, %o: memref<?x
     // CHECK: %[[SCRATCH:.+]] = tilegpu.alloc : memref<4xf32, #gpu.address_space<workgroup>>
     // CHECK-NEXT: tilegpu.reduce %{{.+}} dim 0 scratch(%[[SCRATCH]]) : tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.mma<warps = [4, 1]>>>, memref<4xf32, #gpu.address_space<workgroup>> -> f32
     %total = tile.reduce add %r dim 0 : tensor<64xf32> -> f32
-    // The inverse's matrix is stored (f32) in that buffer, inverted there
-    // and read back in the mma layout.
-    // CHECK: tilegpu.local_store %[[D]], %[[X]]
-    // CHECK-NEXT: tilegpu.tri_inverse %[[X]] : memref<64x64xf32, strided<[72, 1]>, #gpu.address_space<workgroup>>
-    // CHECK-NEXT: tilegpu.local_load %[[X]] : {{.+}} -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
-    %x = tile.tri_inverse %d : tensor<64x64xf32>
+    // The solve: an f32 product of the inverse with the right-hand side.
+    // CHECK: tilegpu.mma %[[X]], %{{.+}} : memref<64x64xf32, strided<[72, 1]>, #gpu.address_space<workgroup>>, memref<64x64xf32, {{.+}}> -> tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
+    %x = tile.tri_solve %d, %p : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
     %t = tile.splat %total : f32 -> tensor<64x64xf32>
     %y = arith.mulf %x, %t : tensor<64x64xf32>
     tile.store %y, %o[%b, %c0, %h, %c0] dims [1, 3] below(%T) : tensor<64x64xf32>, memref<?x?x4x64xf32>
@@ -148,6 +148,47 @@ func.func @carried(%g: memref<?x?x4x128xf32>, %T: index, %B: index)
       // CHECK: scf.yield %{{.+}}, %[[GN]]
       scf.yield %sn, %gn : tensor<64x128xf32>, tensor<128xf32>
     }
+  }
+  return
+}
+// -----
+
+// The solve with 16-bit operands: L's diagonal blocks inverted once in a
+// buffer of their own where L is made (shared by both solves), then
+// tilegpu.tri_solve from L's copy, that factor and the right-hand side's
+// 16-bit copy into a buffer that the solution's products read directly.
+
+// CHECK-LABEL: func.func @solve
+func.func @solve(%w: memref<?x?x4x64xbf16>, %o: memref<?x?x4x64xf32>, %T: index, %B: index) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  tile.kernel "solve" grid(%c4, %B) {
+  ^bb0(%h: index, %b: index):
+    %wc = tile.load %w[%b, %c0, %h, %c0] dims [1, 3] below(%T) : memref<?x?x4x64xbf16> -> tensor<64x64xbf16>
+    // CHECK: %[[P:.+]] = tilegpu.mma %{{.+}}, %{{.+}} transpose_b
+    %p = tile.dot %wc, %wc transpose_b : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+    // CHECK: %[[R:.+]] = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    %r = tile.dot %wc, %wc : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+    // CHECK: %[[L:.+]] = arith.truncf %[[P]] :
+    // CHECK-NEXT: %[[LS:.+]] = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: tilegpu.local_store %[[L]], %[[LS]]
+    // CHECK-NEXT: %[[F:.+]] = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: tilegpu.local_store %[[L]], %[[F]]
+    // CHECK-NEXT: tilegpu.tri_inverse %[[F]] block(16)
+    %l = arith.truncf %p : tensor<64x64xf32> to tensor<64x64xbf16>
+    // CHECK: %[[Y:.+]] = tilegpu.alloc : memref<16x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: %[[X:.+]] = tilegpu.alloc : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>
+    // CHECK-NEXT: tilegpu.tri_solve %[[LS]], %[[F]], %[[R]], %[[Y]], %[[X]]
+    // CHECK-NEXT: %[[XL:.+]] = tilegpu.local_load %[[X]] : {{.+}} -> tensor<64x64xbf16, #tilegpu.mma<warps = [4, 1]>>
+    // CHECK-NEXT: %[[XF:.+]] = arith.extf %[[XL]] : tensor<64x64xbf16, #tilegpu.mma<warps = [4, 1]>> to tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
+    %x = tile.tri_solve %l, %r : tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+    // CHECK: tilegpu.mma %[[X]], %[[X]] :
+    %xb = arith.truncf %x : tensor<64x64xf32> to tensor<64x64xbf16>
+    %q = tile.dot %xb, %xb : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+    // CHECK-NOT: tilegpu.tri_inverse
+    // CHECK: tilegpu.tri_solve %[[LS]], %[[F]],
+    %z = tile.tri_solve %l, %q : tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+    tile.store %z, %o[%b, %c0, %h, %c0] dims [1, 3] below(%T) : tensor<64x64xf32>, memref<?x?x4x64xf32>
   }
   return
 }

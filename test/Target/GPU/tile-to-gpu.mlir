@@ -212,3 +212,75 @@ func.func @tile_walk(%v: memref<?x?x4x128xbf16>, %T: index, %n: index) {
   }
   return
 }
+// -----
+
+// The blocked solve on tensor cores: each warp owns 8 of x's 32 columns;
+// block row i takes i products with the solved rows above (L_i x_<i) and
+// one with T_ii, 10 in all, in order, and only warp barriers.
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @solve
+func.func @solve(%n: index) {
+  tile.kernel "k" grid(%n) attributes {tilegpu.shared_bytes = 40960 : i64, tilegpu.warps = 4 : i64} {
+  ^bb0(%i: index):
+    %l = tilegpu.alloc {offset = 0 : i64} : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    %t = tilegpu.alloc {offset = 9216 : i64} : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    %r = tilegpu.alloc {offset = 18432 : i64} : memref<64x32xbf16, strided<[40, 1]>, #smem>
+    %y = tilegpu.alloc {offset = 23552 : i64} : memref<16x32xbf16, strided<[40, 1]>, #smem>
+    %x = tilegpu.alloc {offset = 24832 : i64} : memref<64x32xbf16, strided<[40, 1]>, #smem>
+    // CHECK-NOT: gpu.barrier
+    // CHECK-NOT: scf.if
+    // Block row 0: y = r_0, x_0 = T_00 y.
+    // CHECK: vector.load %{{.+}} : memref<64x32xbf16, {{.+}}>, vector<2xbf16>
+    // CHECK-NOT: nvvm.mma.sync
+    // CHECK: vector.store %{{.+}} : memref<16x32xbf16, {{.+}}>, vector<2xbf16>
+    // CHECK: nvvm.bar.warp.sync
+    // CHECK-COUNT-1: nvvm.mma.sync
+    // CHECK: vector.store %{{.+}} : memref<64x32xbf16, {{.+}}>, vector<2xbf16>
+    // CHECK: nvvm.bar.warp.sync
+    // Block row 1: one product with x_0, then T_11.
+    // CHECK-COUNT-1: nvvm.mma.sync
+    // CHECK: nvvm.bar.warp.sync
+    // CHECK-COUNT-1: nvvm.mma.sync
+    // CHECK: nvvm.bar.warp.sync
+    // Block rows 2 and 3: two and three, each then T_ii.
+    // CHECK-COUNT-2: nvvm.mma.sync
+    // CHECK: nvvm.bar.warp.sync
+    // CHECK-COUNT-1: nvvm.mma.sync
+    // CHECK: nvvm.bar.warp.sync
+    // CHECK-COUNT-3: nvvm.mma.sync
+    // CHECK: nvvm.bar.warp.sync
+    // CHECK-COUNT-1: nvvm.mma.sync
+    // CHECK: nvvm.bar.warp.sync
+    // CHECK-NOT: nvvm.mma.sync
+    // CHECK-NOT: gpu.barrier
+    tilegpu.tri_solve %l, %t, %r, %y, %x : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem>,
+        memref<64x32xbf16, strided<[40, 1]>, #smem>, memref<16x32xbf16, strided<[40, 1]>, #smem>, memref<64x32xbf16, strided<[40, 1]>, #smem>
+  }
+  return
+}
+
+// -----
+
+// At 8 warps, the 4 column tiles go to warps 0-3; the others skip.
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @solve_idle_warps
+func.func @solve_idle_warps(%n: index) {
+  tile.kernel "k" grid(%n) attributes {tilegpu.shared_bytes = 40960 : i64, tilegpu.warps = 8 : i64} {
+  ^bb0(%i: index):
+    %l = tilegpu.alloc {offset = 0 : i64} : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    %t = tilegpu.alloc {offset = 9216 : i64} : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    %r = tilegpu.alloc {offset = 18432 : i64} : memref<64x32xbf16, strided<[40, 1]>, #smem>
+    %y = tilegpu.alloc {offset = 23552 : i64} : memref<16x32xbf16, strided<[40, 1]>, #smem>
+    %x = tilegpu.alloc {offset = 24832 : i64} : memref<64x32xbf16, strided<[40, 1]>, #smem>
+    // CHECK: %[[W:.+]] = arith.divui %{{.+}}, %c32
+    // CHECK: %[[HAS:.+]] = arith.cmpi ult, %[[W]], %c4
+    // CHECK: scf.if %[[HAS]] {
+    // CHECK-COUNT-10: nvvm.mma.sync
+    // CHECK: }
+    tilegpu.tri_solve %l, %t, %r, %y, %x : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem>,
+        memref<64x32xbf16, strided<[40, 1]>, #smem>, memref<16x32xbf16, strided<[40, 1]>, #smem>, memref<64x32xbf16, strided<[40, 1]>, #smem>
+  }
+  return
+}

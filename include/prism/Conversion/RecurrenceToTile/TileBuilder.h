@@ -154,12 +154,10 @@ mlir::Value outputs(TileBuilder &tb, const ChunkDecay &decay,
 /// G}), added to `acc`.
 mlir::Value update(TileBuilder &tb, const ChunkDecay &decay,
                    llvm::ArrayRef<Slot> slots, mlir::Value acc);
-/// (I + strictly_lower(l))^-1 for the delta forget's solve ([C, C], f32):
-/// with 16-bit operands, the inverse of its 16-row diagonal blocks
-/// (tile.tri_inverse block(16)) and the rest by tensor-core products of the
-/// blocks left of them (nilpotent: log2(C / 16) squarings); in f32, the
-/// target's tile.tri_inverse.
-mlir::Value triInverse(TileBuilder &tb, mlir::Value l);
+/// (I + strictly_lower(l))^-1 rhs for the delta forget's solve (l [C, C]
+/// f32, rhs [C, N]): a tile.tri_solve whose products take the program's
+/// operand type.
+mlir::Value triSolve(TileBuilder &tb, mlir::Value l, mlir::Value rhs);
 /// The cumulative log2 decays of per-token log decays `g` ([C] or [C, K],
 /// natural log, f32).
 ChunkDecay cumulativeDecay(TileBuilder &tb, mlir::Value g);

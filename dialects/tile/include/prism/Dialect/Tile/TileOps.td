@@ -228,33 +228,30 @@ def Tile_DecayDotOp : Tile_Op<"decay_dot", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Tile_TriInverseOp : Tile_Op<"tri_inverse", [Pure, AllTypesMatch<["l", "result"]>]> {
-  let summary = "(I + strictly_lower(l))^-1, the blocked unit-triangular solve";
+def Tile_TriSolveOp : Tile_Op<"tri_solve", [Pure]> {
+  let summary = "(I + strictly_lower(l))^-1 r, the unit lower-triangular solve";
   let description = [{
-    The inverse of the unit lower-triangular matrix whose strictly lower part
-    is that of `l` (its diagonal and upper part are not read): the solution
-    of `(I + strictly_lower(l)) x = I`, itself unit lower-triangular. This is
-    the delta forget's in-chunk solve (prism-math.md section 5): a chunk
-    inverts once and applies the inverse to every right-hand side with
-    `tile.dot`, so the solve's products run wherever products do. A target
-    picks the blocked algorithm (diagonal blocks by substitution, the blocks
-    below them from the inverted ones).
-
-    With `block(b)`, only the diagonal blocks of `b` rows are read and
-    inverted: the result is the block-diagonal inverse of `I` plus the
-    strictly lower part of those blocks (`chunk::triInverse` builds the rest
-    from it with products).
+    Solves `(I + strictly_lower(l)) x = r` for `x`: the delta forget's
+    in-chunk solve (prism-math.md section 5). Only the strictly lower part
+    of `l` is read. `l`'s element type is the operand type of the solve's
+    products (`bf16`, `f16` or `f32`); `r` and the result are `f32`. A
+    target may round `r`, the rows it has solved and what it subtracts from
+    them to that operand type before they enter a product, as `tile.dot`
+    rounds its operands. A target picks the algorithm: by blocks of rows
+    (the diagonal blocks inverted by substitution, the rest tensor-core
+    products of the solved rows) where its products are 16-bit, by
+    substitution or an inverse otherwise. Solves of several right-hand sides
+    with the same `l` may share the target's factors of it.
 
     ```mlir
-    %t = tile.tri_inverse %l : tensor<64x64xf32>
-    %d = tile.tri_inverse %l block(16) : tensor<64x64xf32>
+    %x = tile.tri_solve %l, %r : tensor<64x64xbf16>, tensor<64x32xf32>
+        -> tensor<64x32xf32>
     ```
   }];
-  let arguments = (ins Tile_F32Matrix:$l,
-                       DefaultValuedAttr<I64Attr, "0">:$block);
+  let arguments = (ins Tile_Matrix:$l, Tile_F32Matrix:$r);
   let results = (outs Tile_F32Matrix:$result);
   let assemblyFormat = [{
-    $l (`block` `(` $block^ `)`)? attr-dict `:` type($l)
+    $l `,` $r attr-dict `:` type($l) `,` type($r) `->` type($result)
   }];
   let hasVerifier = 1;
 }

@@ -365,7 +365,7 @@ def TileGPU_ScanOp : TileGPU_Op<"scan"> {
 def TileGPU_TriInverseOp : TileGPU_Op<"tri_inverse"> {
   let summary = "tile.tri_inverse in a shared buffer, in place";
   let description = [{
-    Overwrites a square f32 shared buffer holding `l` with
+    Overwrites a square shared buffer holding `l` with
     `(I + strictly_lower(l))^-1`: the inverses of the 16 x 16 diagonal
     blocks are found by forward substitution (a thread per column, a row at
     a time), then block row after block row the blocks left of the
@@ -374,7 +374,8 @@ def TileGPU_TriInverseOp : TileGPU_Op<"tri_inverse"> {
     overwrites what other threads still read computes into registers and
     writes after a barrier. With `block(b)` (tile.tri_inverse's), only the
     diagonal blocks of `b` rows are inverted and everything outside them is
-    cleared.
+    cleared. A 16-bit buffer is read and solved in f32 and written back
+    rounded.
 
     ```mlir
     tilegpu.tri_inverse %buf : memref<64x64xf32, 3>
@@ -385,6 +386,39 @@ def TileGPU_TriInverseOp : TileGPU_Op<"tri_inverse"> {
                        DefaultValuedAttr<I64Attr, "0">:$block);
   let assemblyFormat = [{
     $buffer (`block` `(` $block^ `)`)? attr-dict `:` type($buffer)
+  }];
+  let hasVerifier = 1;
+}
+
+def TileGPU_TriSolveOp : TileGPU_Op<"tri_solve"> {
+  let summary = "tile.tri_solve with 16-bit operands, by blocks of 16 rows";
+  let description = [{
+    Writes `x = (I + strictly_lower(l))^-1 r` into `x`, block row after block
+    row: `y_i = r_i - L_i x_<i` (the solved rows above, a tensor-core
+    product), then `x_i = T_ii y_i` with `T_ii` the inverse of the diagonal
+    block, which `t` holds (`tilegpu.tri_inverse block(16)` of `l`). Each
+    warp owns whole columns of `x` (8-column tiles; the warps that get none
+    wait), so a block row needs only the warp's own earlier rows: warp
+    barriers, no block barrier. `y` is one block row of scratch. Every
+    buffer has the 16-bit operand type: `r`, `y_i` and the solved rows are
+    rounded to it, as a product's operands are; sums are f32.
+
+    ```mlir
+    tilegpu.tri_solve %l, %t, %r, %y, %x
+        : memref<64x64xbf16, 3>, memref<64x64xbf16, 3>, memref<64x32xbf16, 3>,
+          memref<16x32xbf16, 3>, memref<64x32xbf16, 3>
+    ```
+  }];
+  let arguments = (ins Arg<TileGPU_Shared, "L", [MemRead]>:$l,
+                       Arg<TileGPU_Shared, "its diagonal blocks' inverses",
+                           [MemRead]>:$t,
+                       Arg<TileGPU_Shared, "the right-hand side", [MemRead]>:$r,
+                       Arg<TileGPU_Shared, "one block row of scratch",
+                           [MemRead, MemWrite]>:$y,
+                       Arg<TileGPU_Shared, "the solution", [MemRead, MemWrite]>:$x);
+  let assemblyFormat = [{
+    $l `,` $t `,` $r `,` $y `,` $x attr-dict `:` type($l) `,` type($t) `,`
+    type($r) `,` type($y) `,` type($x)
   }];
   let hasVerifier = 1;
 }
