@@ -437,10 +437,17 @@ def ConvertTileToGPU : Pass<"prism-convert-tile-to-gpu", "mlir::ModuleOp"> {
     thread holds: loads and stores as 16-byte vector accesses where the
     layout, the buffer and the indices allow, elementwise math per element
     (`math.exp2` as `ex2.approx.ftz`), reductions with xor shuffles,
-    16-bit products as `ldmatrix` + `mma.sync m16n8k16`, f32 products,
-    decayed products, scans and solves as per-thread loops over shared
-    memory, shared buffers as views of the block's dynamic shared memory.
+    16-bit products as `ldmatrix` + `mma.sync m16n8k16` (and, on a chip
+    with `stmatrix`, 16-bit tiles of an mma layout stored to shared memory
+    four 8 x 8 matrices an instruction), the 16-bit triangular solve by
+    block rows on tensor cores, f32 products, decayed products and scans as
+    per-thread loops over shared memory, shared buffers as views of the
+    block's dynamic shared memory.
   }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_90a\"",
+           "The chip whose instructions the per-thread code uses">
+  ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",
     "::mlir::NVVM::NVVMDialect", "::mlir::LLVM::LLVMDialect",

@@ -157,7 +157,9 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     forEachTileGPUMappingPass(options.chip, [&](std::unique_ptr<Pass> pass) {
       stages.add(std::move(pass));
     });
-    stages.add(createConvertTileToGPU());
+    ConvertTileToGPUOptions lower;
+    lower.chip = options.chip.getValue();
+    stages.add(createConvertTileToGPU(lower));
   } else {
     buildScheduleLoweringPipeline(pm, "gpu", options.chip);
     // Target mapping: programs to blocks, lanes to threads, then launches.

@@ -17,13 +17,13 @@ constexpr GPUTarget kTargets[] = {
     // A100: 163 KiB of shared memory per block (of 164 KiB per SM, 1 KiB
     // of it reserved per resident block).
     {"sm_80", 80, 163 * 1024, 164 * 1024, 1024, 255, 1024, 65536, 65536, true,
-     false, false},
+     false, false, false},
     // H100 / H200: 227 KiB per block (of 228 KiB per SM); wgmma and TMA
     // need the architecture-specific `a` variant.
     {"sm_90", 90, 227 * 1024, 228 * 1024, 1024, 255, 1024, 65536, 65536, true,
-     false, false},
+     false, false, true},
     {"sm_90a", 90, 227 * 1024, 228 * 1024, 1024, 255, 1024, 65536, 65536, true,
-     true, true},
+     true, true, true},
 };
 } // namespace
 

@@ -44,6 +44,9 @@ struct GPUTarget {
   bool mmaSync;
   bool wgmma;
   bool tma;
+  /// stmatrix: 8 x 8 16-bit matrices from a warp's registers to shared
+  /// memory (sm_90).
+  bool stmatrix;
 
   /// Blocks an SM can hold at once for their `bytes` of dynamic shared
   /// memory each (0 when one does not fit).

@@ -102,10 +102,18 @@ std::pair<mlir::Value, mlir::Value>
 accumulatorAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lane,
               mlir::Value row0, mlir::Value col0, int64_t e);
 
+/// Stores a 16-bit tile of an mma layout into a 2-d shared buffer whose
+/// rows start at 16-byte boundaries with stmatrix (sm_90), four 8 x 8
+/// matrices an instruction; false (nothing emitted) for other tiles.
+bool storeMatrices(mlir::OpBuilder &b, mlir::Location loc,
+                   const tilegpu::Layout &layout, mlir::Value value,
+                   mlir::Value buffer);
+
 /// Patterns of the memory, elementwise and layout ops (MemoryOps.cpp) and
 /// of the products, solves, scans and reductions (ComputeOps.cpp).
+/// `stmatrix`: the chip has stmatrix (GPUTarget).
 void populateMemoryPatterns(TileTypeConverter &converter,
-                            mlir::RewritePatternSet &patterns);
+                            mlir::RewritePatternSet &patterns, bool stmatrix);
 void populateComputePatterns(TileTypeConverter &converter,
                              mlir::RewritePatternSet &patterns);
 /// The in-place scans and triangular inverse (ColumnOps.cpp), added by

@@ -363,16 +363,23 @@ struct StoreLowering : OpConversionPattern<tile::StoreOp> {
 
 /// tilegpu.local_store: every thread writes its elements.
 struct LocalStoreLowering : OpConversionPattern<tilegpu::LocalStoreOp> {
-  using OpConversionPattern::OpConversionPattern;
+  LocalStoreLowering(TileTypeConverter &converter, MLIRContext *ctx,
+                     bool stmatrix)
+      : OpConversionPattern(converter, ctx), stmatrix(stmatrix) {}
   LogicalResult
   matchAndRewrite(tilegpu::LocalStoreOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    storeTile(rewriter, op.getLoc(), layoutOf(op.getValue().getType()),
-              adaptor.getValue(),
-              sharedAccess(rewriter, op.getLoc(), adaptor.getBuffer()));
+    Layout layout = layoutOf(op.getValue().getType());
+    // Accumulators rounded to 16 bits: four 8 x 8 matrices an stmatrix
+    // where the chip has it (a quarter of the 4-byte stores).
+    if (!stmatrix || !storeMatrices(rewriter, op.getLoc(), layout,
+                                    adaptor.getValue(), adaptor.getBuffer()))
+      storeTile(rewriter, op.getLoc(), layout, adaptor.getValue(),
+                sharedAccess(rewriter, op.getLoc(), adaptor.getBuffer()));
     rewriter.eraseOp(op);
     return success();
   }
+  bool stmatrix;
 };
 
 /// tilegpu.local_load: every thread reads its elements.
@@ -628,12 +635,14 @@ struct CausalMaskLowering : OpConversionPattern<tile::CausalMaskOp> {
 } // namespace
 
 void gpumap::populateMemoryPatterns(TileTypeConverter &converter,
-                                    RewritePatternSet &patterns) {
+                                    RewritePatternSet &patterns,
+                                    bool stmatrix) {
   MLIRContext *ctx = patterns.getContext();
-  patterns.add<LoadLowering, StoreLowering, LocalStoreLowering,
-               LocalLoadLowering, AllocLowering, ConvertLowering,
-               ConstantLowering, SplatLowering, BroadcastLowering,
-               CausalMaskLowering, AsyncCopyLowering, AsyncWaitLowering>(
-      converter, ctx);
+  patterns.add<LocalStoreLowering>(converter, ctx, stmatrix);
+  patterns
+      .add<LoadLowering, StoreLowering, LocalLoadLowering, AllocLowering,
+           ConvertLowering, ConstantLowering, SplatLowering, BroadcastLowering,
+           CausalMaskLowering, AsyncCopyLowering, AsyncWaitLowering>(converter,
+                                                                     ctx);
   patterns.add<ElementwiseLowering>(converter, ctx);
 }

@@ -14,6 +14,7 @@
 #include "prism/Conversion/ChunkedScan.h"
 #include "prism/Dialect/Tile/TileOps.h"
 #include "prism/Passes.h"
+#include "prism/Target/GPUTarget.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -98,8 +99,13 @@ bool hasTiles(Operation *op) {
 
 struct ConvertTileToGPUPass
     : prism::impl::ConvertTileToGPUBase<ConvertTileToGPUPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    const GPUTarget *gpu =
+        lookupGPUTarget(chip, module, "prism-convert-tile-to-gpu");
+    if (!gpu)
+      return signalPassFailure();
     SmallVector<tile::KernelOp> kernels;
     module.walk([&](tile::KernelOp kernel) { kernels.push_back(kernel); });
     if (kernels.empty())
@@ -124,7 +130,7 @@ struct ConvertTileToGPUPass
     MLIRContext *ctx = &getContext();
     TileTypeConverter converter;
     RewritePatternSet patterns(ctx);
-    populateMemoryPatterns(converter, patterns);
+    populateMemoryPatterns(converter, patterns, gpu->stmatrix);
     populateComputePatterns(converter, patterns);
     ConversionTarget target(*ctx);
     target.addIllegalDialect<tile::TileDialect, tilegpu::TileGPUDialect>();

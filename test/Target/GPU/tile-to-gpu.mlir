@@ -1,4 +1,5 @@
 // RUN: prism-opt %s -split-input-file --prism-convert-tile-to-gpu --cse | FileCheck %s
+// RUN: prism-opt %s -split-input-file --prism-convert-tile-to-gpu="chip=sm_80" --cse | FileCheck %s --check-prefix=SM80
 
 // Kernels become launches of 32 x warps threads; a tile with a layout is
 // each thread's vector of its elements: 16-byte loads along the buffer's
@@ -281,6 +282,33 @@ func.func @solve_idle_warps(%n: index) {
     // CHECK: }
     tilegpu.tri_solve %l, %t, %r, %y, %x : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem>,
         memref<64x32xbf16, strided<[40, 1]>, #smem>, memref<16x32xbf16, strided<[40, 1]>, #smem>, memref<64x32xbf16, strided<[40, 1]>, #smem>
+  }
+  return
+}
+// -----
+
+// On sm_90 a 16-bit tile of an mma layout goes to shared memory by
+// stmatrix: a warp's 16 x 32 block of four m16n8 tiles in two
+// instructions of four 8 x 8 matrices (tile pairs side by side); lane l
+// addresses row l % 8 of matrix l / 8. sm_80 stores 4-byte pairs.
+#m = #tilegpu.mma<warps = [4, 2]>
+#smem = #gpu.address_space<workgroup>
+
+// CHECK-LABEL: func.func @store_matrices
+// SM80-LABEL: func.func @store_matrices
+func.func @store_matrices(%n: index) {
+  tile.kernel "k" grid(%n) attributes {tilegpu.shared_bytes = 18432 : i64, tilegpu.warps = 8 : i64} {
+  ^bb0(%i: index):
+    %src = tilegpu.alloc {offset = 9216 : i64} : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    %x = tilegpu.local_load %src : memref<64x64xbf16, strided<[72, 1]>, #smem> -> tensor<64x64xbf16, #m>
+    %buf = tilegpu.alloc {offset = 0 : i64} : memref<64x64xbf16, strided<[72, 1]>, #smem>
+    // CHECK: %[[ROW:.+]] = arith.remui %{{.+}}, %c8 : index
+    // CHECK-COUNT-2: nvvm.stmatrix %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {eltType = #nvvm.ld_st_matrix_elt_type<b16>, layout = #nvvm.mma_layout<row>, shape = #nvvm.ld_st_matrix_shape<m = 8, n = 8>} : !llvm.ptr<3>, i32, i32, i32, i32
+    // CHECK-NOT: nvvm.stmatrix
+    // CHECK-NOT: vector.store
+    // SM80-NOT: nvvm.stmatrix
+    // SM80-COUNT-8: vector.store %{{.+}} : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>, vector<2xbf16>
+    tilegpu.local_store %x, %buf : tensor<64x64xbf16, #m>, memref<64x64xbf16, strided<[72, 1]>, #smem>
   }
   return
 }
