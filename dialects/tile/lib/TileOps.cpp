@@ -150,6 +150,13 @@ LogicalResult DotOp::verify() {
     return emitOpError() << "accumulator type " << getAcc().getType()
                          << " differs from the result type "
                          << getResult().getType();
+  if (getLowerA() && m != ka)
+    return emitOpError() << "lower_a needs a square op(a), got " << m << "x"
+                         << ka;
+  if (getLower() && (m != n || getAcc()))
+    return emitOpError() << "lower needs a square result and no accumulator";
+  if (getLower() && getLowerA())
+    return emitOpError() << "takes one of lower_a and lower";
   return success();
 }
 

@@ -34,6 +34,9 @@ struct DimPattern {
   /// Offsets of a thread's elements along the dimension.
   SmallVector<int64_t> offsets;
   bool wraps = false;
+  /// The second half of the warps along the dimension in reverse order
+  /// (the mma layout's rows, see `mmaDims`).
+  bool fold = false;
 };
 
 /// Lanes of one warp spread along one dimension, for the mma layout.
@@ -104,6 +107,13 @@ FailureOr<MmaDims> mmaDims(MmaAttr attr, ArrayRef<int64_t> shape) {
     return failure();
   m.rows.lanes = 8;
   m.rows.laneStep = 1;
+  // Warps w and w + 4 share an SM sub-partition's tensor cores. Where the
+  // row warps i and i + warps[0] / 2 are such pairs, the second half of
+  // the row blocks goes in reverse order, so that each pair holds rows
+  // from both ends: a causal product's work (rising with the row) is then
+  // even over the sub-partitions.
+  int64_t wm = warps[0], wn = warps[1];
+  m.rows.fold = !m.rows.wraps && wm % 2 == 0 && (wm / 2 * wn) % 4 == 0;
   m.cols.lanes = 4;
   m.cols.laneStep = 2;
   return m;
@@ -216,6 +226,15 @@ SmallVector<Value> Layout::base(OpBuilder &b, Location loc, Value warp,
   for (const DimPattern &p : dims) {
     Value l = digit(b, loc, lane, p.laneStride, p.lanes);
     Value w = digit(b, loc, warp, p.warpStride, p.warps);
+    if (p.fold) {
+      // w < n / 2 ? w : 3 n / 2 - 1 - w.
+      int64_t half = p.warps / 2;
+      Value low = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, w,
+                                        indexConst(b, loc, half));
+      Value mirrored = arith::SubIOp::create(
+          b, loc, indexConst(b, loc, p.warps + half - 1), w);
+      w = arith::SelectOp::create(b, loc, low, w, mirrored);
+    }
     Value x = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(b, loc, w, indexConst(b, loc, p.warpStep)),
@@ -288,7 +307,7 @@ bool Layout::sameThreadsAndSlots(const Layout &other) const {
     // count when the tile has one position along the dimension.
     auto key = [](const DimPattern &p) {
       return std::make_tuple(p.lanes, p.laneStride, p.laneStep, p.warps,
-                             p.warpStride, p.warpStep, p.wraps);
+                             p.warpStride, p.warpStep, p.wraps, p.fold);
     };
     if (key(x) != key(y))
       return false;

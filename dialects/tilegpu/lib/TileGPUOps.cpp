@@ -212,6 +212,12 @@ LogicalResult MmaOp::verify() {
   if (!a.getElementType().isF32() && (m % 16 || n % 8 || ka % 16))
     return emitOpError() << "16-bit operands need M, N, K multiples of 16, 8 "
                             "and 16";
+  if (getLowerA() && m != ka)
+    return emitOpError() << "lower_a needs a square op(a)";
+  if (getLower() && (m != n || getAcc()))
+    return emitOpError() << "lower needs a square result and no accumulator";
+  if (getLower() && getLowerA())
+    return emitOpError() << "takes one of lower_a and lower";
   return success();
 }
 

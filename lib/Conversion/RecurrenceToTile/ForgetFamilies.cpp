@@ -171,9 +171,10 @@ struct DeltaAlgebra
   static Value seenBy(TileBuilder &tb, const ChunkDecay &decay, Value w,
                       ArrayRef<Slot> slots, Value acc) {
     for (const Slot &slot : slots)
-      acc = tb.dot(tb.operand(chunk::decayedScores(tb, decay, w, slot.keys,
-                                                   /*strict=*/true)),
-                   tb.operand(slot.values), false, false, acc);
+      acc = chunk::scoresTimes(tb,
+                               chunk::decayedScores(tb, decay, w, slot.keys,
+                                                    /*strict=*/true),
+                               slot.values, acc);
     return acc;
   }
 
@@ -210,8 +211,9 @@ struct DeltaAlgebra
     for (const Slot &slot : slots) {
       Value scores = chunk::decayedScores(tb, decay, e.w, slot.keys,
                                           /*strict=*/true);
-      acc = tb.dot(tb.operand(solve(tb, e, scores)), tb.operand(slot.values),
-                   false, false, acc);
+      // (I + L)^-1 is lower triangular, so is its product with the
+      // strictly lower scores.
+      acc = chunk::scoresTimes(tb, solve(tb, e, scores), slot.values, acc);
     }
     return acc;
   }

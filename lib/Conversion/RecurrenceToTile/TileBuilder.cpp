@@ -113,14 +113,15 @@ Value TileBuilder::broadcast(Value vector, int64_t dim, int64_t size) {
 }
 
 Value TileBuilder::dot(Value a, Value bv, bool transposeA, bool transposeB,
-                       Value acc) {
+                       Value acc, Terms terms) {
   ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(bv);
   int64_t m = transposeA ? as[1] : as[0];
   int64_t n = transposeB ? bs[0] : bs[1];
   auto type = tileType({m, n}, b.getF32Type());
-  return tile::DotOp::create(b, loc, type, a, bv, acc,
-                             transposeA ? b.getUnitAttr() : UnitAttr(),
-                             transposeB ? b.getUnitAttr() : UnitAttr());
+  auto flag = [&](bool on) { return on ? b.getUnitAttr() : UnitAttr(); };
+  return tile::DotOp::create(b, loc, type, a, bv, acc, flag(transposeA),
+                             flag(transposeB), flag(terms == Terms::lowerA),
+                             flag(terms == Terms::lower));
 }
 
 Value TileBuilder::reduceAdd(Value x, int64_t dim) {
@@ -245,7 +246,8 @@ Value chunk::decayedScores(TileBuilder &tb, const ChunkDecay &decay,
   Value q = tb.operand(queries), k = tb.operand(keys);
   switch (decay.kind) {
   case ChunkDecay::Kind::none:
-    return tb.causalMask(tb.dot(q, k, false, true), strict, 0.0);
+    return tb.causalMask(
+        tb.dot(q, k, false, true, {}, TileBuilder::Terms::lower), strict, 0.0);
   case ChunkDecay::Kind::scalar: {
     // e^{G_i - G_j} for j <= i, the exponents above the diagonal -inf.
     int64_t c = shapeOf(decay.cum)[0];
@@ -253,7 +255,8 @@ Value chunk::decayedScores(TileBuilder &tb, const ChunkDecay &decay,
         tb.sub(tb.broadcast(decay.cum, 1, c), tb.broadcast(decay.cum, 0, c));
     Value decays = tb.exp2(
         tb.causalMask(diff, strict, -std::numeric_limits<double>::infinity()));
-    return tb.mul(tb.dot(q, k, false, true), decays);
+    return tb.mul(tb.dot(q, k, false, true, {}, TileBuilder::Terms::lower),
+                  decays);
   }
   case ChunkDecay::Kind::channel: {
     ArrayRef<int64_t> qs = shapeOf(q), ks = shapeOf(k);
@@ -264,6 +267,12 @@ Value chunk::decayedScores(TileBuilder &tb, const ChunkDecay &decay,
   }
   }
   llvm_unreachable("unknown decay kind");
+}
+
+Value chunk::scoresTimes(TileBuilder &tb, Value scores, Value values,
+                         Value acc) {
+  return tb.dot(tb.operand(scores), tb.operand(values), false, false, acc,
+                TileBuilder::Terms::lowerA);
 }
 
 Value chunk::decayFromStart(TileBuilder &tb, const ChunkDecay &decay,
@@ -324,8 +333,8 @@ Value chunk::outputs(TileBuilder &tb, const ChunkDecay &decay, Value queries,
   Value o = tb.dot(tb.operand(decayFromStart(tb, decay, queries)),
                    tb.operand(state), false, true);
   for (const Slot &slot : slots)
-    o = tb.dot(tb.operand(decayedScores(tb, decay, queries, slot.keys, false)),
-               tb.operand(slot.values), false, false, o);
+    o = scoresTimes(tb, decayedScores(tb, decay, queries, slot.keys, false),
+                    slot.values, o);
   return o;
 }
 

@@ -265,7 +265,22 @@ Value contraction(
   return generic.getResult(0);
 }
 
-/// tile.dot -> a contraction accumulating f32 products.
+/// The term `term` where (i, j, k) of the contraction satisfies `below`
+/// (the second index <= the first: `lower_a` compares k with i, `lower` j
+/// with i), else zero: never the product of what is above, whatever it
+/// holds.
+Value keptBelow(OpBuilder &b, Location loc, Value term, unsigned first,
+                unsigned second) {
+  Value upper = linalg::IndexOp::create(b, loc, first);
+  Value lower = linalg::IndexOp::create(b, loc, second);
+  Value kept =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, lower, upper);
+  return arith::SelectOp::create(b, loc, kept, term,
+                                 floatConst(b, loc, b.getF32Type(), 0));
+}
+
+/// tile.dot -> a contraction accumulating f32 products (the causal forms
+/// select the terms above the diagonal away).
 struct DotToGeneric : OpRewritePattern<DotOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DotOp op,
@@ -281,8 +296,13 @@ struct DotToGeneric : OpRewritePattern<DotOp> {
         op,
         contraction(rewriter, loc, type, {op.getA(), op.getB()},
                     {{false, op.getTransposeA()}, {true, !op.getTransposeB()}},
-                    init, [](OpBuilder &b, Location loc, ValueRange args) {
-                      return productF32(b, loc, args[0], args[1]);
+                    init, [&](OpBuilder &b, Location loc, ValueRange args) {
+                      Value term = productF32(b, loc, args[0], args[1]);
+                      if (op.getLowerA())
+                        term = keptBelow(b, loc, term, 0, 2);
+                      if (op.getLower())
+                        term = keptBelow(b, loc, term, 0, 1);
+                      return term;
                     }));
     return success();
   }
@@ -311,14 +331,7 @@ struct DecayDotToGeneric : OpRewritePattern<DecayDotOp> {
               Value term = arith::MulFOp::create(b, loc, product, decay);
               // Above the diagonal the exponent may be large and 2^x
               // infinite: select the term away (inf * 0 would be NaN).
-              Value row = linalg::IndexOp::create(b, loc, 0);
-              Value column = linalg::IndexOp::create(b, loc, 1);
-              Value kept = arith::CmpIOp::create(
-                  b, loc, arith::CmpIPredicate::ule, column, row);
-              return arith::SelectOp::create(
-                         b, loc, kept, term,
-                         floatConst(b, loc, b.getF32Type(), 0))
-                  .getResult();
+              return keptBelow(b, loc, term, 0, 1);
             }));
     return success();
   }

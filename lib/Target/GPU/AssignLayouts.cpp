@@ -397,7 +397,8 @@ LogicalResult KernelLayouts::assign(Operation *op) {
     Value acc = dot.getAcc() ? convert(dot.getAcc(), layout) : Value();
     b.setInsertionPoint(op);
     Value result = MmaOp::create(b, loc, withLayout(type, layout), a, bb, acc,
-                                 dot.getTransposeA(), dot.getTransposeB());
+                                 dot.getTransposeA(), dot.getTransposeB(),
+                                 dot.getLowerA(), dot.getLower());
     dot.getResult().replaceAllUsesWith(result);
     op->erase();
     return success();

@@ -110,11 +110,14 @@ bool storeMatrices(mlir::OpBuilder &b, mlir::Location loc,
                    mlir::Value buffer);
 
 /// Patterns of the memory, elementwise and layout ops (MemoryOps.cpp) and
-/// of the products, solves, scans and reductions (ComputeOps.cpp).
+/// of the reductions, products, solves and scans (ComputeOps.cpp).
 /// `stmatrix`: the chip has stmatrix (GPUTarget).
 void populateMemoryPatterns(TileTypeConverter &converter,
                             mlir::RewritePatternSet &patterns, bool stmatrix);
 void populateComputePatterns(TileTypeConverter &converter,
+                             mlir::RewritePatternSet &patterns);
+/// The matrix products (Products.cpp), added by populateComputePatterns.
+void populateProductPatterns(TileTypeConverter &converter,
                              mlir::RewritePatternSet &patterns);
 /// The in-place scans and triangular inverse (ColumnOps.cpp), added by
 /// populateComputePatterns.

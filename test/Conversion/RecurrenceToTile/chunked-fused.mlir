@@ -43,8 +43,10 @@ func.func @simple_gla(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // The causal decay matrix, no positive exponent.
 // CHECK:           tile.causal_mask %{{.+}} fill(0xFFF0000000000000) : tensor<32x32xf32>
 // CHECK:           math.exp2 %{{.+}} : tensor<32x32xf32>
-// CHECK:           tile.dot %[[QC]], %[[KC]] transpose_b : tensor<32x64xbf16>, tensor<32x64xbf16> -> tensor<32x32xf32>
-// CHECK:           tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x64xf32>) : tensor<32x32xbf16>, tensor<32x64xbf16> -> tensor<32x64xf32>
+// Causal products: the scores' lower triangle, then their lower triangle
+// times the values.
+// CHECK:           tile.dot %[[QC]], %[[KC]] transpose_b lower : tensor<32x64xbf16>, tensor<32x64xbf16> -> tensor<32x32xf32>
+// CHECK:           tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x64xf32>) lower_a : tensor<32x32xbf16>, tensor<32x64xbf16> -> tensor<32x64xf32>
 // The state update: S e^{G_end} + V^T (K e^{G_end - G}).
 // CHECK:           math.exp2 %[[TOTAL]] : f32
 // CHECK:           tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x64xf32>) transpose_a : tensor<32x64xbf16>, tensor<32x64xbf16> -> tensor<64x64xf32>
@@ -107,7 +109,7 @@ func.func @gated_deltanet(%q: tensor<?x?x4x32xbf16>, %k: tensor<?x?x4x32xbf16>,
 // CHECK:           arith.negf
 // CHECK-NOT:       tile.tri_solve
 // One output product and one state-update product: the slot is shared.
-// CHECK-COUNT-1:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) :
+// CHECK-COUNT-1:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<64x32xf32>) lower_a :
 // CHECK-COUNT-1:   tile.dot %{{.+}}, %{{.+}} acc(%{{.+}} : tensor<32x32xf32>) transpose_a
 // CHECK-NOT:       tile.dot
 // CHECK:           scf.yield

@@ -85,7 +85,7 @@ func.func @gdn_two_pass(%q: tensor<?x?x4x64xbf16>, %k: tensor<?x?x4x64xbf16>,
 // CHECK:         scf.for %[[V0:.+]] = %c0 to %c64 step %c32 {
 // CHECK-NOT:       tile.load %{{.+}}[%{{.+}}, %{{.+}}, %{{.+}}, %c0]
 // CHECK-NOT:       tile.tri_solve
-// CHECK:           tile.dot %[[SOLVEDB]], %{{.+}} : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
+// CHECK:           tile.dot %[[SOLVEDB]], %{{.+}} lower_a : tensor<64x64xbf16>, tensor<64x32xbf16> -> tensor<64x32xf32>
 // CHECK:           tile.store %{{.+}}, %[[VALS]][%[[B]], %[[T0]], %[[H]], %[[V0]]] dims [1, 3] below(%{{.+}}) : tensor<64x32xbf16>
 // CHECK:           tile.store %{{.+}}, %{{.+}}[%[[B]], %[[H]], %[[P]], %[[V0]], %c0] dims [3, 4] : tensor<32x64xbf16>
 // CHECK-NEXT:    }

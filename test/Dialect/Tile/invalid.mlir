@@ -167,6 +167,30 @@ func.func @dot_result_type(%a: tensor<16x16xbf16>) {
 
 // -----
 
+func.func @dot_lower_a_square(%a: tensor<16x32xf32>, %b: tensor<32x8xf32>) {
+  // expected-error @+1 {{lower_a needs a square op(a), got 16x32}}
+  %r = tile.dot %a, %b lower_a : tensor<16x32xf32>, tensor<32x8xf32> -> tensor<16x8xf32>
+  return
+}
+
+// -----
+
+func.func @dot_lower_acc(%a: tensor<16x16xf32>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{lower needs a square result and no accumulator}}
+  %r = tile.dot %a, %a acc(%c : tensor<16x16xf32>) lower : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @dot_lower_both(%a: tensor<16x16xf32>) {
+  // expected-error @+1 {{takes one of lower_a and lower}}
+  %r = tile.dot %a, %a lower_a lower : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
 func.func @dot_acc(%a: tensor<16x16xf32>, %c: tensor<16x8xf32>) {
   // expected-error @+1 {{accumulator type 'tensor<16x8xf32>' differs from the result type 'tensor<16x16xf32>'}}
   %r = tile.dot %a, %a acc(%c : tensor<16x8xf32>) : tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>

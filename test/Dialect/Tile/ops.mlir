@@ -35,6 +35,10 @@ func.func @chunk(%q: memref<?x?x4x64xbf16>, %g: memref<?x?x4xf32>,
     %pd = arith.mulf %p, %dec : tensor<64x64xf32>
     // CHECK: tile.dot %{{.+}}, %[[S]] acc(%[[P]] : tensor<64x64xf32>) transpose_a transpose_b : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
     %o1 = tile.dot %pd, %s0 acc(%p : tensor<64x64xf32>) transpose_a transpose_b : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
+    // CHECK: tile.dot %[[Q]], %[[Q]] transpose_b lower : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+    %pl = tile.dot %qc, %qc transpose_b lower : tensor<64x64xbf16>, tensor<64x64xbf16> -> tensor<64x64xf32>
+    // CHECK: tile.dot %{{.+}}, %[[S]] acc(%[[P]] : tensor<64x64xf32>) lower_a : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
+    %ol = tile.dot %pl, %s0 acc(%p : tensor<64x64xf32>) lower_a : tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
     // CHECK: tile.decay_dot %[[Q]], %[[Q]], %{{.+}}, %{{.+}} : tensor<64x64xbf16>, tensor<64x64xbf16>, tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
     %dd = tile.decay_dot %qc, %qc, %gi, %gi : tensor<64x64xbf16>, tensor<64x64xbf16>, tensor<64x64xf32>, tensor<64x64xf32> -> tensor<64x64xf32>
     // CHECK: tile.causal_mask %{{.+}} strict block(16) fill(0.000000e+00) : tensor<64x64xf32>

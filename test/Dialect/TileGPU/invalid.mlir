@@ -104,6 +104,17 @@ func.func @reduction(%a: memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space
 // -----
 
 #m = #tilegpu.mma<warps = [4, 1]>
+func.func @lower_acc(%a: memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>,
+                     %c: tensor<64x64xf32, #m>) {
+  // expected-error @+1 {{lower needs a square result and no accumulator}}
+  %p = tilegpu.mma %a, %a acc(%c : tensor<64x64xf32, #m>) lower : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>,
+      memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>> -> tensor<64x64xf32, #m>
+  return
+}
+
+// -----
+
+#m = #tilegpu.mma<warps = [4, 1]>
 func.func @result(%a: memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>) {
   // expected-error @+1 {{result must be tensor<64x64xf32> with an mma layout}}
   %p = tilegpu.mma %a, %a : memref<64x64xbf16, strided<[72, 1]>, #gpu.address_space<workgroup>>,

@@ -20,6 +20,14 @@ func.func @layouts(%x: tensor<64x64xbf16, #blocked>, %acc: tensor<64x64xf32, #mm
   %p = tilegpu.mma %a, %a acc(%acc : tensor<64x64xf32, #mma>) transpose_b
       : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem>
       -> tensor<64x64xf32, #mma>
+  // CHECK: tilegpu.mma %[[A]], %[[A]] transpose_b lower :
+  %pl = tilegpu.mma %a, %a transpose_b lower
+      : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+      -> tensor<64x64xf32, #mma>
+  // CHECK: tilegpu.mma %[[A]], %[[A]] acc(%{{.+}} : tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>) lower_a :
+  %pa = tilegpu.mma %a, %a acc(%acc : tensor<64x64xf32, #mma>) lower_a
+      : memref<64x64xbf16, strided<[72, 1]>, #smem>, memref<64x64xbf16, strided<[72, 1]>, #smem>
+      -> tensor<64x64xf32, #mma>
   // CHECK: %[[F:.+]] = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>
   %f = tilegpu.alloc : memref<64x64xf32, strided<[68, 1]>, #smem>
   // CHECK: tilegpu.tri_inverse %[[F]] : memref<64x64xf32, strided<[68, 1]>, #gpu.address_space<workgroup>>

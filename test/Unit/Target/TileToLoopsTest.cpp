@@ -556,6 +556,62 @@ TEST_F(TileToLoopsTest, TriSolveReadsOnlyTheStrictlyLowerPart) {
     }
 }
 
+/// The causal products: the lower triangle of a (acc + tril(a) b) and of
+/// a b^T (tril(a b^T)).
+constexpr const char *kCausalDots = R"mlir(
+func.func @causal(%a: memref<6x6xf32>, %b: memref<6x7xf32>, %c: memref<6x7xf32>,
+                  %q: memref<6x5xf32>, %k: memref<6x5xf32>,
+                  %lowerA: memref<6x7xf32>, %lower: memref<6x6xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  tile.kernel "causal" grid(%c1) {
+  ^bb0(%p: index):
+    %ta = tile.load %a[%c0, %c0] dims [0, 1] : memref<6x6xf32> -> tensor<6x6xf32>
+    %tb = tile.load %b[%c0, %c0] dims [0, 1] : memref<6x7xf32> -> tensor<6x7xf32>
+    %tc = tile.load %c[%c0, %c0] dims [0, 1] : memref<6x7xf32> -> tensor<6x7xf32>
+    %tq = tile.load %q[%c0, %c0] dims [0, 1] : memref<6x5xf32> -> tensor<6x5xf32>
+    %tk = tile.load %k[%c0, %c0] dims [0, 1] : memref<6x5xf32> -> tensor<6x5xf32>
+    %u = tile.dot %ta, %tb acc(%tc : tensor<6x7xf32>) lower_a : tensor<6x6xf32>, tensor<6x7xf32> -> tensor<6x7xf32>
+    %s = tile.dot %tq, %tk transpose_b lower : tensor<6x5xf32>, tensor<6x5xf32> -> tensor<6x6xf32>
+    tile.store %u, %lowerA[%c0, %c0] dims [0, 1] : tensor<6x7xf32>, memref<6x7xf32>
+    tile.store %s, %lower[%c0, %c0] dims [0, 1] : tensor<6x6xf32>, memref<6x6xf32>
+  }
+  return
+}
+)mlir";
+
+TEST_F(TileToLoopsTest, CausalDotsReadAndWriteOnlyTheLowerTriangle) {
+  ASSERT_NO_FATAL_FAILURE(compile(kCausalDots));
+  std::mt19937 rng(17);
+  Buffer<float> a({6, 6}, 0), b({6, 7}, 0), c({6, 7}, 0), q({6, 5}, 0),
+      k({6, 5}, 0), lowerA({6, 7}, 0), lower({6, 6}, 0);
+  for (Buffer<float> *buffer : {&a, &b, &c, &q, &k})
+    fillRandom(*buffer, rng);
+  // What lies above a's diagonal is never a term (not even inf * 0).
+  for (int64_t i = 0; i < 6; ++i)
+    for (int64_t j = i + 1; j < 6; ++j)
+      a.at({i, j}) = std::numeric_limits<float>::infinity();
+  fillRandom(lower, rng);
+  std::vector<void *> args;
+  for (Buffer<float> *buffer : {&a, &b, &c, &q, &k, &lowerA, &lower})
+    buffer->pack(args);
+  call("causal", args);
+  for (int64_t i = 0; i < 6; ++i) {
+    for (int64_t j = 0; j < 7; ++j) {
+      float want = c.at({i, j});
+      for (int64_t s = 0; s <= i; ++s)
+        want += a.at({i, s}) * b.at({s, j});
+      expectClose(lowerA.at({i, j}), want, where("lower_a", {i, j}));
+    }
+    for (int64_t j = 0; j < 6; ++j) {
+      float want = 0;
+      for (int64_t s = 0; j <= i && s < 5; ++s)
+        want += q.at({i, s}) * k.at({j, s});
+      expectClose(lower.at({i, j}), want, where("lower", {i, j}));
+    }
+  }
+}
+
 /// The strict block mask keeps what lies left of the diagonal blocks.
 constexpr const char *kBlockMask = R"mlir(
 func.func @blocks(%x: memref<8x8xf32>, %left: memref<8x8xf32>) {

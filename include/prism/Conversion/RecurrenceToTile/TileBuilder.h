@@ -61,8 +61,11 @@ struct TileBuilder {
   mlir::Value splat(mlir::Value scalar, llvm::ArrayRef<int64_t> shape);
   /// A 1-d tile repeated along the new dimension `dim` of size `size`.
   mlir::Value broadcast(mlir::Value vector, int64_t dim, int64_t size);
+  /// Which terms of a product exist (tile.dot's causal forms).
+  enum class Terms { all, lowerA, lower };
   mlir::Value dot(mlir::Value a, mlir::Value b, bool transposeA,
-                  bool transposeB, mlir::Value acc = {});
+                  bool transposeB, mlir::Value acc = {},
+                  Terms terms = Terms::all);
   mlir::Value reduceAdd(mlir::Value x, int64_t dim);
   mlir::Value cumsum(mlir::Value x, int64_t dim);
   mlir::Value causalMask(mlir::Value x, bool strict, double fill,
@@ -132,6 +135,10 @@ namespace chunk {
 /// else 0, f32.
 mlir::Value decayedScores(TileBuilder &tb, const ChunkDecay &decay,
                           mlir::Value queries, mlir::Value keys, bool strict);
+/// acc + scores values: the product of causal scores (zero above the
+/// diagonal) and a chunk's values, which reads only their lower triangle.
+mlir::Value scoresTimes(TileBuilder &tb, mlir::Value scores, mlir::Value values,
+                        mlir::Value acc = {});
 /// q_i e^{G_i}: the queries (or erase keys) seen from the chunk's start.
 mlir::Value decayFromStart(TileBuilder &tb, const ChunkDecay &decay,
                            mlir::Value rows);

@@ -185,21 +185,33 @@ def Tile_DotOp : Tile_Op<"dot", [Pure]> {
     operands share an element type (`bf16`, `f16` or `f32`); products and sums
     are `f32`.
 
+    Two causal forms say which terms exist, so that a target can skip the
+    others (a chunk's scores are causal):
+    - `lower_a`: the product of the lower triangle of `op(a)`, diagonal
+      included: `op(a)[i, k]` is read only for `k <= i` (`op(a)` square).
+    - `lower`: the result's lower triangle, diagonal included; the entries
+      above it are zero (a square result, no accumulator).
+
     ```mlir
     %s = tile.dot %q, %k transpose_b : tensor<64x64xbf16>, tensor<64x64xbf16>
         -> tensor<64x64xf32>
     %o = tile.dot %p, %v acc(%o0 : tensor<64x32xf32>) : tensor<64x64xbf16>, tensor<64x32xbf16>
         -> tensor<64x32xf32>
+    %c = tile.dot %q, %k transpose_b lower : tensor<64x64xbf16>, tensor<64x64xbf16>
+        -> tensor<64x64xf32>
+    %u = tile.dot %c16, %v lower_a : tensor<64x64xbf16>, tensor<64x32xbf16>
+        -> tensor<64x32xf32>
     ```
   }];
   let arguments = (ins Tile_Matrix:$a, Tile_Matrix:$b,
                        Optional<Tile_F32Matrix>:$acc,
-                       UnitAttr:$transpose_a, UnitAttr:$transpose_b);
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b,
+                       UnitAttr:$lower_a, UnitAttr:$lower);
   let results = (outs Tile_F32Matrix:$result);
   let assemblyFormat = [{
     $a `,` $b (`acc` `(` $acc^ `:` type($acc) `)`)? (`transpose_a` $transpose_a^)?
-    (`transpose_b` $transpose_b^)? attr-dict `:` type($a) `,` type($b) `->`
-    type($result)
+    (`transpose_b` $transpose_b^)? (`lower_a` $lower_a^)? (`lower` $lower^)?
+    attr-dict `:` type($a) `,` type($b) `->` type($result)
   }];
   let hasVerifier = 1;
 }

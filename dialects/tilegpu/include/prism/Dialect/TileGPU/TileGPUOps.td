@@ -93,10 +93,15 @@ def TileGPU_MmaLayout : TileGPU_Attr<"Mma", "mma"> {
   let summary = "The accumulators of mma.sync m16n8k16";
   let description = [{
     A 2-d f32 tile as 16 x 8 accumulator tiles, dealt to a `warps[0]` x
-    `warps[1]` grid of warps in blocks (warp (i, j) holds rows
-    `i * M / warps[0]` on and columns `j * N / warps[1]` on); within a tile,
-    lane l holds rows `l / 4` and `l / 4 + 8`, columns `2 (l % 4)` and
-    `2 (l % 4) + 1`, as `mma.sync` leaves them.
+    `warps[1]` grid of warps in blocks (warp `w = i * warps[1] + j` holds
+    rows `b(i) * M / warps[0]` on and columns `j * N / warps[1]` on); within
+    a tile, lane l holds rows `l / 4` and `l / 4 + 8`, columns `2 (l % 4)`
+    and `2 (l % 4) + 1`, as `mma.sync` leaves them. The row block `b(i)` is
+    `i`, except where the row warps `i` and `i + warps[0] / 2` run on one SM
+    sub-partition (warps `w` and `w + 4`: `warps[0] / 2 * warps[1]` a
+    multiple of 4): there the second half goes in reverse,
+    `b(i) = 3 warps[0] / 2 - 1 - i` for `i >= warps[0] / 2`, so that a causal
+    product's work is even over the sub-partitions.
 
     ```mlir
     tensor<64x64xf32, #tilegpu.mma<warps = [4, 1]>>
@@ -277,7 +282,10 @@ def TileGPU_MmaOp : TileGPU_Op<"mma"> {
     from shared memory (as stored: `transpose_a` reads `a` as K x M) and the
     result in an `#tilegpu.mma` layout. 16-bit operands use `ldmatrix` and
     `mma.sync`; f32 operands are multiplied in f32 by each thread for the
-    elements it holds.
+    elements it holds. `lower_a` and `lower` are `tile.dot`'s causal forms:
+    each warp skips the 16-wide reduction steps (`lower_a`) or the 16 x 8
+    result tiles (`lower`) wholly above the diagonal, and masks the ones
+    it crosses.
 
     ```mlir
     %p = tilegpu.mma %q, %k transpose_b : memref<64x64xbf16, 3>, memref<64x64xbf16, 3>
@@ -287,12 +295,13 @@ def TileGPU_MmaOp : TileGPU_Op<"mma"> {
   let arguments = (ins Arg<TileGPU_Shared, "left operand", [MemRead]>:$a,
                        Arg<TileGPU_Shared, "right operand", [MemRead]>:$b,
                        Optional<TileGPU_Tile>:$acc,
-                       UnitAttr:$transpose_a, UnitAttr:$transpose_b);
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b,
+                       UnitAttr:$lower_a, UnitAttr:$lower);
   let results = (outs TileGPU_Tile:$result);
   let assemblyFormat = [{
     $a `,` $b (`acc` `(` $acc^ `:` type($acc) `)`)? (`transpose_a` $transpose_a^)?
-    (`transpose_b` $transpose_b^)? attr-dict `:` type($a) `,` type($b) `->`
-    type($result)
+    (`transpose_b` $transpose_b^)? (`lower_a` $lower_a^)? (`lower` $lower^)?
+    attr-dict `:` type($a) `,` type($b) `->` type($result)
   }];
   let hasVerifier = 1;
 }
