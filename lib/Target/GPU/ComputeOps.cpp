@@ -1,5 +1,4 @@
-//===- ComputeOps.cpp - Reductions across threads
-//--------------------------===//
+//===- ComputeOps.cpp - Reductions across threads ------------------------===//
 //
 // Per-thread code for the tile ops that combine elements of several
 // threads: reductions (within the thread, then butterfly shuffles across
@@ -13,12 +12,6 @@
 #include "prism/Dialect/Tile/TileOps.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-
-#include <limits>
 
 using namespace mlir;
 using namespace prism;

@@ -247,6 +247,7 @@ Value mmaTensorCores(OpBuilder &b, Location loc, tilegpu::MmaOp op, Value a,
   // exists; the key is offset by N / 8 to stay non-negative.
   SmallVector<int64_t> keys;
   Value key;
+  int64_t off = terms.lower ? shape[1] / 8 : 0;
   if (terms.lowerA) {
     Value g = arith::DivUIOp::create(b, loc, p.t.lane, c(4));
     Value t2 = arith::MulIOp::create(
@@ -258,7 +259,7 @@ Value mmaTensorCores(OpBuilder &b, Location loc, tilegpu::MmaOp op, Value a,
       keys.push_back(e);
     key = arith::DivUIOp::create(b, loc, p.w.row0, c(16));
   } else {
-    int64_t lo = -2 * rowTiles, hi = colTiles, off = shape[1] / 8;
+    int64_t lo = -2 * rowTiles, hi = colTiles;
     for (int64_t r0 = 0; r0 < shape[0]; r0 += 16 * rowTiles)
       for (int64_t c0 = 0; c0 < shape[1]; c0 += 8 * colTiles) {
         int64_t e = std::clamp((r0 - c0) / 8, lo, hi) + off;
@@ -279,7 +280,6 @@ Value mmaTensorCores(OpBuilder &b, Location loc, tilegpu::MmaOp op, Value a,
   SmallVector<int64_t> cases(keys.begin(), keys.end() - 1);
   SmallVector<Type> types(p.w.slots, b.getF32Type());
   auto sw = scf::IndexSwitchOp::create(b, loc, types, key, cases, cases.size());
-  int64_t off = terms.lower ? shape[1] / 8 : 0;
   auto fill = [&](Region &region, int64_t k) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&region.emplaceBlock());
