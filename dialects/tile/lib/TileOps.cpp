@@ -190,15 +190,6 @@ LogicalResult TriSolveOp::verify() {
   return success();
 }
 
-LogicalResult CausalMaskOp::verify() {
-  ArrayRef<int64_t> x = shapeOf(getInput());
-  int64_t block = getBlock();
-  if (block < 1 || x[0] % block != 0 || x[1] % block != 0)
-    return emitOpError() << "needs blocks that divide its " << x[0] << "x"
-                         << x[1] << " shape, got " << block;
-  return success();
-}
-
 //===----------------------------------------------------------------------===//
 // Scans, reductions, broadcasts
 //===----------------------------------------------------------------------===//

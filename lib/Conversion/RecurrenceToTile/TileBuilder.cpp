@@ -137,11 +137,10 @@ Value TileBuilder::cumsum(Value x, int64_t dim) {
                                 b.getI64IntegerAttr(dim));
 }
 
-Value TileBuilder::causalMask(Value x, bool strict, double fill,
-                              int64_t block) {
-  return tile::CausalMaskOp::create(
-      b, loc, x.getType(), x, strict ? b.getUnitAttr() : UnitAttr(),
-      b.getI64IntegerAttr(block), b.getF64FloatAttr(fill));
+Value TileBuilder::causalMask(Value x, bool strict, double fill) {
+  return tile::CausalMaskOp::create(b, loc, x.getType(), x,
+                                    strict ? b.getUnitAttr() : UnitAttr(),
+                                    b.getF64FloatAttr(fill));
 }
 
 //===----------------------------------------------------------------------===//

@@ -450,7 +450,6 @@ struct CausalMaskToGeneric : OpRewritePattern<CausalMaskOp> {
     double fill = op.getFill().convertToDouble();
     auto predicate =
         op.getStrict() ? arith::CmpIPredicate::ult : arith::CmpIPredicate::ule;
-    int64_t block = op.getBlock();
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{op.getInput()},
         ValueRange{empty}, ArrayRef<AffineMap>{identity, identity},
@@ -459,12 +458,6 @@ struct CausalMaskToGeneric : OpRewritePattern<CausalMaskOp> {
         [&](OpBuilder &b, Location loc, ValueRange args) {
           Value row = linalg::IndexOp::create(b, loc, 0);
           Value column = linalg::IndexOp::create(b, loc, 1);
-          if (block > 1) {
-            row =
-                arith::DivUIOp::create(b, loc, row, indexConst(b, loc, block));
-            column = arith::DivUIOp::create(b, loc, column,
-                                            indexConst(b, loc, block));
-          }
           Value kept = arith::CmpIOp::create(b, loc, predicate, column, row);
           Value value = arith::SelectOp::create(
               b, loc, kept, args[0], floatConst(b, loc, b.getF32Type(), fill));

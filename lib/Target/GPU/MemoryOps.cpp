@@ -584,7 +584,7 @@ struct BroadcastLowering : OpConversionPattern<tile::BroadcastOp> {
 };
 
 /// tile.causal_mask: compares each slot's (i, j) from the thread's base
-/// difference and the slot's constant offsets (their blocks with `block`).
+/// difference and the slot's constant offsets.
 struct CausalMaskLowering : OpConversionPattern<tile::CausalMaskOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -601,29 +601,11 @@ struct CausalMaskLowering : OpConversionPattern<tile::CausalMaskOp> {
     auto pred =
         op.getStrict() ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::sge;
     SmallVector<Value> parts;
-    int64_t block = op.getBlock();
     for (int64_t e = 0; e < layout.numSlots(); ++e) {
-      Value keep;
-      if (block == 1) {
-        // j <= i  <=>  (bi - bj) >= oj - oi.
-        keep = arith::CmpIOp::create(
-            rewriter, loc, pred, diff,
-            indexConst(rewriter, loc,
-                       layout.offset(e, 1) - layout.offset(e, 0)));
-      } else {
-        // Blocks: j / b <= i / b (< with strict).
-        auto blockOf = [&](int64_t d) -> Value {
-          Value at = arith::AddIOp::create(
-              rewriter, loc, base[d],
-              indexConst(rewriter, loc, layout.offset(e, d)));
-          return arith::DivUIOp::create(rewriter, loc, at,
-                                        indexConst(rewriter, loc, block));
-        };
-        keep = arith::CmpIOp::create(rewriter, loc,
-                                     op.getStrict() ? arith::CmpIPredicate::ult
-                                                    : arith::CmpIPredicate::ule,
-                                     blockOf(1), blockOf(0));
-      }
+      // j <= i  <=>  (bi - bj) >= oj - oi.
+      Value keep = arith::CmpIOp::create(
+          rewriter, loc, pred, diff,
+          indexConst(rewriter, loc, layout.offset(e, 1) - layout.offset(e, 0)));
       parts.push_back(arith::SelectOp::create(
           rewriter, loc, keep, elementAt(rewriter, loc, x, e), fill));
     }

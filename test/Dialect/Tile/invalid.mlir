@@ -247,14 +247,6 @@ func.func @solve_result(%l: tensor<16x16xbf16>, %r: tensor<16x8xf32>) {
 
 // -----
 
-func.func @mask_block(%x: tensor<64x64xf32>) {
-  // expected-error @+1 {{needs blocks that divide its 64x64 shape, got 24}}
-  %r = tile.causal_mask %x strict block(24) fill(0.0) : tensor<64x64xf32>
-  return
-}
-
-// -----
-
 func.func @cumsum_dim(%x: tensor<16xf32>) {
   // expected-error @+1 {{dim 1 is not a dimension of 'tensor<16xf32>'}}
   %r = tile.cumsum %x dim 1 : tensor<16xf32>

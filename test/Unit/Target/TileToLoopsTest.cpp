@@ -612,38 +612,6 @@ TEST_F(TileToLoopsTest, CausalDotsReadAndWriteOnlyTheLowerTriangle) {
   }
 }
 
-/// The strict block mask keeps what lies left of the diagonal blocks.
-constexpr const char *kBlockMask = R"mlir(
-func.func @blocks(%x: memref<8x8xf32>, %left: memref<8x8xf32>) {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  tile.kernel "blocks" grid(%c1) {
-  ^bb0(%p: index):
-    %tx = tile.load %x[%c0, %c0] dims [0, 1] : memref<8x8xf32> -> tensor<8x8xf32>
-    %m = tile.causal_mask %tx strict block(4) fill(2.5) : tensor<8x8xf32>
-    tile.store %m, %left[%c0, %c0] dims [0, 1] : tensor<8x8xf32>, memref<8x8xf32>
-  }
-  return
-}
-)mlir";
-
-TEST_F(TileToLoopsTest, BlockMask) {
-  ASSERT_NO_FATAL_FAILURE(compile(kBlockMask));
-  std::mt19937 rng(11);
-  Buffer<float> x({8, 8}, 0), left({8, 8}, 0);
-  fillRandom(x, rng);
-  auto blockOf = [](int64_t i) { return i / 4; };
-  std::vector<void *> args;
-  for (Buffer<float> *buffer : {&x, &left})
-    buffer->pack(args);
-  call("blocks", args);
-  for (int64_t t = 0; t < 8; ++t)
-    for (int64_t v = 0; v < 8; ++v)
-      expectClose(left.at({t, v}),
-                  blockOf(v) < blockOf(t) ? x.at({t, v}) : 2.5f,
-                  where("causal_mask strict block(4)", {t, v}));
-}
-
 //===----------------------------------------------------------------------===//
 // Scans, masks, reductions, broadcasts, splats
 //===----------------------------------------------------------------------===//

@@ -68,8 +68,7 @@ struct TileBuilder {
                   Terms terms = Terms::all);
   mlir::Value reduceAdd(mlir::Value x, int64_t dim);
   mlir::Value cumsum(mlir::Value x, int64_t dim);
-  mlir::Value causalMask(mlir::Value x, bool strict, double fill,
-                         int64_t block = 1);
+  mlir::Value causalMask(mlir::Value x, bool strict, double fill);
 
   // Token spans.
   /// The `width` entries from column `col` of the vectors of sequence

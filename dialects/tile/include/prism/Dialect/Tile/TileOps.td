@@ -295,23 +295,18 @@ def Tile_CausalMaskOp : Tile_Op<"causal_mask",
     Keeps `input[i, j]` for `j <= i` (`j < i` with `strict`) and replaces the
     others by `fill`. With `fill = -inf` on log decays, `math.exp2` of the
     result is the causal decay matrix, and no positive exponent is evaluated.
-    With `block(b)` the comparison is of blocks of `b` rows and columns
-    (`j / b <= i / b`, or `<` with `strict`: the entries left of the
-    diagonal blocks).
+    Products that need only one triangle say so on `tile.dot` (`lower`,
+    `lower_a`) instead of multiplying a masked tile.
 
     ```mlir
     %m = tile.causal_mask %x strict fill(0.0) : tensor<64x64xf32>
-    %o = tile.causal_mask %x strict block(16) fill(0.0) : tensor<64x64xf32>
     ```
   }];
-  let arguments = (ins Tile_F32Matrix:$input, UnitAttr:$strict,
-                       DefaultValuedAttr<I64Attr, "1">:$block, F64Attr:$fill);
+  let arguments = (ins Tile_F32Matrix:$input, UnitAttr:$strict, F64Attr:$fill);
   let results = (outs Tile_F32Matrix:$result);
   let assemblyFormat = [{
-    $input (`strict` $strict^)? (`block` `(` $block^ `)`)? `fill` `(` $fill `)`
-    attr-dict `:` type($input)
+    $input (`strict` $strict^)? `fill` `(` $fill `)` attr-dict `:` type($input)
   }];
-  let hasVerifier = 1;
 }
 
 def Tile_ReduceKind : I32EnumAttr<"ReduceKind", "reduction of a tile", [
