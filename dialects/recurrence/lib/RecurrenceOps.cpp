@@ -8,6 +8,8 @@
 
 #include "prism/Dialect/Recurrence/RecurrenceOps.h"
 
+#include "Shapes.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/Verifier.h"
@@ -17,62 +19,7 @@
 
 using namespace mlir;
 using namespace prism::recurrence;
-
-//===----------------------------------------------------------------------===//
-// Shape helpers
-//===----------------------------------------------------------------------===//
-
-namespace {
-/// Prints a dimension list as `[B, T, H, K]`-style text with `?` for dynamic.
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (auto [i, d] : llvm::enumerate(shape)) {
-    if (i)
-      text += ", ";
-    text += ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
-  }
-  return text + "]";
-}
-
-/// Checks that `value` is a tensor of rank `rank`. `what` names the operand.
-LogicalResult checkRank(Operation *op, Value value, StringRef what,
-                        int64_t rank, StringRef layout) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (type.getRank() != rank)
-    return op->emitOpError()
-           << what << " must have rank " << rank << " (" << layout << "), got "
-           << shapeString(type.getShape());
-  return success();
-}
-
-/// Checks that the leading `count` dims of `value` equal `expected` exactly
-/// (same static size, or both dynamic): the lowerings index every sequence
-/// operand with one set of (b, t, h) coordinates.
-LogicalResult checkLeadingDims(Operation *op, Value value, StringRef what,
-                               ArrayRef<int64_t> expected, StringRef names) {
-  auto shape = cast<RankedTensorType>(value.getType()).getShape();
-  for (size_t i = 0; i < expected.size(); ++i)
-    if (shape[i] != expected[i])
-      return op->emitOpError() << what << " has shape " << shapeString(shape)
-                               << ", but its leading " << names
-                               << " dims must match " << shapeString(expected);
-  return success();
-}
-
-/// Checks that dim `index` of `value` is static.
-LogicalResult checkStaticDim(Operation *op, Value value, StringRef what,
-                             int64_t index, StringRef name) {
-  auto shape = cast<RankedTensorType>(value.getType()).getShape();
-  if (ShapedType::isDynamic(shape[index]) || shape[index] < 1)
-    return op->emitOpError() << what << " must have a static, positive " << name
-                             << " dimension, got " << shapeString(shape);
-  return success();
-}
-
-ArrayRef<int64_t> shapeOf(Value value) {
-  return cast<RankedTensorType>(value.getType()).getShape();
-}
-} // namespace
+using namespace prism::recurrence::shapes;
 
 //===----------------------------------------------------------------------===//
 // Forget ops

@@ -32,6 +32,9 @@ def Recurrence_Dialect : Dialect {
     lowering builds.
   }];
   let cppNamespace = "::prism::recurrence";
+  // Step bodies hold arith and math ops.
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
   let useDefaultAttributePrinterParser = 1;
   let useDefaultTypePrinterParser = 1;
   // `recurrence.program` on a lowered program, `recurrence.buffer` and
@@ -399,6 +402,12 @@ def Recurrence_ScanOp : Recurrence_Op<"scan", [Pure]> {
     double getEffectiveScale();
   }];
 }
+
+//===----------------------------------------------------------------------===//
+// General step functions
+//===----------------------------------------------------------------------===//
+
+include "prism/Dialect/Recurrence/StepOps.td"
 
 //===----------------------------------------------------------------------===//
 // Lowered programs
