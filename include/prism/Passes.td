@@ -15,6 +15,21 @@ include "mlir/Pass/PassBase.td"
 // Transforms
 //===----------------------------------------------------------------------===//
 
+def ClassifySteps : Pass<"prism-classify-steps", "mlir::ModuleOp"> {
+  let summary = "Decide Definition 3.1 for every recurrence.step";
+  let description = [{
+    Classifies the body of every `recurrence.step` (prism/Analysis/StepForm.h)
+    and reports the decision as a remark at the op: either the next state is
+    `S_{t-1} A_t + B_t` with `A_t` and `B_t` free of the state (the paper's
+    Definition 3.1: the recurrence may be evaluated in parallel over time),
+    or it is not, with the value that makes it so, e.g. "reads S_{t-1} k_t
+    through math.tanh", and a note at that value's op. A step whose
+    `schedule` asks for a chunked or tree kind while its body is not of that
+    form is an error with the same reason: only the sequential schedule is
+    correct for it.
+  }];
+}
+
 def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {
   let summary = "Choose a schedule for every recurrence.scan that has none";
   let description = [{

@@ -136,9 +136,6 @@ LogicalResult StepOp::verifyRegions() {
            << yield.getOutput().getType();
 
   if (auto schedule = getScheduleAttr()) {
-    if (schedule.getKind() != ScheduleKind::sequential)
-      return emitOpError() << "a step body is evaluated one step at a time: "
-                              "only the sequential schedule applies";
     if (int64_t tile = schedule.getVTile(); tile && v % tile != 0)
       return emitOpError() << "schedule v_tile " << tile
                            << " does not divide the value width V = " << v;

@@ -165,17 +165,6 @@ func.func @missing_yield(%k: tensor<1x8x2x4xf32>) {
 
 // -----
 
-func.func @chunked(%k: tensor<1x8x2x4xf32>) {
-  // expected-error @+1 {{a step body is evaluated one step at a time: only the sequential schedule applies}}
-  %o = recurrence.step ins(%k : tensor<1x8x2x4xf32>) {schedule = #recurrence.schedule<chunked_fused>} -> tensor<1x8x2x4xf32> {
-  ^bb0(%S: tensor<4x4xf32>, %kt: tensor<4xf32>):
-    recurrence.yield %S, %kt : tensor<4x4xf32>, tensor<4xf32>
-  }
-  return
-}
-
-// -----
-
 func.func @v_tile(%k: tensor<1x8x2x4xf32>) {
   // expected-error @+1 {{schedule v_tile 3 does not divide the value width V = 4}}
   %o = recurrence.step ins(%k : tensor<1x8x2x4xf32>) {schedule = #recurrence.schedule<sequential, v_tile = 3>} -> tensor<1x8x2x4xf32> {

@@ -35,8 +35,11 @@ def Recurrence_StepOp : Recurrence_Op<"step",
     it reads nothing from outside (constants are made inside).
     It may read `S_{t-1}` anywhere, so it can state what the structured ops
     cannot: an injection that depends on the state, as the explicit solver
-    (prism-math.md section 4) does, and several inner steps a token. Such a
-    body is evaluated one step at a time (the `sequential` schedule).
+    (prism-math.md section 4) does, and several inner steps a token.
+    `prism-classify-steps` decides the paper's Definition 3.1 on the body
+    (is the next state `S_{t-1} A_t + B_t` with `A_t`, `B_t` free of the
+    state?) and reports it; a body that is not may only take the
+    `sequential` schedule.
 
     ```mlir
     // z = S k, S += lr * (1 - tanh(z)^2) * (v - tanh(z)) k^T, o = S q / 8
