@@ -27,7 +27,22 @@ def ClassifySteps : Pass<"prism-classify-steps", "mlir::ModuleOp"> {
     `schedule` asks for a chunked or tree kind while its body is not of that
     form is an error with the same reason: only the sequential schedule is
     correct for it.
+
+    A body that is of that form, with `A_t` a forget family of the dialect
+    whose parameters are inputs (`I`, `exp(g_t) I`, `diag(exp(g_t))`,
+    `exp(g_t) (I - beta_t w_t w_t^T)`), `B_t` a sum of outer products of
+    inputs `beta_t^(l) d_t^(l) k_t^(l)T` and the output `scale * S_t q_t`,
+    is rewritten into `recurrence.*_forget`, `recurrence.inject` and
+    `recurrence.scan` (keeping its schedule, states and layout) and so gets
+    every schedule; the remark says so. Where the body's form is right but
+    its parameters are computed in a way those ops cannot take, the remark
+    says which, and a parallel schedule is an error.
   }];
+  let options = [
+    Option<"rewriteToScan", "rewrite", "bool", "true",
+           "Rewrite state-independent bodies into recurrence.scan where the "
+           "structured ops express them">
+  ];
 }
 
 def SelectSchedule : Pass<"prism-select-schedule", "mlir::ModuleOp"> {

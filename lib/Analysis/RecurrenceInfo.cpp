@@ -54,6 +54,10 @@ FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
   for (Operation &op : func.getBody().front()) {
     if (auto scan = dyn_cast<ScanOp>(op))
       scans.push_back(scan);
+    else if (isa<StepOp>(op))
+      return op.emitOpError()
+             << "has no lowering yet: only a body that prism-classify-steps "
+                "rewrites into recurrence.scan compiles (see its remark)";
     else if (!isa<RecurrenceDialect>(op.getDialect()) &&
              !isa<func::ReturnOp>(op))
       return op.emitOpError()

@@ -191,7 +191,10 @@ std::string prism::describeStepValue(StepOp step, Value value) {
   }
   std::string text;
   llvm::raw_string_ostream os(text);
-  os << "the " << op->getName() << " at " << op->getLoc();
+  os << "the " << op->getName();
+  if (auto at = dyn_cast<FileLineColLoc>(op->getLoc()))
+    os << " at " << at.getFilename().getValue() << ":" << at.getLine() << ":"
+       << at.getColumn();
   return text;
 }
 

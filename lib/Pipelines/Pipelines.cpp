@@ -63,6 +63,8 @@ struct Stages {
 void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
                                           StringRef chip, bool cleanup) {
   Stages stages{pm, cleanup};
+  // Step bodies that are S A_t + B_t with a structured family become scans.
+  stages.add(createClassifySteps());
   // Make the schedule of every scan explicit, within the chip's limits.
   // The CPU applies the schedules at the tile level: it takes the
   // parameters the GPU's tile mapping accepts, so that both backends run
@@ -148,6 +150,7 @@ void prism::buildGPUPipeline(OpPassManager &pm,
   if (options.mapping == "tile") {
     // Schedules as tile programs, then the GPU target mapping: layouts,
     // shared memory and barriers, then launches of per-thread code.
+    stages.add(createClassifySteps());
     SelectScheduleOptions select;
     select.chip = options.chip.getValue();
     select.mapping = "tile";
