@@ -242,26 +242,10 @@ LogicalResult ScanOp::verify() {
     return failure();
   int64_t v = shapeOf(value0)[3];
 
-  SmallVector<int64_t> outShape(bth.begin(), bth.end());
-  outShape.push_back(v);
-  if (failed(checkRank(*this, getOutput(), "output", 4, "[B, T, H, V]")) ||
-      failed(checkLeadingDims(*this, getOutput(), "output", outShape,
-                              "[B, T, H, V]")))
+  if (failed(checkOutputAndStates(*this, bth, k, v, getStateLayout(),
+                                  getOutput(), getInitialState(),
+                                  getFinalState(), getScheduleAttr())))
     return failure();
-
-  bool kv = getStateLayout() == StateLayout::kv;
-  SmallVector<int64_t> stateShape = {bth[0], bth[2], kv ? k : v, kv ? v : k};
-  StringRef stateLayout = kv ? "[B, H, K, V]" : "[B, H, V, K]";
-  if (Value init = getInitialState())
-    if (failed(checkRank(*this, init, "initial_state", 4, stateLayout)) ||
-        failed(checkLeadingDims(*this, init, "initial_state", stateShape,
-                                stateLayout)))
-      return failure();
-  if (Value fin = getFinalState())
-    if (failed(checkRank(*this, fin, "final_state", 4, stateLayout)) ||
-        failed(checkLeadingDims(*this, fin, "final_state", stateShape,
-                                stateLayout)))
-      return failure();
 
   if (auto scale = getScaleAttr()) {
     double s = scale.getValueAsDouble();
@@ -271,14 +255,6 @@ LogicalResult ScanOp::verify() {
       return emitOpError() << "scale must be a positive normal f32 value "
                               "(about 1.2e-38 to 3.4e38), got "
                            << s;
-  }
-  if (auto schedule = getScheduleAttr()) {
-    if (int64_t tile = schedule.getVTile(); tile && v % tile != 0)
-      return emitOpError() << "schedule v_tile " << tile
-                           << " does not divide the value width V = " << v;
-    if (int64_t split = schedule.getKSplit(); split && k % split != 0)
-      return emitOpError() << "schedule k_split " << split
-                           << " does not divide the key width K = " << k;
   }
   return success();
 }

@@ -9,6 +9,8 @@
 #ifndef PRISM_DIALECT_RECURRENCE_LIB_SHAPES_H
 #define PRISM_DIALECT_RECURRENCE_LIB_SHAPES_H
 
+#include "prism/Dialect/Recurrence/RecurrenceOps.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 
@@ -69,6 +71,41 @@ inline mlir::LogicalResult checkStaticDim(mlir::Operation *op,
 
 inline llvm::ArrayRef<int64_t> shapeOf(mlir::Value value) {
   return llvm::cast<mlir::RankedTensorType>(value.getType()).getShape();
+}
+
+/// The checks a scan and a step share: the output `[B, T, H, V]`, the
+/// initial and final states in `layout` (either may be null), and a
+/// schedule's tiles against K and V.
+inline mlir::LogicalResult
+checkOutputAndStates(mlir::Operation *op, llvm::ArrayRef<int64_t> bth,
+                     int64_t k, int64_t v, StateLayout layout,
+                     mlir::Value output, mlir::Value init, mlir::Value fin,
+                     ScheduleAttr schedule) {
+  llvm::SmallVector<int64_t> outShape(bth.begin(), bth.end());
+  outShape.push_back(v);
+  if (mlir::failed(checkRank(op, output, "output", 4, "[B, T, H, V]")) ||
+      mlir::failed(
+          checkLeadingDims(op, output, "output", outShape, "[B, T, H, V]")))
+    return mlir::failure();
+  bool kv = layout == StateLayout::kv;
+  llvm::SmallVector<int64_t> stateShape = {bth[0], bth[2], kv ? k : v,
+                                           kv ? v : k};
+  llvm::StringRef names = kv ? "[B, H, K, V]" : "[B, H, V, K]";
+  for (auto [value, what] :
+       {std::pair{init, "initial_state"}, std::pair{fin, "final_state"}})
+    if (value &&
+        (mlir::failed(checkRank(op, value, what, 4, names)) ||
+         mlir::failed(checkLeadingDims(op, value, what, stateShape, names))))
+      return mlir::failure();
+  if (schedule) {
+    if (int64_t tile = schedule.getVTile(); tile && v % tile != 0)
+      return op->emitOpError() << "schedule v_tile " << tile
+                               << " does not divide the value width V = " << v;
+    if (int64_t split = schedule.getKSplit(); split && k % split != 0)
+      return op->emitOpError() << "schedule k_split " << split
+                               << " does not divide the key width K = " << k;
+  }
+  return mlir::success();
 }
 } // namespace prism::recurrence::shapes
 

@@ -85,22 +85,10 @@ LogicalResult StepOp::verifyRegions() {
                            << what << ") must be " << want << ", got " << got;
   }
 
-  // Results and states.
-  SmallVector<int64_t> outShape(bth.begin(), bth.end());
-  outShape.push_back(v);
-  if (failed(checkRank(*this, getOutput(), "output", 4, "[B, T, H, V]")) ||
-      failed(checkLeadingDims(*this, getOutput(), "output", outShape,
-                              "[B, T, H, V]")))
+  if (failed(checkOutputAndStates(*this, bth, k, v, getStateLayout(),
+                                  getOutput(), getInitialState(),
+                                  getFinalState(), getScheduleAttr())))
     return failure();
-  bool kv = getStateLayout() == StateLayout::kv;
-  SmallVector<int64_t> stateShape = {bth[0], bth[2], kv ? k : v, kv ? v : k};
-  StringRef layout = kv ? "[B, H, K, V]" : "[B, H, V, K]";
-  for (auto [value, what] : {std::pair{getInitialState(), "initial_state"},
-                             std::pair{getFinalState(), "final_state"}})
-    if (value &&
-        (failed(checkRank(*this, value, what, 4, layout)) ||
-         failed(checkLeadingDims(*this, value, what, stateShape, layout))))
-      return failure();
 
   // Every op of the body: an allowed one, on f32 scalars, V- and K-vectors
   // and V x K matrices.
@@ -135,14 +123,6 @@ LogicalResult StepOp::verifyRegions() {
            << "must yield the output as a V-vector of " << v << " entries, got "
            << yield.getOutput().getType();
 
-  if (auto schedule = getScheduleAttr()) {
-    if (int64_t tile = schedule.getVTile(); tile && v % tile != 0)
-      return emitOpError() << "schedule v_tile " << tile
-                           << " does not divide the value width V = " << v;
-    if (int64_t split = schedule.getKSplit(); split && k % split != 0)
-      return emitOpError() << "schedule k_split " << split
-                           << " does not divide the key width K = " << k;
-  }
   return success();
 }
 
