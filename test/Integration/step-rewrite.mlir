@@ -1,7 +1,8 @@
 // Gated DeltaNet written as a step body: prism-classify-steps recognises the
 // delta forget and a rank-1 injection, rewrites it into recurrence.scan, and
 // the chunked-fused and two-pass schedules then run it; checked on the CPU
-// backend against the float64 oracle of the rewritten scan.
+// backend against the float64 oracle of the rewritten scan and against the
+// step body itself, evaluated in float64 from the IR (StepEvaluator).
 // RUN: prism-opt %s --prism-classify-steps 2>&1 | FileCheck %s --check-prefix=REWRITE
 // RUN: prism-run %s --bind B=2,T=77 --seed 5 2>&1 | FileCheck %s
 // RUN: sed 's/chunked_fused/chunked_two_pass/' %s | prism-run - --bind B=1,T=130 --seed 6 2>&1 | FileCheck %s
@@ -11,6 +12,8 @@
 // REWRITE-NOT: recurrence.step
 // CHECK: PASS gdn_step [B={{[0-9]}},T={{[0-9]+}}] o rel_err=
 // CHECK: PASS gdn_step [B={{[0-9]}},T={{[0-9]+}}] final_state rel_err=
+// CHECK: PASS gdn_step [B={{[0-9]}},T={{[0-9]+}}] o against the step body rel_err=
+// CHECK: PASS gdn_step [B={{[0-9]}},T={{[0-9]+}}] final_state against the step body rel_err=
 
 func.func @gdn_step(%q: tensor<?x?x2x32xf32>, %w: tensor<?x?x2x32xf32>, %v: tensor<?x?x2x16xf32>,
                     %beta: tensor<?x?x2xf32>, %g: tensor<?x?x2xf32>, %s0: tensor<?x2x32x16xf32>)

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Npy.h"
+#include "prism/Analysis/StepEvaluator.h"
 
 #include "prism/InitAll.h"
 #include "prism/Pipelines/Pipelines.h"
@@ -243,7 +244,83 @@ bool bindSymbols(const runtime::Manifest &manifest, runtime::Bindings &bindings,
   return true;
 }
 
-int runProgram(ExecutionEngine &engine, const std::string &manifestText) {
+/// Checks the outputs of a program compiled from a recurrence.step (in
+/// `original`, the module as parsed) against the step body evaluated in
+/// float64: whatever the step was rewritten into, it must compute the
+/// body. Prints a line per output; returns the failures.
+int checkStepBody(ModuleOp original, const runtime::Manifest &manifest,
+                  const ref::Case &c, const std::string &shape) {
+  auto func = original.lookupSymbol<func::FuncOp>(manifest.function);
+  if (!func)
+    return 0;
+  prism::recurrence::StepOp step;
+  func.walk([&](prism::recurrence::StepOp op) { step = op; });
+  if (!step)
+    return 0;
+  // Buffers are the function's arguments, then its results, in order.
+  auto bufferOf = [&](Value value) -> int {
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      return arg.getArgNumber();
+    auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+    for (auto [i, operand] : llvm::enumerate(ret.getOperands()))
+      if (operand == value)
+        return func.getNumArguments() + i;
+    return -1;
+  };
+  prism::StepArrays arrays;
+  std::vector<int> inputs;
+  for (Value input : step.getInputs()) {
+    int index = bufferOf(input);
+    if (index < 0 || !isa<BlockArgument>(input))
+      return 0; // an input computed in the function: no buffer to read
+    inputs.push_back(index);
+    arrays.inputShapes.push_back(c.buffers[index].shape);
+  }
+  auto read = [&](unsigned i, int64_t at) {
+    return c.buffers[inputs[i]].get(at);
+  };
+  arrays.input = read;
+  int initIndex =
+      step.getInitialState() ? bufferOf(step.getInitialState()) : -1;
+  auto readInit = [&](int64_t at) { return c.buffers[initIndex].get(at); };
+  if (initIndex >= 0)
+    arrays.initialState = readInit;
+  std::vector<double> output, finalState;
+  std::string error;
+  if (!prism::evaluateStep(step, arrays, output, finalState, error)) {
+    llvm::errs() << "error: " << manifest.function << ": " << error << "\n";
+    return 1;
+  }
+  double tolerance = ref::toleranceFor(c.buffers[inputs.front()].dtype);
+  int failures = 0;
+  for (auto [value, expected] :
+       {std::pair{Value(step.getOutput()), &output},
+        std::pair{Value(step.getFinalState()), &finalState}}) {
+    int index = value ? bufferOf(value) : -1;
+    if (index < 0)
+      continue;
+    const ref::HostBuffer &buffer = c.buffers[index];
+    double diff = 0, norm = 0;
+    bool finite = true;
+    for (int64_t i = 0; i < buffer.numElements(); ++i) {
+      double got = buffer.get(i), want = (*expected)[i];
+      finite &= std::isfinite(got) && std::isfinite(want);
+      diff += (got - want) * (got - want);
+      norm += want * want;
+    }
+    double rel = norm > 0 ? std::sqrt(diff / norm) : std::sqrt(diff);
+    bool pass = finite && rel <= tolerance;
+    std::printf("%s %s [%s] %s against the step body rel_err=%.3e tol=%.0e\n",
+                pass ? "PASS" : "FAIL", manifest.function.c_str(),
+                shape.c_str(), manifest.buffers[index].name.c_str(), rel,
+                tolerance);
+    failures += !pass;
+  }
+  return failures;
+}
+
+int runProgram(ExecutionEngine &engine, const std::string &manifestText,
+               ModuleOp original) {
   runtime::Manifest manifest;
   std::string error;
   if (!runtime::parseManifest(manifestText, manifest, error)) {
@@ -341,6 +418,7 @@ int runProgram(ExecutionEngine &engine, const std::string &manifestText) {
     failures += !check.pass;
     nonEmpty += !check.empty();
   }
+  failures += checkStepBody(original, manifest, c, shape);
   std::fflush(stdout); // the note after the lines it is about
   if (!nonEmpty)
     llvm::errs() << "note: " << manifest.function << " [" << shape
@@ -416,6 +494,8 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     return 1;
+  // The specification as written, for the check of step bodies.
+  OwningOpRef<ModuleOp> original = module->clone();
 
   // Lower to loop nests and keep each program's manifest.
   PassManager schedulePm(&context);
@@ -494,7 +574,7 @@ int main(int argc, char **argv) {
 
   int status = 0;
   for (const std::string &manifest : manifests)
-    status |= runProgram(**engine, manifest);
+    status |= runProgram(**engine, manifest, *original);
   if (!saveObject.empty())
     (*engine)->dumpToObjectFile(saveObject);
   return status;
