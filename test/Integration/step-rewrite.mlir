@@ -6,6 +6,8 @@
 // RUN: prism-opt %s --prism-classify-steps 2>&1 | FileCheck %s --check-prefix=REWRITE
 // RUN: prism-run %s --bind B=2,T=77 --seed 5 2>&1 | FileCheck %s
 // RUN: sed 's/chunked_fused/chunked_two_pass/' %s | prism-run - --bind B=1,T=130 --seed 6 2>&1 | FileCheck %s
+// bf16 sequences (f32 gates): held to bf16's tolerance.
+// RUN: sed 's/tensor<?x?x2x32xf32>/tensor<?x?x2x32xbf16>/g; s/tensor<?x?x2x16xf32>/tensor<?x?x2x16xbf16>/g' %s | prism-run - --bind B=2,T=65 --seed 7 2>&1 | FileCheck %s
 
 // REWRITE: remark: state-independent: {{.*}} with the delta forget and a rank-1 injection; rewritten to recurrence.scan
 // REWRITE: recurrence.delta_forget
