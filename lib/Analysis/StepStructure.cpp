@@ -264,7 +264,6 @@ public:
       return success();
     }
     if (isa_and_nonnull<arith::AddFOp, arith::SubFOp>(op)) {
-      size_t first = terms.size();
       if (failed(injection(op->getOperand(0), terms)))
         return failure();
       size_t second = terms.size();
@@ -273,7 +272,6 @@ public:
       if (isa<arith::SubFOp>(op))
         for (size_t i = second; i < terms.size(); ++i)
           terms[i].coef = terms[i].coef.negated();
-      (void)first;
       return success();
     }
     if (auto mul = dyn_cast_or_null<arith::MulFOp>(op)) {
