@@ -136,7 +136,13 @@ bool checkReferences(const Manifest &m, std::string &error) {
         return false;
     return true;
   };
-  if (!check(r.query, "query", false) ||
+  // A state-dependent step has no query; its inputs are the body's.
+  const bool step = r.step.has_value();
+  if (step != (r.forget == "step")) {
+    error = "recurrence forget 'step' and a step body go together";
+    return false;
+  }
+  if (!check(r.query, "query", step) || !checkAll(r.inputs, "inputs") ||
       !check(r.logDecay, "log_decay", true) ||
       !check(r.eraseKey, "erase_key", true) ||
       !check(r.eraseStrength, "erase_strength", true) ||
@@ -616,8 +622,10 @@ bool prism::ref::evaluateOracle(const Manifest &manifest, const Case &input,
     return false;
 
   expected.assign(manifest.buffers.size(), {});
-  Values values(manifest, input);
   const Recurrence &r = manifest.recurrence;
+  if (r.step)
+    return evaluateStepOracle(manifest, input, expected, error);
+  Values values(manifest, input);
   for (const runtime::ShortConv &conv : r.shortConvs)
     if (!runShortConv(manifest, conv, values, expected, error))
       return false;

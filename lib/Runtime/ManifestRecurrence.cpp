@@ -16,8 +16,129 @@ namespace prism {
 namespace runtime {
 namespace manifest {
 
+namespace {
+/// The outputs must be written by the program.
+bool checkOutputs(Reader &r, const std::string &path, const Manifest &manifest,
+                  const Recurrence &rec) {
+  for (const char *key : {"output", "final_state"}) {
+    int ref = std::strcmp(key, "output") == 0 ? rec.output : rec.finalState;
+    if (ref != -1 && manifest.buffers[ref].role != Role::Output)
+      return r.fail(field(path, key), "buffer " + std::to_string(ref) + " (" +
+                                          quote(manifest.buffers[ref].name) +
+                                          ") is not an output");
+  }
+  return true;
+}
+
+/// An array of integers (at least `min` each), or of numbers.
+bool integers(Reader &r, const JsonValue &object, const std::string &path,
+              const char *key, std::vector<int64_t> &out, int64_t min) {
+  const JsonValue::array_t *items = r.array(object, path, key, false);
+  if (!items)
+    return false;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const JsonValue &item = (*items)[i];
+    if (!item.is_number_integer())
+      return r.failType(index(field(path, key), i), "an integer", item);
+    if (item.get<int64_t>() < min)
+      return r.fail(index(field(path, key), i),
+                    "must be >= " + std::to_string(min));
+    out.push_back(item.get<int64_t>());
+  }
+  return true;
+}
+bool numbers(Reader &r, const JsonValue &object, const std::string &path,
+             const char *key, std::vector<double> &out) {
+  const JsonValue::array_t *items = r.array(object, path, key, false);
+  if (!items)
+    return false;
+  for (size_t i = 0; i < items->size(); ++i) {
+    if (!(*items)[i].is_number())
+      return r.failType(index(field(path, key), i), "a number", (*items)[i]);
+    out.push_back((*items)[i].get<double>());
+  }
+  return true;
+}
+
+/// A state-dependent recurrence: the step body and its buffers. Shapes are
+/// checked by the oracle (StepOracle.h), which knows the inputs' widths.
+bool parseStep(Reader &r, const JsonValue &value, const std::string &path,
+               const Manifest &manifest, Recurrence &rec) {
+  if (!r.object(value, path,
+                {"forget", "key_dim", "value_dim", "heads", "state_layout",
+                 "inputs", "initial_state", "output", "final_state", "step"}) ||
+      !r.integer(value, path, "key_dim", rec.keyDim, true, 1) ||
+      !r.integer(value, path, "value_dim", rec.valueDim, true, 1) ||
+      !r.integer(value, path, "heads", rec.heads, true, 1) ||
+      !r.choice(value, path, "state_layout", rec.stateLayout, false,
+                {"kv", "vk"}) ||
+      !r.bufferRefs(value, path, "inputs", rec.inputs, true) ||
+      !r.bufferRef(value, path, "initial_state", rec.initialState, false) ||
+      !r.bufferRef(value, path, "output", rec.output, true) ||
+      !r.bufferRef(value, path, "final_state", rec.finalState, false))
+    return false;
+  if (rec.inputs.empty())
+    return r.fail(field(path, "inputs"), "a step reads at least one input");
+  const std::string stepPath = field(path, "step");
+  const JsonValue *step = r.get(value, path, "step", true);
+  if (!step || !r.object(*step, stepPath, {"ops", "state", "output"}))
+    return false;
+  StepBody body;
+  const JsonValue::array_t *ops = r.array(*step, stepPath, "ops", true);
+  if (!ops)
+    return false;
+  int64_t known = 1 + static_cast<int64_t>(rec.inputs.size());
+  for (size_t i = 0; i < ops->size(); ++i, ++known) {
+    const std::string opPath = index(field(stepPath, "ops"), i);
+    const JsonValue &entry = (*ops)[i];
+    StepInstr instr;
+    if (!r.object(entry, opPath, {"op", "args", "shape", "values"}) ||
+        !r.string(entry, opPath, "op", instr.op, true) ||
+        !integers(r, entry, opPath, "args", instr.args, 0) ||
+        !integers(r, entry, opPath, "shape", instr.shape, 1) ||
+        !numbers(r, entry, opPath, "values", instr.values))
+      return false;
+    const StepOpInfo *info = lookupStepOp(instr.op);
+    if (!info)
+      return r.fail(field(opPath, "op"), "unknown step op " + quote(instr.op));
+    if (static_cast<int>(instr.args.size()) != info->arity)
+      return r.fail(field(opPath, "args"),
+                    quote(instr.op) + " takes " + std::to_string(info->arity) +
+                        " arguments, found " +
+                        std::to_string(instr.args.size()));
+    for (size_t a = 0; a < instr.args.size(); ++a)
+      if (instr.args[a] >= known)
+        return r.fail(index(field(opPath, "args"), a),
+                      "value " + std::to_string(instr.args[a]) +
+                          " is not defined before this op");
+    if ((info->kind == StepOpKind::Constant) == instr.values.empty())
+      return r.fail(opPath, info->kind == StepOpKind::Constant
+                                ? "a constant needs 'values'"
+                                : "only a constant has 'values'");
+    body.ops.push_back(std::move(instr));
+  }
+  if (!r.integer(*step, stepPath, "state", body.state, true, 0) ||
+      !r.integer(*step, stepPath, "output", body.output, true, 0))
+    return false;
+  for (auto [key, yielded] : {std::pair{"state", body.state},
+                              std::pair{"output", body.output}})
+    if (yielded >= known)
+      return r.fail(field(stepPath, key),
+                    "value " + std::to_string(yielded) + " is not defined");
+  rec.step = std::move(body);
+  return checkOutputs(r, path, manifest, rec);
+}
+} // namespace
+
 bool parseRecurrence(Reader &r, const JsonValue &value, const std::string &path,
                      const Manifest &manifest, Recurrence &rec) {
+  if (!value.is_object())
+    return r.object(value, path, {});
+  if (!r.choice(value, path, "forget", rec.forget, true,
+                {"identity", "scalar", "diagonal", "delta", "step"}))
+    return false;
+  if (rec.forget == "step")
+    return parseStep(r, value, path, manifest, rec);
   if (!r.object(value, path,
                 {"forget",
                  "rank",
@@ -42,9 +163,7 @@ bool parseRecurrence(Reader &r, const JsonValue &value, const std::string &path,
                  "final_state"}))
     return false;
   int64_t rank = -1;
-  if (!r.choice(value, path, "forget", rec.forget, true,
-                {"identity", "scalar", "diagonal", "delta"}) ||
-      !r.integer(value, path, "rank", rank, false, 1) ||
+  if (!r.integer(value, path, "rank", rank, false, 1) ||
       !r.integer(value, path, "key_dim", rec.keyDim, true, 1) ||
       !r.integer(value, path, "value_dim", rec.valueDim, true, 1) ||
       !r.integer(value, path, "heads", rec.heads, true, 1) ||
@@ -139,14 +258,7 @@ bool parseRecurrence(Reader &r, const JsonValue &value, const std::string &path,
     rec.shortConvs.push_back(conv);
   }
 
-  for (const char *key : {"output", "final_state"}) {
-    int ref = std::strcmp(key, "output") == 0 ? rec.output : rec.finalState;
-    if (ref != -1 && manifest.buffers[ref].role != Role::Output)
-      return r.fail(field(path, key), "buffer " + std::to_string(ref) + " (" +
-                                          quote(manifest.buffers[ref].name) +
-                                          ") is not an output");
-  }
-  return true;
+  return checkOutputs(r, path, manifest, rec);
 }
 
 } // namespace manifest

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "prism/Dialect/Recurrence/RecurrenceOps.h"
+#include "prism/Runtime/StepBody.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -86,8 +87,10 @@ BufferAttr bufferOf(FunctionOpInterface func, unsigned index) {
                                            RecurrenceDialect::kBufferAttrName);
 }
 
-/// Checks a program description against the function that carries it.
-LogicalResult verifyProgram(func::FuncOp func, ProgramAttr program) {
+/// Checks a program description (ProgramAttr or StepProgramAttr) against
+/// the function that carries it.
+template <typename Program>
+LogicalResult verifyProgram(func::FuncOp func, Program program) {
   int64_t numBuffers = func.getNumArguments();
   llvm::StringSet<> names;
   for (int64_t i = 0; i < numBuffers; ++i) {
@@ -227,6 +230,77 @@ LogicalResult ProgramAttr::verify(
 }
 
 //===----------------------------------------------------------------------===//
+// StepInstrAttr, StepProgramAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+StepInstrAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                      StringRef op, ArrayRef<int64_t> args,
+                      ArrayRef<int64_t> shape, ArrayRef<APFloat> values) {
+  const prism::runtime::StepOpInfo *info =
+      prism::runtime::lookupStepOp({op.data(), op.size()});
+  if (!info)
+    return emitError() << "unknown step op '" << op << "'";
+  if (static_cast<int64_t>(args.size()) != info->arity)
+    return emitError() << "step op '" << op << "' takes " << info->arity
+                       << " arguments, got " << args.size();
+  if (llvm::any_of(args, [](int64_t a) { return a < 0; }))
+    return emitError() << "step op '" << op << "' has a negative argument";
+  if (shape.size() > 2 || llvm::any_of(shape, [](int64_t d) { return d < 1; }))
+    return emitError() << "step op '" << op
+                       << "' has a shape that is not an f32, a vector or a "
+                          "matrix";
+  bool constant = info->kind == prism::runtime::StepOpKind::Constant;
+  if (constant != !values.empty())
+    return emitError() << (constant ? "a step constant needs 'values'"
+                                    : "only a step constant has 'values'");
+  return success();
+}
+
+void StepProgramAttr::forEachIndex(
+    llvm::function_ref<void(StringRef, int64_t)> fn) const {
+  for (int64_t index : getInputs())
+    fn("inputs", index);
+  if (getInitialState())
+    fn("initial_state", *getInitialState());
+  fn("output", getOutput());
+  if (getFinalState())
+    fn("final_state", *getFinalState());
+}
+
+LogicalResult StepProgramAttr::verify(
+    llvm::function_ref<InFlightDiagnostic()> emitError, int64_t heads,
+    int64_t keyDim, int64_t valueDim, StateLayout, ArrayRef<int64_t> inputs,
+    std::optional<int64_t> initialState, int64_t output,
+    std::optional<int64_t> finalState, ArrayRef<StepInstrAttr> body,
+    int64_t yieldState, int64_t yieldOutput) {
+  if (heads < 1 || keyDim < 1 || valueDim < 1)
+    return emitError() << "heads, key_dim and value_dim must be positive, got "
+                       << heads << ", " << keyDim << ", " << valueDim;
+  if (inputs.empty())
+    return emitError() << "a step program reads at least one input";
+  if (llvm::any_of(inputs, [](int64_t i) { return i < 0; }) || output < 0 ||
+      initialState.value_or(0) < 0 || finalState.value_or(0) < 0)
+    return emitError() << "buffer indices are non-negative";
+  int64_t known = 1 + inputs.size();
+  for (auto [n, instr] : llvm::enumerate(body)) {
+    if (!instr)
+      return emitError() << "step instruction " << n << " is null";
+    for (int64_t arg : instr.getArgs())
+      if (arg >= known)
+        return emitError() << "step instruction " << n << " ('"
+                           << instr.getOp() << "') reads value " << arg
+                           << ", which is not defined before it";
+    ++known;
+  }
+  for (int64_t yielded : {yieldState, yieldOutput})
+    if (yielded < 0 || yielded >= known)
+      return emitError() << "yielded value " << yielded
+                         << " is not a value of the body";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Dialect hooks
 //===----------------------------------------------------------------------===//
 
@@ -238,10 +312,22 @@ LogicalResult RecurrenceDialect::verifyOperationAttribute(Operation *op,
                            << "' is an attribute of function arguments";
   if (name != kProgramAttrName)
     return op->emitError() << "unknown attribute '" << name << "'";
+  if (auto step = dyn_cast<StepProgramAttr>(attr.getValue())) {
+    if (failed(StepProgramAttr::verify(
+            [&] { return op->emitError(); }, step.getHeads(), step.getKeyDim(),
+            step.getValueDim(), step.getStateLayout(), step.getInputs(),
+            step.getInitialState(), step.getOutput(), step.getFinalState(),
+            step.getBody(), step.getYieldState(), step.getYieldOutput())))
+      return failure();
+    if (auto func = dyn_cast<func::FuncOp>(op))
+      return verifyProgram(func, step);
+    return success();
+  }
   auto program = dyn_cast<ProgramAttr>(attr.getValue());
   if (!program)
     return op->emitError() << "'" << name
-                           << "' must be a #recurrence.program attribute";
+                           << "' must be a #recurrence.program or "
+                              "#recurrence.step_program attribute";
   // An attribute built in C++ without getChecked has not been verified.
   auto emitError = [&] { return op->emitError(); };
   if (failed(ProgramAttr::verify(

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace prism::recurrence;
@@ -25,18 +26,46 @@ std::string typeString(Type type) {
   return text;
 }
 
-/// Whether `op` may appear in a step body: the step-level ops of this
-/// dialect, float arithmetic of `arith` and any `math` function.
+/// Whether `op` may appear in a step body: the terminator, or an op of the
+/// vocabulary every consumer of a body knows (stepOpName).
 bool isStepBodyOp(Operation *op) {
-  if (isa<MatvecOp, OuterOp, DotOp, SplatOp, BroadcastOp, YieldOp>(op))
-    return true;
-  if (isa<math::MathDialect>(op->getDialect()))
-    return true;
-  return isa<arith::ConstantOp, arith::AddFOp, arith::SubFOp, arith::MulFOp,
-             arith::DivFOp, arith::NegFOp, arith::MaximumFOp, arith::MinimumFOp,
-             arith::MaxNumFOp, arith::MinNumFOp>(op);
+  return isa<YieldOp>(op) || !stepOpName(op).empty();
 }
 } // namespace
+
+llvm::StringRef prism::recurrence::stepOpName(Operation *op) {
+  return llvm::TypeSwitch<Operation *, StringRef>(op)
+      .Case([](MatvecOp m) { return m.getTranspose() ? "matvec_t" : "matvec"; })
+      .Case([](OuterOp) { return "outer"; })
+      .Case([](DotOp) { return "dot"; })
+      .Case([](SplatOp) { return "splat"; })
+      .Case([](BroadcastOp b) {
+        return b.getDim() == 0 ? "broadcast_rows" : "broadcast_cols";
+      })
+      .Case([](arith::ConstantOp) { return "constant"; })
+      .Case([](arith::AddFOp) { return "add"; })
+      .Case([](arith::SubFOp) { return "sub"; })
+      .Case([](arith::MulFOp) { return "mul"; })
+      .Case([](arith::DivFOp) { return "div"; })
+      .Case([](arith::NegFOp) { return "neg"; })
+      .Case<arith::MaximumFOp, arith::MaxNumFOp>([](auto) { return "max"; })
+      .Case<arith::MinimumFOp, arith::MinNumFOp>([](auto) { return "min"; })
+      .Case([](math::TanhOp) { return "tanh"; })
+      .Case([](math::ExpOp) { return "exp"; })
+      .Case([](math::Exp2Op) { return "exp2"; })
+      .Case([](math::ExpM1Op) { return "expm1"; })
+      .Case([](math::LogOp) { return "log"; })
+      .Case([](math::Log2Op) { return "log2"; })
+      .Case([](math::Log1pOp) { return "log1p"; })
+      .Case([](math::SqrtOp) { return "sqrt"; })
+      .Case([](math::RsqrtOp) { return "rsqrt"; })
+      .Case([](math::ErfOp) { return "erf"; })
+      .Case([](math::AbsFOp) { return "abs"; })
+      .Case([](math::SinOp) { return "sin"; })
+      .Case([](math::CosOp) { return "cos"; })
+      .Case([](math::PowFOp) { return "pow"; })
+      .Default([](Operation *) { return ""; });
+}
 
 //===----------------------------------------------------------------------===//
 // StepOp
@@ -106,7 +135,9 @@ LogicalResult StepOp::verifyRegions() {
     if (!isStepBodyOp(&op))
       return op.emitOpError()
              << "is not allowed in a step body (only recurrence step ops, "
-                "arith float arithmetic and math functions are)";
+                "arith float arithmetic and the math functions tanh, exp, "
+                "exp2, expm1, log, log2, log1p, sqrt, rsqrt, erf, absf, sin, "
+                "cos and powf are)";
     for (Type type : llvm::concat<Type>(TypeRange(op.getOperandTypes()),
                                         TypeRange(op.getResultTypes())))
       if (!allowed(type))

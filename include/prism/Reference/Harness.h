@@ -78,6 +78,13 @@ bool evaluateOracle(const runtime::Manifest &manifest, const Case &input,
                     std::vector<std::vector<double>> &expected,
                     std::string &error);
 
+/// evaluateOracle of a state-dependent recurrence (forget "step"): the
+/// manifest's step body (StepOracle.h) on the case's inputs, every shape
+/// checked. Called by evaluateOracle, after its checks of the manifest.
+bool evaluateStepOracle(const runtime::Manifest &manifest, const Case &input,
+                        std::vector<std::vector<double>> &expected,
+                        std::string &error);
+
 struct Check {
   std::string buffer;
   double relativeError = 0;

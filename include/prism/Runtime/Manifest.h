@@ -8,6 +8,8 @@
 #ifndef PRISM_RUNTIME_MANIFEST_H
 #define PRISM_RUNTIME_MANIFEST_H
 
+#include "prism/Runtime/StepBody.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -98,8 +100,10 @@ struct Refine {
 };
 
 /// What the program computes (prism-math.md sections 2-3); buffer indices.
+/// A state-dependent recurrence (forget "step") sets only the dimensions, the
+/// state layout, `inputs`, `step` and the state and output buffers.
 struct Recurrence {
-  std::string forget; ///< identity | scalar | diagonal | delta
+  std::string forget; ///< identity | scalar | diagonal | delta | step
   int rank = 1;
   int64_t keyDim = 0, valueDim = 0, heads = 0;
   double scale = 1.0;
@@ -118,6 +122,10 @@ struct Recurrence {
   int initialState = -1;
   int output = -1;
   int finalState = -1;
+  /// forget "step": the body's inputs, in the order of its slices, and the
+  /// body itself.
+  std::vector<int> inputs;
+  std::optional<StepBody> step;
 };
 
 struct Manifest {

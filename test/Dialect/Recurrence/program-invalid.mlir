@@ -89,7 +89,7 @@ func.func private @unknown_attribute() attributes {recurrence.manifest = "{}"}
 
 // -----
 
-// expected-error @+1 {{'recurrence.program' must be a #recurrence.program attribute}}
+// expected-error @+1 {{'recurrence.program' must be a #recurrence.program or #recurrence.step_program attribute}}
 func.func private @program_not_program() attributes {recurrence.program = "{}"}
 
 // -----
@@ -209,3 +209,49 @@ func.func private @final_state_not_output(
     memref<4xf32> {recurrence.buffer = #recurrence.buffer<"q", input, read>},
     memref<4xf32> {recurrence.buffer = #recurrence.buffer<"o", output, write>})
     attributes {recurrence.program = #recurrence.program<forget = identity, heads = 1, key_dim = 4, value_dim = 4, scale = 5.000000e-01, state_layout = kv, query = 0, keys = [0], values = [0], output = 1, final_state = 0>}
+
+//===----------------------------------------------------------------------===//
+// #recurrence.step_program and #recurrence.step_instr
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// expected-error @+2 {{unknown step op 'atan'}}
+// expected-error @+1 {{failed to parse Recurrence_StepProgramAttr parameter 'body'}}
+func.func private @step_unknown_op() attributes {recurrence.program = #recurrence.step_program<heads = 1, key_dim = 4, value_dim = 4, state_layout = kv, inputs = [0], output = 1, body = [<op = "atan", args = [1], shape = [4]>], yield_state = 0, yield_output = 2>}
+
+// -----
+
+// expected-error @+2 {{step op 'outer' takes 2 arguments, got 1}}
+// expected-error @+1 {{failed to parse Recurrence_StepProgramAttr parameter 'body'}}
+func.func private @step_arity() attributes {recurrence.program = #recurrence.step_program<heads = 1, key_dim = 4, value_dim = 4, state_layout = kv, inputs = [0], output = 1, body = [<op = "outer", args = [1], shape = [4, 4]>], yield_state = 2, yield_output = 1>}
+
+// -----
+
+// expected-error @+2 {{a step constant needs 'values'}}
+// expected-error @+1 {{failed to parse Recurrence_StepProgramAttr parameter 'body'}}
+func.func private @step_constant_without_values() attributes {recurrence.program = #recurrence.step_program<heads = 1, key_dim = 4, value_dim = 4, state_layout = kv, inputs = [0], output = 1, body = [<op = "constant">], yield_state = 0, yield_output = 1>}
+
+// -----
+
+// expected-error @+4 {{step instruction 1 ('mul') reads value 3, which is not defined before it}}
+func.func private @step_reads_later_value(
+    memref<?x?x1x4xf32> {recurrence.buffer = #recurrence.buffer<"x0", input, read, sizes = ["B", "T"]>},
+    memref<?x?x1x4xf32> {recurrence.buffer = #recurrence.buffer<"o", output, write, sizes = ["B", "T"]>})
+    attributes {recurrence.program = #recurrence.step_program<heads = 1, key_dim = 4, value_dim = 4, state_layout = kv, inputs = [0], output = 1, body = [<op = "tanh", args = [1], shape = [4]>, <op = "mul", args = [2, 3], shape = [4]>], yield_state = 0, yield_output = 3>}
+
+// -----
+
+// expected-error @+4 {{yielded value 9 is not a value of the body}}
+func.func private @step_yield_out_of_range(
+    memref<?x?x1x4xf32> {recurrence.buffer = #recurrence.buffer<"x0", input, read, sizes = ["B", "T"]>},
+    memref<?x?x1x4xf32> {recurrence.buffer = #recurrence.buffer<"o", output, write, sizes = ["B", "T"]>})
+    attributes {recurrence.program = #recurrence.step_program<heads = 1, key_dim = 4, value_dim = 4, state_layout = kv, inputs = [0], output = 1, body = [<op = "tanh", args = [1], shape = [4]>], yield_state = 0, yield_output = 9>}
+
+// -----
+
+// expected-error @+1 {{'func.func' op 'output' is buffer 0 ('x0'), which is not an output}}
+func.func private @step_output_not_output(
+    memref<?x?x1x4xf32> {recurrence.buffer = #recurrence.buffer<"x0", input, read, sizes = ["B", "T"]>},
+    memref<?x?x1x4xf32> {recurrence.buffer = #recurrence.buffer<"o", output, write, sizes = ["B", "T"]>})
+    attributes {recurrence.program = #recurrence.step_program<heads = 1, key_dim = 4, value_dim = 4, state_layout = kv, inputs = [0], output = 0, body = [<op = "tanh", args = [1], shape = [4]>], yield_state = 0, yield_output = 2>}

@@ -103,3 +103,33 @@ llvm.func @host(%arg0: !llvm.ptr) attributes {recurrence.program =
 func.func @named(%q: tensor<2x4xf32> {recurrence.name = "query"}) {
   return
 }
+
+// -----
+
+// A state-dependent program (a recurrence.step that stayed one): its body as
+// instructions, for the oracle of programs without MLIR. Values 0 (state),
+// 1-3 (slices of k, v, q), then one per instruction.
+
+// CHECK-LABEL: func.func @explicit_solver(
+// CHECK-SAME:    attributes {recurrence.program = #recurrence.step_program<heads = 2, key_dim = 8, value_dim = 4, state_layout = kv, inputs = [0, 1, 2], initial_state = 3, output = 4, body = [<op = "matvec", args = [0, 1], shape = [4]>, <op = "tanh", args = [4], shape = [4]>, <op = "sub", args = [2, 5], shape = [4]>, <op = "constant", values = [5.000000e-01]>, <op = "splat", args = [7], shape = [4]>, <op = "mul", args = [6, 8], shape = [4]>, <op = "outer", args = [9, 1], shape = [4, 8]>, <op = "add", args = [0, 10], shape = [4, 8]>, <op = "matvec", args = [11, 3], shape = [4]>], yield_state = 11, yield_output = 12>}
+func.func @explicit_solver(
+    %k: memref<?x?x2x8xf32> {recurrence.buffer = #recurrence.buffer<"x0", input, read, sizes = ["B", "T"]>},
+    %v: memref<?x?x2x4xf32> {recurrence.buffer = #recurrence.buffer<"x1", input, read, sizes = ["B", "T"]>},
+    %q: memref<?x?x2x8xf32> {recurrence.buffer = #recurrence.buffer<"x2", input, read, sizes = ["B", "T"]>},
+    %s0: memref<?x2x8x4xf32> {recurrence.buffer = #recurrence.buffer<"initial_state", input, read, sizes = ["B"]>},
+    %o: memref<?x?x2x4xf32> {recurrence.buffer = #recurrence.buffer<"o", output, write, sizes = ["B", "T"]>})
+    attributes {recurrence.program = #recurrence.step_program<heads = 2,
+        key_dim = 8, value_dim = 4, state_layout = kv, inputs = [0, 1, 2],
+        initial_state = 3, output = 4,
+        body = [#recurrence.step_instr<op = "matvec", args = [0, 1], shape = [4]>,
+                #recurrence.step_instr<op = "tanh", args = [4], shape = [4]>,
+                #recurrence.step_instr<op = "sub", args = [2, 5], shape = [4]>,
+                #recurrence.step_instr<op = "constant", values = [5.000000e-01]>,
+                #recurrence.step_instr<op = "splat", args = [7], shape = [4]>,
+                #recurrence.step_instr<op = "mul", args = [6, 8], shape = [4]>,
+                #recurrence.step_instr<op = "outer", args = [9, 1], shape = [4, 8]>,
+                #recurrence.step_instr<op = "add", args = [0, 10], shape = [4, 8]>,
+                #recurrence.step_instr<op = "matvec", args = [11, 3], shape = [4]>],
+        yield_state = 11, yield_output = 12>} {
+  return
+}

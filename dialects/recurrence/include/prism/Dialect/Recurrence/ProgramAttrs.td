@@ -257,4 +257,123 @@ def Recurrence_ProgramAttr : AttrDef<Recurrence_Dialect, "Program"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// State-dependent programs
+//===----------------------------------------------------------------------===//
+
+// Numbers written exactly, in brackets: a constant's elements.
+def Recurrence_F64List
+    : OptionalArrayRefParameter<"::llvm::APFloat", "f64 numbers"> {
+  let parser = [{ [&]() -> ::mlir::FailureOr<::llvm::SmallVector<::llvm::APFloat>> {
+    ::llvm::SmallVector<::llvm::APFloat> numbers;
+    if ($_parser.parseCommaSeparatedList(
+            ::mlir::AsmParser::Delimiter::Square, [&] {
+              double x;
+              if ($_parser.parseFloat(x))
+                return ::mlir::failure();
+              numbers.push_back(::llvm::APFloat(x));
+              return ::mlir::success();
+            }))
+      return ::mlir::failure();
+    return numbers;
+  }() }];
+  let printer = [{
+    $_printer << '[';
+    ::llvm::interleaveComma($_self, $_printer,
+                            [&](const ::llvm::APFloat &x) { $_printer.printFloat(x); });
+    $_printer << ']';
+  }];
+}
+
+def Recurrence_StepInstrAttr : AttrDef<Recurrence_Dialect, "StepInstr"> {
+  let mnemonic = "step_instr";
+  let summary = "One op of a step body, for the oracle";
+  let description = [{
+    An op of a `recurrence.step` body as the float64 oracle runs it
+    (include/prism/Runtime/StepBody.h has the ops and their arities): `op`
+    applied to the values `args` gives a value of `shape` (none: an f32;
+    `[n]` a vector; `[V, K]` a matrix). Values are numbered 0 for the state,
+    1..n for the inputs' slices, then one per instruction. A `constant`
+    holds its `values` (one for a splat).
+
+    ```mlir
+    #recurrence.step_instr<op = "matvec", args = [0, 1], shape = [64]>
+    #recurrence.step_instr<op = "constant", values = [5.000000e-01]>
+    ```
+  }];
+  let parameters = (ins
+    StringRefParameter<"op name">:$op,
+    Recurrence_Indices<"argument values">:$args,
+    Recurrence_Indices<"result shape">:$shape,
+    Recurrence_F64List:$values
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Recurrence_StepInstrList : OptionalArrayRefParameter<
+    "::prism::recurrence::StepInstrAttr", "a step body's ops, in order"> {
+  let parser = [{ [&]() -> ::mlir::FailureOr<
+      ::llvm::SmallVector<::prism::recurrence::StepInstrAttr>> {
+    ::llvm::SmallVector<::prism::recurrence::StepInstrAttr> ops;
+    if ($_parser.parseCommaSeparatedList(
+            ::mlir::AsmParser::Delimiter::Square, [&] {
+              return $_parser.parseCustomAttributeWithFallback(
+                  ops.emplace_back());
+            }))
+      return ::mlir::failure();
+    return ops;
+  }() }];
+  let printer = [{
+    $_printer << '[';
+    ::llvm::interleaveComma($_self, $_printer, [&](auto op) {
+      $_printer.printStrippedAttrOrType(op);
+    });
+    $_printer << ']';
+  }];
+}
+
+def Recurrence_StepProgramAttr : AttrDef<Recurrence_Dialect, "StepProgram"> {
+  let mnemonic = "step_program";
+  let summary = "What a lowered state-dependent program computes";
+  let description = [{
+    Attached as `recurrence.program` (instead of `#recurrence.program`) to
+    the lowered program of a `recurrence.step` that stayed a step: its
+    dimensions, its buffers (`inputs` in the order of the body's slices) and
+    its body (`body`, yielding values `yield_state` and `yield_output`), so
+    that the manifest can carry the body to the float64 oracle of programs
+    that link no MLIR.
+
+    ```mlir
+    #recurrence.step_program<heads = 4, key_dim = 64, value_dim = 64,
+        state_layout = kv, inputs = [0, 1, 2], output = 3,
+        body = [#recurrence.step_instr<op = "matvec", args = [0, 1], shape = [64]>,
+                #recurrence.step_instr<op = "outer", args = [4, 1], shape = [64, 64]>,
+                #recurrence.step_instr<op = "add", args = [0, 5], shape = [64, 64]>,
+                #recurrence.step_instr<op = "matvec", args = [6, 3], shape = [64]>],
+        yield_state = 6, yield_output = 7>
+    ```
+  }];
+  let parameters = (ins
+    AttrOrTypeParameter<"int64_t", "heads H">:$heads,
+    AttrOrTypeParameter<"int64_t", "key width K">:$key_dim,
+    AttrOrTypeParameter<"int64_t", "value width V">:$value_dim,
+    EnumParameter<Recurrence_StateLayout>:$state_layout,
+    Recurrence_Indices<"the body's inputs, in order">:$inputs,
+    Recurrence_OptionalIndex<"initial state">:$initial_state,
+    Recurrence_Index<"output o, [B, T, H, V]">:$output,
+    Recurrence_OptionalIndex<"final state">:$final_state,
+    Recurrence_StepInstrList:$body,
+    AttrOrTypeParameter<"int64_t", "the value yielded as S_t">:$yield_state,
+    AttrOrTypeParameter<"int64_t", "the value yielded as o_t">:$yield_output
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Every buffer index, with the entry's name, for range checks.
+    void forEachIndex(
+        ::llvm::function_ref<void(::llvm::StringRef, int64_t)> fn) const;
+  }];
+}
+
 #endif // PRISM_DIALECT_RECURRENCE_PROGRAMATTRS

@@ -26,4 +26,13 @@
 #define GET_OP_CLASSES
 #include "prism/Dialect/Recurrence/RecurrenceOps.h.inc"
 
+namespace prism {
+namespace recurrence {
+/// The name of a step body's op in the vocabulary of
+/// prism/Runtime/StepBody.h ("matvec", "tanh", ...), or "" for an op a step
+/// body may not hold.
+llvm::StringRef stepOpName(mlir::Operation *op);
+} // namespace recurrence
+} // namespace prism
+
 #endif // PRISM_DIALECT_RECURRENCE_RECURRENCEOPS_H
