@@ -212,9 +212,18 @@ def ConvertRecurrenceToTile
       loop of kernels between two buffer sets, `prefix_updates0/1`,
       `prefix_decays0/1`, `prefix_transitions0/1`), every chunk's start state
       from the prefix before it, then the outputs in parallel.
+    A `recurrence.step` that `prism-classify-steps` left a step (a
+    state-dependent body) takes the sequential walk of StepWalk.cpp: the
+    body's ops on the program's V-tile x K block of the state, token after
+    token, the body carried to the manifest as `#recurrence.step_program`.
     Scans with another schedule (or none: run `prism-select-schedule`
     first) are left unchanged, for `prism-convert-recurrence-to-scf`.
   }];
+  let options = [
+    Option<"onlySteps", "only-steps", "bool", /*default=*/"false",
+           "Rewrite only the state-dependent steps (the GPU's loop-nest "
+           "path, which has no lowering of them, sends them here)">
+  ];
   let dependentDialects = [
     "::prism::tile::TileDialect", "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",

@@ -17,22 +17,14 @@ bool prism::isRecurrenceSpec(func::FuncOp func) {
   return found;
 }
 
-namespace {
-/// A sequence input must be a function argument or a short convolution
-/// result whose own operands are function arguments: both become buffers.
-LogicalResult checkSource(Operation *user, Value value, StringRef what) {
-  if (isa<BlockArgument>(value))
-    return success();
-  if (value.getDefiningOp<ShortConvOp>())
-    return success();
-  return user->emitOpError()
-         << what
-         << " must be a function argument or the result of "
-            "recurrence.short_conv, so that it lives in a buffer";
+bool prism::holdsStep(func::FuncOp func) {
+  return !func.isExternal() && !func.getBody().getOps<StepOp>().empty();
 }
-} // namespace
 
-FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
+namespace {
+/// Checks what every lowered specification needs of its function: a body of
+/// one block, a name that can name kernels and files.
+LogicalResult checkFunction(func::FuncOp func) {
   if (func.isExternal())
     return func.emitOpError()
            << "is a declaration; a specification needs a body";
@@ -49,6 +41,69 @@ FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
            << "name '" << name
            << "' must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*) to be "
               "lowered: it names the program's kernels and files";
+  return success();
+}
+
+/// A sequence input must be a function argument or a short convolution
+/// result whose own operands are function arguments: both become buffers.
+LogicalResult checkSource(Operation *user, Value value, StringRef what) {
+  if (isa<BlockArgument>(value))
+    return success();
+  if (value.getDefiningOp<ShortConvOp>())
+    return success();
+  return user->emitOpError()
+         << what
+         << " must be a function argument or the result of "
+            "recurrence.short_conv, so that it lives in a buffer";
+}
+} // namespace
+
+FailureOr<RecurrenceInfo> prism::analyzeStepSpec(func::FuncOp func) {
+  if (failed(checkFunction(func)))
+    return failure();
+  SmallVector<StepOp> steps;
+  for (Operation &op : func.getBody().front()) {
+    if (auto step = dyn_cast<StepOp>(op))
+      steps.push_back(step);
+    else if (!isa<func::ReturnOp>(op))
+      return op.emitOpError()
+             << "cannot be lowered beside a state-dependent recurrence.step: "
+                "its specification holds the step and func.return only";
+  }
+  if (steps.size() != 1)
+    return func.emitOpError()
+           << "must hold exactly one recurrence.step, found " << steps.size();
+  StepOp step = steps.front();
+  for (auto [i, input] : llvm::enumerate(step.getInputs()))
+    if (!isa<BlockArgument>(input))
+      return step.emitOpError()
+             << "input " << i << " must be a function argument, so that it "
+             << "lives in a buffer";
+  if (step.getInitialState() && !isa<BlockArgument>(step.getInitialState()))
+    return step.emitOpError() << "initial state must be a function argument";
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (Value result : ret.getOperands())
+    if (result.getDefiningOp() != step.getOperation())
+      return ret.emitOpError() << "may only return results of recurrence.step";
+  if (!llvm::is_contained(ret.getOperands(), step.getOutput()))
+    return ret.emitOpError() << "must return the step's output";
+  if (step.getFinalState() &&
+      !llvm::is_contained(ret.getOperands(), step.getFinalState()))
+    return ret.emitOpError()
+           << "must return the step's final state, or the step should not "
+              "produce one";
+  RecurrenceInfo info;
+  info.step = step;
+  info.valueDim = step.getStateShape()[0];
+  info.keyDim = step.getStateShape()[1];
+  info.layout = step.getStateLayout();
+  info.initialState = step.getInitialState();
+  return info;
+}
+
+FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
+  if (failed(checkFunction(func)))
+    return failure();
 
   SmallVector<ScanOp> scans;
   for (Operation &op : func.getBody().front()) {
@@ -56,8 +111,9 @@ FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
       scans.push_back(scan);
     else if (isa<StepOp>(op))
       return op.emitOpError()
-             << "has no lowering yet: only a body that prism-classify-steps "
-                "rewrites into recurrence.scan compiles (see its remark)";
+             << "is state-dependent (see prism-classify-steps' remark): it "
+                "lowers through the tile level only (the CPU backend, or "
+                "the GPU with mapping=tile), and alone in its function";
     else if (!isa<RecurrenceDialect>(op.getDialect()) &&
              !isa<func::ReturnOp>(op))
       return op.emitOpError()

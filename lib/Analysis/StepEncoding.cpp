@@ -28,9 +28,10 @@ runtime::StepBody prism::encodeStepBody(StepOp step) {
       if (auto f = dyn_cast<FloatAttr>(constant.getValue()))
         instr.values = {f.getValueAsDouble()};
       else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-        for (APFloat v : dense.isSplat()
-                             ? SmallVector<APFloat>{dense.getSplatValue<APFloat>()}
-                             : llvm::to_vector(dense.getValues<APFloat>()))
+        for (APFloat v :
+             dense.isSplat()
+                 ? SmallVector<APFloat>{dense.getSplatValue<APFloat>()}
+                 : llvm::to_vector(dense.getValues<APFloat>()))
           instr.values.push_back(v.convertToDouble());
     }
     number[op.getResult(0)] = next++;
@@ -49,8 +50,8 @@ prism::stepInstrAttrs(MLIRContext *context, const runtime::StepBody &body) {
     SmallVector<APFloat> values;
     for (double v : instr.values)
       values.push_back(APFloat(v));
-    attrs.push_back(StepInstrAttr::get(context, instr.op, instr.args,
-                                       instr.shape, values));
+    attrs.push_back(
+        StepInstrAttr::get(context, instr.op, instr.args, instr.shape, values));
   }
   return attrs;
 }

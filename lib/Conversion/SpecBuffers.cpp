@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "prism/Conversion/SpecBuffers.h"
+#include "prism/Analysis/StepEncoding.h"
 
 #include "llvm/ADT/StringSet.h"
 
@@ -72,8 +73,11 @@ void SpecBuffers::name() {
       note(p, indexed("p", l, info.refine.getGains().size()));
   }
   note(info.initialState, "initial_state");
-  note(info.scan.getOutput(), "o");
-  note(info.scan.getFinalState(), "final_state");
+  if (info.step)
+    for (auto [i, input] : llvm::enumerate(info.step.getInputs()))
+      note(input, "x" + std::to_string(i));
+  note(info.output(), "o");
+  note(info.finalState(), "final_state");
   for (auto [i, conv] : llvm::enumerate(info.convs)) {
     std::string base = "conv" + std::to_string(i);
     note(conv.getOutput(), base + "_out");
@@ -101,7 +105,7 @@ void SpecBuffers::name() {
 
   // Dynamic dimensions get the name of what they index: B, T, H for
   // sequences ([B,T,H,...]), B, H for states ([B,H,.,.]), B for conv caches.
-  DenseSet<Value> states = {info.initialState, info.scan.getFinalState()};
+  DenseSet<Value> states = {info.initialState, info.finalState()};
   DenseSet<Value> caches;
   for (ShortConvOp conv : info.convs)
     if (conv.getCache())
@@ -198,7 +202,7 @@ TwoPassWorkspaceIndices SpecBuffers::addTwoPassWorkspaces(int64_t chunk,
   return out;
 }
 
-ProgramAttr SpecBuffers::programAttr() {
+Attribute SpecBuffers::programAttr() {
   auto indices = [&](ArrayRef<Value> values) {
     return llvm::to_vector(llvm::map_range(
         values, [&](Value v) -> int64_t { return indexOf(v); }));
@@ -209,6 +213,18 @@ ProgramAttr SpecBuffers::programAttr() {
     return indexOf(value);
   };
   MLIRContext *ctx = func.getContext();
+  if (StepOp step = info.step) {
+    runtime::StepBody body = encodeStepBody(step);
+    return StepProgramAttr::get(
+        ctx,
+        cast<RankedTensorType>(step.getInputs().front().getType())
+            .getShape()[2],
+        info.keyDim, info.valueDim, info.layout,
+        indices(SmallVector<Value>(step.getInputs())),
+        optional(info.initialState), indexOf(step.getOutput()),
+        optional(step.getFinalState()), stepInstrAttrs(ctx, body), body.state,
+        body.output);
+  }
   RefineBuffersAttr refine;
   if (info.refine)
     refine = RefineBuffersAttr::get(
@@ -229,7 +245,7 @@ ProgramAttr SpecBuffers::programAttr() {
       optional(info.logDecay), optional(info.eraseKey),
       optional(info.eraseStrength), APFloat(info.eraseBetaMax),
       info.normalizeEraseKey, refine, convs, optional(info.initialState),
-      indexOf(info.scan.getOutput()), optional(info.scan.getFinalState()));
+      indexOf(info.output()), optional(info.finalState()));
 }
 
 LogicalResult SpecBuffers::checkSizes() {

@@ -75,9 +75,15 @@ void prism::buildScheduleLoweringPipeline(OpPassManager &pm, StringRef target,
   stages.add(createSelectSchedule(select));
   // On the CPU, every schedule is applied at the tile level: one kernel of
   // tiles per convolution and per phase of the schedule (the GPU's loop-nest
-  // path, mapping=loops, lowers the scans below instead).
-  if (target == "cpu")
+  // path, mapping=loops, lowers the scans below instead, and sends the
+  // state-dependent steps, which only the tile level lowers, to it).
+  if (target == "cpu") {
     stages.add(createConvertRecurrenceToTile());
+  } else {
+    ConvertRecurrenceToTileOptions steps;
+    steps.onlySteps = true;
+    stages.add(createConvertRecurrenceToTile(steps));
+  }
   // Apply it: tensors to buffers, one scf.parallel nest per kernel. No
   // canonicalization here on the GPU's loop-nest path: it may rebuild the
   // nests without their `prism.loop_roles`.
@@ -95,10 +101,11 @@ void prism::buildCPUCodegenPipeline(OpPassManager &pm, bool cleanup) {
   // Parallel nests become sequential loops; bf16 and f16 conversions become
   // integer arithmetic (the code runs on any x86-64, with or without native
   // 16-bit conversions, and calls no runtime routine for them); erf comes
-  // from libm.
+  // from libm, rsqrt (which libm lacks) becomes 1 / sqrt.
   addText(pm, "convert-scf-to-cf,"
               "arith-expand{include-bf16=true},"
               "prism-host-expand-f16,"
+              "math-expand-ops{ops=rsqrt},"
               "convert-math-to-libm,"
               "convert-vector-to-llvm,"
               "convert-math-to-llvm,"
@@ -165,6 +172,14 @@ void prism::buildGPUPipeline(OpPassManager &pm,
     stages.add(createConvertTileToGPU(lower));
   } else {
     buildScheduleLoweringPipeline(pm, "gpu", options.chip);
+    // The state-dependent steps' tile programs through the tile mapping
+    // (nothing else is a tile program here).
+    forEachTileGPUMappingPass(options.chip, [&](std::unique_ptr<Pass> pass) {
+      pm.addPass(std::move(pass));
+    });
+    ConvertTileToGPUOptions lower;
+    lower.chip = options.chip.getValue();
+    pm.addPass(createConvertTileToGPU(lower));
     // Target mapping: programs to blocks, lanes to threads, then launches.
     addText(pm, "func.func(prism-map-parallel-loops-to-gpu,"
                 "convert-parallel-loops-to-gpu)");

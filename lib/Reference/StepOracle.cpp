@@ -224,8 +224,8 @@ std::string prism::ref::validate(const StepProblem &p) {
            " values, expected B * H * K * V";
   for (size_t n = 0; n < p.body.ops.size(); ++n) {
     const StepInstr &instr = p.body.ops[n];
-    std::string where = "step instruction " + std::to_string(n) + " ('" +
-                        instr.op + "'): ";
+    std::string where =
+        "step instruction " + std::to_string(n) + " ('" + instr.op + "'): ";
     const StepOpInfo *info = runtime::lookupStepOp(instr.op);
     if (!info)
       return where + "unknown op";

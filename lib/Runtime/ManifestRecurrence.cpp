@@ -120,8 +120,8 @@ bool parseStep(Reader &r, const JsonValue &value, const std::string &path,
   if (!r.integer(*step, stepPath, "state", body.state, true, 0) ||
       !r.integer(*step, stepPath, "output", body.output, true, 0))
     return false;
-  for (auto [key, yielded] : {std::pair{"state", body.state},
-                              std::pair{"output", body.output}})
+  for (auto [key, yielded] :
+       {std::pair{"state", body.state}, std::pair{"output", body.output}})
     if (yielded >= known)
       return r.fail(field(stepPath, key),
                     "value " + std::to_string(yielded) + " is not defined");

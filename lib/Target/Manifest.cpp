@@ -78,6 +78,36 @@ json::Object recurrenceObject(ProgramAttr program) {
   rec["short_convs"] = std::move(convs);
   return rec;
 }
+/// A state-dependent program: its buffers and its body (docs/manifest.md,
+/// "State-dependent recurrences").
+json::Object recurrenceObject(StepProgramAttr program) {
+  json::Array ops;
+  for (StepInstrAttr instr : program.getBody()) {
+    json::Object op{{"op", instr.getOp().str()},
+                    {"args", indexArray(instr.getArgs())},
+                    {"shape", indexArray(instr.getShape())}};
+    if (!instr.getValues().empty()) {
+      json::Array values;
+      for (const APFloat &v : instr.getValues())
+        values.push_back(v.convertToDouble());
+      op["values"] = std::move(values);
+    }
+    ops.push_back(std::move(op));
+  }
+  return json::Object{
+      {"forget", "step"},
+      {"key_dim", program.getKeyDim()},
+      {"value_dim", program.getValueDim()},
+      {"heads", program.getHeads()},
+      {"state_layout", stringifyStateLayout(program.getStateLayout())},
+      {"inputs", indexArray(program.getInputs())},
+      {"initial_state", indexOrNone(program.getInitialState())},
+      {"output", program.getOutput()},
+      {"final_state", indexOrNone(program.getFinalState())},
+      {"step", json::Object{{"ops", std::move(ops)},
+                            {"state", program.getYieldState()},
+                            {"output", program.getYieldOutput()}}}};
+}
 } // namespace
 
 bool prism::isLoweredProgram(func::FuncOp func) {
@@ -86,9 +116,8 @@ bool prism::isLoweredProgram(func::FuncOp func) {
 
 FailureOr<json::Object> prism::buildManifest(func::FuncOp program,
                                              StringRef backend) {
-  auto description =
-      program->getAttrOfType<ProgramAttr>(RecurrenceDialect::kProgramAttrName);
-  if (!description)
+  Attribute description = program->getAttr(RecurrenceDialect::kProgramAttrName);
+  if (!isa_and_nonnull<ProgramAttr, StepProgramAttr>(description))
     return program.emitOpError() << "is not a lowered program: it has no '"
                                  << RecurrenceDialect::kProgramAttrName << "'";
   // Symbols in the order the buffers name them first.
@@ -123,12 +152,15 @@ FailureOr<json::Object> prism::buildManifest(func::FuncOp program,
                      {"shape", std::move(shape)},
                      {"access", stringifyBufferAccess(buffer.getAccess())}});
   }
-  return json::Object{{"version", 1},
-                      {"function", program.getSymName().str()},
-                      {"backend", backend},
-                      {"symbols", std::move(symbols)},
-                      {"buffers", std::move(buffers)},
-                      {"recurrence", recurrenceObject(description)}};
+  return json::Object{
+      {"version", 1},
+      {"function", program.getSymName().str()},
+      {"backend", backend},
+      {"symbols", std::move(symbols)},
+      {"buffers", std::move(buffers)},
+      {"recurrence", isa<StepProgramAttr>(description)
+                         ? recurrenceObject(cast<StepProgramAttr>(description))
+                         : recurrenceObject(cast<ProgramAttr>(description))}};
 }
 
 std::string prism::printManifest(json::Object manifest) {

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "prism/Analysis/StepRoles.h"
 #include "prism/Conversion/ChunkedScan.h"
 #include "prism/Passes.h"
 #include "prism/Target/GPU/MappingCheck.h"
@@ -46,13 +47,27 @@ struct SelectSchedulePass
       return signalPassFailure();
     }
     const bool tileMapping = mapping == "tile";
-    WalkResult result = getOperation().walk([&](ScanOp scan) {
-      ScheduleAttr current = scan.getScheduleAttr();
-      ScheduleKind kind = current ? current.getKind() : *fallback;
+    WalkResult result = getOperation().walk([&](Operation *op) {
+      auto scan = dyn_cast<ScanOp>(op);
+      auto step = dyn_cast<StepOp>(op);
+      if (!scan && !step)
+        return WalkResult::advance();
+      ScheduleAttr current = op->getAttrOfType<ScheduleAttr>("schedule");
+      // A step that prism-classify-steps left a step is state-dependent:
+      // sequential only (the lowering reports any other kind).
+      ScheduleKind kind = current ? current.getKind()
+                          : step  ? ScheduleKind::sequential
+                                  : *fallback;
+      if (step && kind != ScheduleKind::sequential)
+        return WalkResult::advance();
       int64_t v =
-          cast<RankedTensorType>(scan.getOutput().getType()).getShape()[3];
+          cast<RankedTensorType>(op->getResult(0).getType()).getShape()[3];
       int64_t k =
-          cast<RankedTensorType>(scan.getQuery().getType()).getShape()[3];
+          step
+              ? step.getStateShape()[1]
+              : cast<RankedTensorType>(scan.getQuery().getType()).getShape()[3];
+      // A body that reduces along V needs all V rows in one program.
+      const bool wholeV = step && analyzeStepRoles(step).wholeV;
       // Given parameters are kept; only zeros ("choose") are filled.
       int64_t chunk = current ? current.getChunk() : 0;
       int64_t vTile = current ? current.getVTile() : 0;
@@ -72,6 +87,8 @@ struct SelectSchedulePass
         // Rows per program: the largest divisor of V up to 128 that keeps
         // a program within 256 lanes (8 warps), so that even register-heavy
         // steps (delta forget, L = 3 in f32) fit the register file.
+        if (!vTile && wholeV)
+          vTile = v;
         if (!vTile) {
           for (int64_t t = std::min<int64_t>(v, 128); t >= 1; --t)
             if (v % t == 0 && t * kSplit <= 256) {
@@ -93,25 +110,29 @@ struct SelectSchedulePass
         // holds less of a key), then narrower V-tiles, their warps
         // following.
         auto accepts = [&](int64_t ks, int64_t vt, int64_t rw, int64_t w) {
-          auto candidate = ScheduleAttr::get(scan.getContext(), kind, chunk, vt,
+          auto candidate = ScheduleAttr::get(op->getContext(), kind, chunk, vt,
                                              ks, rw, w, stages);
-          return succeeded(checkTileGPUMapping(scan, candidate, chip));
+          return succeeded(checkTileGPUMapping(op, candidate, chip));
         };
-        if (tileMapping && !accepts(kSplit, vTile, rows, warps)) {
+        // A step reaches the GPU through the tile mapping whatever the
+        // mapping of the scans.
+        if ((tileMapping || step) && !accepts(kSplit, vTile, rows, warps)) {
           bool found = false;
           for (int64_t ks = kSplit; !found && ks <= 32 && k % ks == 0;
                ks *= 2) {
             if (current && current.getKSplit() && ks != kSplit)
               break;
             for (int64_t vt = std::min<int64_t>(v, 128); vt >= 1; --vt) {
-              if (v % vt || (current && current.getVTile() && vt != vTile))
+              if (v % vt || (current && current.getVTile() && vt != vTile) ||
+                  (wholeV && vt != v))
                 continue;
               int64_t w =
                   current && current.getWarps()
                       ? warps
                       : std::min<int64_t>(32, (vt / rows * ks + 31) / 32);
-              // Within 256 lanes a program, as the defaults.
-              if (vt * ks > 256 || vt / rows * ks > 32 * w ||
+              // Within 256 lanes a program, as the defaults (a body that
+              // needs all of V takes what it needs).
+              if ((vt * ks > 256 && !wholeV) || vt / rows * ks > 32 * w ||
                   !accepts(ks, vt, rows, w))
                 continue;
               kSplit = ks, vTile = vt, warps = w;
@@ -295,12 +316,12 @@ struct SelectSchedulePass
         }
       }
       auto schedule = ScheduleAttr::getChecked(
-          [&] { return scan.emitOpError() << "cannot choose a schedule: "; },
-          scan.getContext(), kind, chunk, vTile, kSplit, rows, warps, stages);
+          [&] { return op->emitOpError() << "cannot choose a schedule: "; },
+          op->getContext(), kind, chunk, vTile, kSplit, rows, warps, stages);
       if (!schedule)
         return WalkResult::interrupt();
-      scan.setScheduleAttr(schedule);
-      if (failed(mlir::verify(scan, /*verifyRecursively=*/false)))
+      op->setAttr("schedule", schedule);
+      if (failed(mlir::verify(op, /*verifyRecursively=*/false)))
         return WalkResult::interrupt();
       return WalkResult::advance();
     });

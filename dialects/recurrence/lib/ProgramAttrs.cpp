@@ -288,8 +288,8 @@ LogicalResult StepProgramAttr::verify(
       return emitError() << "step instruction " << n << " is null";
     for (int64_t arg : instr.getArgs())
       if (arg >= known)
-        return emitError() << "step instruction " << n << " ('"
-                           << instr.getOp() << "') reads value " << arg
+        return emitError() << "step instruction " << n << " ('" << instr.getOp()
+                           << "') reads value " << arg
                            << ", which is not defined before it";
     ++known;
   }

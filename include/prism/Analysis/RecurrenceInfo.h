@@ -18,6 +18,10 @@ namespace prism {
 
 struct RecurrenceInfo {
   recurrence::ScanOp scan;
+  /// A state-dependent recurrence.step instead of a scan (analyzeStepSpec):
+  /// `scan` is null and only the dimensions, the layout and the initial
+  /// state below are set.
+  recurrence::StepOp step;
   recurrence::ForgetFamily family = recurrence::ForgetFamily::identity;
   int64_t rank = 1;
   int64_t keyDim = 0;
@@ -43,6 +47,15 @@ struct RecurrenceInfo {
   mlir::Value initialState;
   /// Short convolutions whose results feed the scan, in program order.
   llvm::SmallVector<recurrence::ShortConvOp> convs;
+
+  /// The scan's or the step's op, output and final state.
+  mlir::Operation *op() {
+    return scan ? scan.getOperation() : step.getOperation();
+  }
+  mlir::Value output() { return scan ? scan.getOutput() : step.getOutput(); }
+  mlir::Value finalState() {
+    return scan ? scan.getFinalState() : step.getFinalState();
+  }
 };
 
 /// Analyses `func`, which must hold exactly one recurrence.scan and only
@@ -50,6 +63,15 @@ struct RecurrenceInfo {
 /// or the result of a short convolution of function arguments. Emits a
 /// diagnostic at the offending op and fails otherwise.
 mlir::FailureOr<RecurrenceInfo> analyzeRecurrence(mlir::func::FuncOp func);
+
+/// Analyses `func`, which must hold exactly one recurrence.step (one that
+/// prism-classify-steps left a step: a state-dependent body) and only a
+/// return besides, every input and the initial state a function argument.
+/// Emits a diagnostic at the offending op and fails otherwise.
+mlir::FailureOr<RecurrenceInfo> analyzeStepSpec(mlir::func::FuncOp func);
+
+/// Whether `func` holds a recurrence.step.
+bool holdsStep(mlir::func::FuncOp func);
 
 /// Whether `func` holds recurrence ops (and so is a specification).
 bool isRecurrenceSpec(mlir::func::FuncOp func);

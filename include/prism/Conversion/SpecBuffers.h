@@ -85,7 +85,8 @@ public:
 private:
   void collect();
   void name();
-  recurrence::ProgramAttr programAttr();
+  /// #recurrence.program, or #recurrence.step_program for a step.
+  mlir::Attribute programAttr();
 
   mlir::func::FuncOp func;
   RecurrenceInfo &info;

@@ -52,11 +52,14 @@ const Schedule *scheduleFor(ScheduleKind kind) {
 /// Rewrites one specification into its tile program.
 LogicalResult convertSpec(func::FuncOp func, RecurrenceInfo &info,
                           ScheduleAttr schedule, const Schedule &rewrite) {
-  auto forget =
-      dyn_cast_or_null<ForgetAlgebra>(info.scan.getForget().getDefiningOp());
-  if (!forget)
-    return info.scan.emitOpError()
-           << "forget operand has no tile-level algebra (ForgetAlgebra)";
+  ForgetAlgebra forget;
+  if (info.scan) {
+    forget =
+        dyn_cast_or_null<ForgetAlgebra>(info.scan.getForget().getDefiningOp());
+    if (!forget)
+      return info.scan.emitOpError()
+             << "forget operand has no tile-level algebra (ForgetAlgebra)";
+  }
   SpecBuffers buffers(func, info);
   OpBuilder b(func);
   ScheduleContext ctx{b, info, buffers, schedule, forget, {}, {}};
@@ -87,15 +90,23 @@ struct ConvertRecurrenceToTilePass
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (isRecurrenceSpec(func))
         specs.push_back(func);
+    // A state-dependent step has its own walk (StepWalk.cpp).
+    static const Schedule stepWalk{declareStep, buildStepWalk};
     for (func::FuncOp func : specs) {
-      FailureOr<RecurrenceInfo> info = analyzeRecurrence(func);
+      const bool step = holdsStep(func);
+      if (onlySteps && !step)
+        continue;
+      FailureOr<RecurrenceInfo> info =
+          step ? analyzeStepSpec(func) : analyzeRecurrence(func);
       if (failed(info))
         return signalPassFailure();
       // Scans without a schedule, or with one that has no tile-level
       // rewrite yet, are left to prism-convert-recurrence-to-scf.
-      ScheduleAttr schedule = info->scan.getScheduleAttr();
-      const Schedule *rewrite =
-          schedule ? scheduleFor(schedule.getKind()) : nullptr;
+      ScheduleAttr schedule =
+          step ? info->step.getScheduleAttr() : info->scan.getScheduleAttr();
+      const Schedule *rewrite = !schedule ? nullptr
+                                : step    ? &stepWalk
+                                          : scheduleFor(schedule.getKind());
       if (!rewrite)
         continue;
       if (failed(convertSpec(func, *info, schedule, *rewrite)))

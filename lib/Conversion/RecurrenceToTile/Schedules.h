@@ -37,7 +37,7 @@ struct ScheduleContext {
   /// declared none there (-1).
   mlir::Value workspace(int i);
 
-  mlir::Location loc() { return info.scan.getLoc(); }
+  mlir::Location loc() { return info.op()->getLoc(); }
   /// A tile builder for the program (batch, head) of a kernel body.
   TileBuilder builderFor(mlir::Value batch, mlir::Value head);
   /// dim `d` of the buffer of spec tensor `tensor`.
@@ -67,6 +67,10 @@ mlir::Type operandTypeOf(RecurrenceInfo &info);
 mlir::LogicalResult declareVTiles(ScheduleContext &ctx);
 
 void buildSequential(ScheduleContext &ctx);
+/// The sequential walk of a state-dependent recurrence.step (StepWalk.cpp):
+/// `declareStep` checks that its V-tiles are correct for the body.
+mlir::LogicalResult declareStep(ScheduleContext &ctx);
+void buildStepWalk(ScheduleContext &ctx);
 void buildChunkedFused(ScheduleContext &ctx);
 mlir::LogicalResult declareChunkedTwoPass(ScheduleContext &ctx);
 void buildChunkedTwoPass(ScheduleContext &ctx);

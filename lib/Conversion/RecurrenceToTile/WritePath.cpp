@@ -28,12 +28,15 @@ TileBuilder ScheduleContext::builderFor(Value batch, Value head) {
       info,    [bufs](Value tensor) { return bufs->memrefOf(tensor); },
       batch,   head,
       Value(), Type()};
-  tb.seqLen = dimOf(info.query, 1);
+  tb.seqLen = dimOf(info.step ? info.step.getInputs().front() : info.query, 1);
   tb.operandType = operandTypeOf(info);
   return tb;
 }
 
 Type tiling::operandTypeOf(RecurrenceInfo &info) {
+  // A step body computes in f32 and has no matrix products.
+  if (info.step)
+    return Float32Type::get(info.step.getContext());
   // The inputs' 16-bit type when they all share it (tensor cores), else f32.
   SmallVector<Value> inputs = {info.query};
   inputs.append(info.keys.begin(), info.keys.end());
@@ -79,11 +82,11 @@ Value ScheduleContext::workspace(int i) {
 LogicalResult tiling::declareVTiles(ScheduleContext &ctx) {
   int64_t vTile = ctx.schedule.getVTile();
   if (vTile <= 0 || ctx.info.valueDim % vTile != 0)
-    return ctx.info.scan.emitOpError()
+    return ctx.info.op()->emitOpError()
            << "v_tile " << vTile
            << " does not divide V = " << ctx.info.valueDim;
   if (ctx.schedule.isChunked() && ctx.schedule.getChunk() <= 0)
-    return ctx.info.scan.emitOpError()
+    return ctx.info.op()->emitOpError()
            << "chunk must be positive, got " << ctx.schedule.getChunk();
   return success();
 }

@@ -31,20 +31,19 @@ void prism::forEachTileGPUMappingPass(
   add(createTileGPUAllocateShared(shared));
 }
 
-LogicalResult prism::checkTileGPUMapping(recurrence::ScanOp scan,
+LogicalResult prism::checkTileGPUMapping(Operation *op,
                                          recurrence::ScheduleAttr schedule,
                                          StringRef chip, std::string *why) {
-  auto func = scan->getParentOfType<func::FuncOp>();
+  auto func = op->getParentOfType<func::FuncOp>();
   if (!func)
     return failure();
-  MLIRContext *ctx = scan.getContext();
+  MLIRContext *ctx = op->getContext();
   OwningOpRef<ModuleOp> module = ModuleOp::create(func.getLoc());
   IRMapping map;
   auto copy = cast<func::FuncOp>(func->clone(map));
   module->getBody()->push_back(copy);
-  auto copied =
-      cast<recurrence::ScanOp>(map.lookup(scan->getResult(0)).getDefiningOp());
-  copied.setScheduleAttr(schedule);
+  Operation *copied = map.lookup(op->getResult(0)).getDefiningOp();
+  copied->setAttr("schedule", schedule);
 
   std::string first;
   ScopedDiagnosticHandler quiet(ctx, [&](Diagnostic &diag) {

@@ -30,13 +30,14 @@ void forEachTileGPUMappingPass(
     llvm::function_ref<void(std::unique_ptr<mlir::Pass>)> add,
     bool widen = true);
 
-/// Whether `scan` with `schedule` maps onto `chip`: its function, copied,
+/// Whether `op` (a recurrence.scan or recurrence.step) with `schedule` maps
+/// onto `chip`: its function, copied,
 /// through prism-convert-recurrence-to-tile and the passes above, within
 /// the chip's shared memory per block and registers per thread at the
 /// schedule's warps. On failure
 /// `why` (when given) gets the first diagnostic. The copy's diagnostics are
 /// not reported.
-mlir::LogicalResult checkTileGPUMapping(recurrence::ScanOp scan,
+mlir::LogicalResult checkTileGPUMapping(mlir::Operation *op,
                                         recurrence::ScheduleAttr schedule,
                                         llvm::StringRef chip,
                                         std::string *why = nullptr);
