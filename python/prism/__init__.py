@@ -9,5 +9,7 @@ prism-opt, and call the kernels on PyTorch tensors (see README.md).
 from .compiler import CompileError, Program, compile, run_cpu  # noqa: F401
 from .runtime import Kernel  # noqa: F401
 from .spec import Spec, matrix  # noqa: F401
+from .step import StepSpec, explicit_solver  # noqa: F401
 
-__all__ = ["Spec", "matrix", "compile", "CompileError", "Program", "run_cpu", "Kernel"]
+__all__ = ["Spec", "StepSpec", "explicit_solver", "matrix", "compile", "CompileError",
+           "Program", "run_cpu", "Kernel"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Union
 
 from .spec import Spec
+from .step import StepSpec
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGETS = ("cuda", "cpu")
@@ -133,7 +134,7 @@ def find_tool(name: str, explicit: Optional[str] = None,
 
 def _source(spec_or_mlir: Union[Spec, str, os.PathLike]) -> "tuple[str, str]":
     """(file stem, MLIR text) of a Spec, MLIR text, or a path to a .mlir file."""
-    if isinstance(spec_or_mlir, Spec):
+    if isinstance(spec_or_mlir, (Spec, StepSpec)):
         return spec_or_mlir.name, spec_or_mlir.mlir()
     if isinstance(spec_or_mlir, os.PathLike) or (
             isinstance(spec_or_mlir, str) and "\n" not in spec_or_mlir
@@ -142,7 +143,7 @@ def _source(spec_or_mlir: Union[Spec, str, os.PathLike]) -> "tuple[str, str]":
         with open(path) as f:
             return os.path.splitext(os.path.basename(path))[0], f.read()
     if not isinstance(spec_or_mlir, str):
-        raise TypeError(f"expected a Spec, MLIR text or a .mlir path, got "
+        raise TypeError(f"expected a Spec, a StepSpec, MLIR text or a .mlir path, got "
                         f"{type(spec_or_mlir).__name__}")
     names = _FUNCTION.findall(spec_or_mlir)
     return (names[0] if names else "program"), spec_or_mlir

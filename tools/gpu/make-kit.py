@@ -2,7 +2,8 @@
 """Builds the GPU kit: everything the H200 run needs, compiled here.
 
 libMLIR does not travel, so PTX is compiled on this machine: every example
-in docs/examples, the correctness matrices of the sequential, chunked-fused
+in docs/examples, the step bodies of test/Integration/explicit-solver.mlir,
+the correctness matrices of the sequential, chunked-fused
 and chunked-two-pass schedules (every forget family x L x dtype x initial
 state and more, at K = V = 32, 64 and 128) and the benchmark
 programs of shared/targets.md (S1/S2 at H=16, K=V=128; S3 at H=32, K=V=64)
@@ -43,6 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from prism.spec import Spec, chunked_matrix, matrix  # noqa: E402
+from prism.step import explicit_solver  # noqa: E402
 
 
 def two_pass_matrix(**kwargs):
@@ -222,6 +224,11 @@ def main():
         if name.endswith(".mlir"):
             jobs.append((os.path.join(examples, name), os.path.join(kit, "test"),
                          test_mapping))
+    # Test files whose programs the matrices do not generate: state-dependent
+    # step bodies (V-tiles, S^T y, the [B, H, V, K] layout).
+    for name in ("explicit-solver.mlir",) if not (chunked_only or bench_only) else ():
+        jobs.append((os.path.join(ROOT, "test", "Integration", name),
+                     os.path.join(kit, "test"), test_mapping))
     for s in bench_specs():
         if chunked_only and not s.schedule.startswith("chunked_"):
             continue
@@ -240,6 +247,19 @@ def main():
             with open(path, "w") as f:
                 f.write(spec.mlir())
             jobs.append((path, os.path.join(kit, "bench"), m))
+    # The explicit solver of Eq. 6 (a state-dependent step body, the
+    # sequential walk through the tile mapping), on the S1/S2 head shape: the
+    # baseline of PRISM's parallel-versus-explicit ratio.
+    for inner in (1, 3) if not chunked_only else ():
+        suffix = "" if inner == 1 else f"_{inner}"
+        spec = explicit_solver(f"s12_explicit_solver{suffix}", inner_steps=inner, heads=16,
+                               key_dim=128, value_dim=128, dtype="bf16")
+        if bench_words is not None and not any(word in spec.name for word in bench_words):
+            continue
+        path = os.path.join(kit, "specs", spec.name + ".mlir")
+        with open(path, "w") as f:
+            f.write(spec.mlir())
+        jobs.append((path, os.path.join(kit, "bench"), "tile"))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         compiled = list(pool.map(lambda job: compile_spec(opt, *job), jobs))
     if not all(compiled):
