@@ -321,6 +321,150 @@ std::optional<unsigned> sliceIndex(StepOp step, Value v) {
   return arg.getArgNumber() - 1;
 }
 
+/// The value of a constant: an f32, a splat tensor, or a splat of one.
+std::optional<double> constantValue(Value v) {
+  if (auto splat = v.getDefiningOp<SplatOp>())
+    return constantValue(splat.getScalar());
+  auto c = v.getDefiningOp<arith::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  if (auto f = dyn_cast<FloatAttr>(c.getValue()))
+    return f.getValueAsDouble();
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+      dense && dense.isSplat())
+    return dense.getSplatValue<APFloat>().convertToDouble();
+  return std::nullopt;
+}
+
+bool near(std::optional<double> x, double want) {
+  return x && std::abs(*x - want) <= 1e-6 * std::abs(want);
+}
+
+/// The factors of a product tree of arith.mulf, constants multiplied into
+/// `constant`.
+void factorsOf(Value v, SmallVectorImpl<Value> &factors, double &constant) {
+  if (std::optional<double> c = constantValue(v)) {
+    constant *= *c;
+    return;
+  }
+  if (auto mul = v.getDefiningOp<arith::MulFOp>()) {
+    factorsOf(mul.getLhs(), factors, constant);
+    factorsOf(mul.getRhs(), factors, constant);
+    return;
+  }
+  factors.push_back(v);
+}
+
+/// A product's non-constant factors (in a fixed order) and its constant.
+struct Product {
+  SmallVector<Value> factors;
+  double constant = 1.0;
+  bool operator==(const Product &o) const {
+    return factors == o.factors &&
+           std::abs(constant - o.constant) <= 1e-12 * std::abs(o.constant);
+  }
+};
+Product productOf(Value v, double constant = 1.0) {
+  Product p;
+  p.constant = constant;
+  factorsOf(v, p.factors, p.constant);
+  llvm::sort(p.factors, [](Value a, Value b) {
+    return a.getAsOpaquePointer() < b.getAsOpaquePointer();
+  });
+  return p;
+}
+
+/// x where the product `p` is gelu(x) = x (1 + erf(x / sqrt 2)) / 2, the
+/// sum in either order, x / sqrt 2 as a product or a quotient, and x itself
+/// a product.
+std::optional<Product> geluArgument(const Product &p) {
+  for (auto [i, sum] : llvm::enumerate(p.factors)) {
+    auto add = sum.getDefiningOp<arith::AddFOp>();
+    if (!add)
+      continue;
+    for (auto [one, erfValue] : {std::pair{add.getLhs(), add.getRhs()},
+                                 std::pair{add.getRhs(), add.getLhs()}}) {
+      auto erf = erfValue.getDefiningOp<math::ErfOp>();
+      if (!erf || !near(constantValue(one), 1.0))
+        continue;
+      // x from the other factors (times 2), and from inside the erf.
+      Product x;
+      x.constant = 2.0 * p.constant;
+      for (auto [j, f] : llvm::enumerate(p.factors))
+        if (j != i)
+          x.factors.push_back(f);
+      Value y = erf.getOperand();
+      Product inner;
+      if (auto div = y.getDefiningOp<arith::DivFOp>()) {
+        std::optional<double> c = constantValue(div.getRhs());
+        if (!c || *c == 0.0)
+          continue;
+        inner = productOf(div.getLhs(), M_SQRT2 / *c);
+      } else {
+        inner = productOf(y, M_SQRT2);
+      }
+      if (inner.factors == x.factors &&
+          std::abs(inner.constant - x.constant) <= 1e-6 * std::abs(x.constant))
+        return x;
+    }
+  }
+  return std::nullopt;
+}
+
+/// The refinement write path (prism-math.md section 3) in the injection
+/// values d_1 .. d_L, each `values[l]` times the constant `constants[l]` of
+/// its term: r_1 = v - u, d_l = phi(p_l r_l), r_{l+1} = r_l - d_l, with u,
+/// v and the gains p_l inputs and phi GELU (erf form) or the identity, the
+/// same for every l.
+std::optional<StepRefine> matchRefine(StepOp step, ArrayRef<Value> values,
+                                      ArrayRef<double> constants) {
+  StepRefine refine;
+  Value residual; // r_l
+  Product previous;
+  std::optional<Activation> activation;
+  for (auto [l, d] : llvm::enumerate(values)) {
+    Product delta = productOf(d, constants[l]);
+    Product x = delta;
+    Activation phi = Activation::identity;
+    if (std::optional<Product> arg = geluArgument(delta)) {
+      phi = Activation::gelu;
+      x = *arg;
+    }
+    if ((activation && *activation != phi) || x.factors.size() != 2 ||
+        !near(x.constant, 1.0))
+      return std::nullopt;
+    activation = phi;
+    bool found = false;
+    for (auto [p, r] : {std::pair{x.factors[0], x.factors[1]},
+                        std::pair{x.factors[1], x.factors[0]}}) {
+      std::optional<unsigned> gain = sliceIndex(step, p);
+      auto sub = r.getDefiningOp<arith::SubFOp>();
+      if (!gain || !sub)
+        continue;
+      if (l == 0) {
+        std::optional<unsigned> value = sliceIndex(step, sub.getLhs());
+        std::optional<unsigned> anchor = sliceIndex(step, sub.getRhs());
+        if (!value || !anchor)
+          continue;
+        refine.value = *value;
+        refine.anchor = *anchor;
+      } else if (sub.getLhs() != residual ||
+                 !(productOf(sub.getRhs()) == previous)) {
+        continue;
+      }
+      refine.gains.push_back(*gain);
+      residual = r;
+      found = true;
+      break;
+    }
+    if (!found)
+      return std::nullopt;
+    previous = delta;
+  }
+  refine.activation = *activation;
+  return refine;
+}
+
 /// Input index of g where `v` is exp(g_t) of a slice.
 std::optional<unsigned> expOfSlice(StepOp step, Value v) {
   auto exp = v.getDefiningOp<math::ExpOp>();
@@ -415,14 +559,31 @@ std::optional<StepStructure> prism::matchStepStructure(StepOp step,
   // The injection: sum_l beta_l d_l k_l^T with inputs d, k, beta.
   if (next->inject.empty())
     return fail("the state receives no injection");
+  // Values computed in the body are taken when they are the refinement
+  // write path's, all of them in order.
+  SmallVector<Value> values;
+  SmallVector<double> constants;
+  for (InjectTerm &term : next->inject) {
+    values.push_back(term.value);
+    constants.push_back(term.coef.constant);
+  }
+  if (llvm::any_of(values,
+                   [&](Value v) { return !sliceIndex(step, v).has_value(); }))
+    result.refine = matchRefine(step, values, constants);
   for (InjectTerm &term : next->inject) {
     std::optional<unsigned> key = keySlice(term.key);
-    std::optional<unsigned> value = sliceIndex(step, term.value);
+    std::optional<unsigned> value = result.refine
+                                        ? std::optional<unsigned>(0)
+                                        : sliceIndex(step, term.value);
     if (!key || !value)
       return fail("the injection's value " + describe(term.value) +
                   " and key " + describe(term.key) +
-                  " must be inputs (recurrence.inject takes sequences)");
+                  " must be inputs (recurrence.inject takes sequences) or "
+                  "the refinement write path's deltas");
     std::optional<unsigned> gate;
+    // The refinement took the term's constant into its delta.
+    if (result.refine)
+      term.coef.constant = 1.0;
     if (!term.coef.isOne()) {
       if (term.coef.constant == 1.0 && term.coef.factors.size() == 1)
         gate = sliceIndex(step, term.coef.factors[0]);

@@ -57,6 +57,20 @@ void rewrite(StepOp step, const StepStructure &structure) {
     if (slot.gate)
       gates.push_back(input(*slot.gate));
   }
+  if (const std::optional<StepRefine> &r = structure.refine) {
+    // The deltas, f32 sequences shaped like the value.
+    auto valueType = cast<RankedTensorType>(input(r->value).getType());
+    SmallVector<Type> deltaTypes(
+        r->gains.size(),
+        RankedTensorType::get(valueType.getShape(), b.getF32Type()));
+    SmallVector<Value> gains;
+    for (unsigned gain : r->gains)
+      gains.push_back(input(gain));
+    auto refine = RefineOp::create(
+        b, loc, deltaTypes, ActivationAttr::get(b.getContext(), r->activation),
+        input(r->anchor), input(r->value), gains);
+    values.assign(refine.getDeltas().begin(), refine.getDeltas().end());
+  }
   auto injection = InjectionType::get(b.getContext(), keys.size());
   Value inject = InjectOp::create(b, loc, injection, keys, values, gates);
   Type finalType =
@@ -124,8 +138,11 @@ struct ClassifyStepsPass : prism::impl::ClassifyStepsBase<ClassifyStepsPass> {
             << "state-independent: the next state is S_{t-1} A_t + B_t "
                "(Definition 3.1) with "
             << familyName(structure->family) << " and a rank-"
-            << structure->slots.size()
-            << " injection; rewritten to recurrence.scan";
+            << structure->slots.size() << " injection"
+            << (structure->refine ? " whose values the refinement write path "
+                                    "gives"
+                                  : "")
+            << "; rewritten to recurrence.scan";
         rewrite(step, *structure);
         continue;
       }

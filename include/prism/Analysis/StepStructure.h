@@ -27,13 +27,24 @@ struct StepSlot {
   std::optional<unsigned> gate;
 };
 
+/// The refinement write path that gives the injection values (input
+/// indices; prism-math.md section 3).
+struct StepRefine {
+  unsigned anchor = 0, value = 0;
+  llvm::SmallVector<unsigned> gains;
+  recurrence::Activation activation = recurrence::Activation::gelu;
+};
+
 struct StepStructure {
   recurrence::ForgetFamily family = recurrence::ForgetFamily::identity;
   /// g of the scalar and diagonal forgets, the delta forget's gate.
   std::optional<unsigned> logDecay;
   /// The delta forget's key w and strength beta.
   unsigned eraseKey = 0, strength = 0;
+  /// With `refine`, the slots' values are its deltas, in order (their
+  /// `value` is unused).
   llvm::SmallVector<StepSlot> slots;
+  std::optional<StepRefine> refine;
   unsigned query = 0;
   double scale = 1.0;
 };
