@@ -230,6 +230,11 @@ Value KernelLayouts::convert(Value v, Attribute layout) {
     b.setInsertionPointAfter(cst);
     result = arith::ConstantOp::create(b, v.getLoc(), target,
                                        value.resizeSplat(target));
+  } else if (auto splat = v.getDefiningOp<tile::SplatOp>()) {
+    // So is a splat (every thread holds the scalar), never through shared
+    // memory.
+    b.setInsertionPointAfter(splat);
+    result = tile::SplatOp::create(b, v.getLoc(), target, splat.getScalar());
   } else if (succeeded(from) &&
              from->sameThreadsAndSlots(*Layout::get(target))) {
     if (Operation *def = v.getDefiningOp())

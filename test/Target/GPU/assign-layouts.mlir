@@ -192,3 +192,29 @@ func.func @solve(%w: memref<?x?x4x64xbf16>, %o: memref<?x?x4x64xf32>, %T: index,
   }
   return
 }
+
+// -----
+
+// A splat used in another layout is made again there (every thread holds
+// its scalar), never converted through shared memory.
+
+// CHECK-LABEL: func.func @splat_follows_its_use
+func.func @splat_follows_its_use(%k: memref<?x?x4x32xf32>, %o: memref<?x?x4x64xf32>, %B: index) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %scale = arith.constant 0.125 : f32
+  tile.kernel "step" grid(%c4, %B) {
+  ^bb0(%h: index, %b: index):
+    %kt = tile.load %k[%b, %c0, %h, %c0] dims [3] : memref<?x?x4x32xf32> -> tensor<32xf32>
+    %kb = tile.broadcast %kt dim 0 : tensor<32xf32> -> tensor<64x32xf32>
+    // CHECK: %[[Z:.+]] = tile.reduce add {{.+}} -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = [[L:.+]]>>
+    %z = tile.reduce add %kb dim 1 : tensor<64x32xf32> -> tensor<64xf32>
+    // CHECK: %[[S:.+]] = tile.splat %{{.+}} : f32 -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = [[L]]>>
+    // CHECK-NOT: tilegpu.local_load
+    // CHECK: arith.mulf %[[Z]], %[[S]]
+    %s = tile.splat %scale : f32 -> tensor<64xf32>
+    %y = arith.mulf %z, %s : tensor<64xf32>
+    tile.store %y, %o[%b, %c0, %h, %c0] dims [3] : tensor<64xf32>, memref<?x?x4x64xf32>
+  }
+  return
+}
