@@ -250,10 +250,15 @@ def main():
     # The explicit solver of Eq. 6 (a state-dependent step body, the
     # sequential walk through the tile mapping), on the S1/S2 head shape: the
     # baseline of PRISM's parallel-versus-explicit ratio.
-    for inner in (1, 3) if not chunked_only else ():
+    # Its knobs: lanes a row (k_split) and loads ahead (stages).
+    variants = [(1, {}), (3, {}), (1, {"k_split": 8}), (1, {"k_split": 2}),
+                (1, {"stages": 1}), (1, {"k_split": 8, "stages": 1})]
+    for inner, params in variants if not chunked_only else ():
         suffix = "" if inner == 1 else f"_{inner}"
+        short = {"k_split": "ks", "stages": "st"}
+        suffix += "".join(f"_{short[k]}{v}" for k, v in params.items())
         spec = explicit_solver(f"s12_explicit_solver{suffix}", inner_steps=inner, heads=16,
-                               key_dim=128, value_dim=128, dtype="bf16")
+                               key_dim=128, value_dim=128, dtype="bf16", schedule=params)
         if bench_words is not None and not any(word in spec.name for word in bench_words):
             continue
         path = os.path.join(kit, "specs", spec.name + ".mlir")

@@ -128,8 +128,9 @@ Attribute KernelLayouts::canonical(ArrayRef<int64_t> shape) {
   // Without products: the sequential schedule's rows (k_split lanes a row,
   // `rows` rows a lane), else rows of 16-byte pieces.
   int64_t perRow = std::min<int64_t>(n, 4), rows = 1;
+  // (the walk of a scan or of a state-dependent step body).
   if (schedule && schedule.getKind() == recurrence::ScheduleKind::sequential &&
-      kernel.getName() == "scan") {
+      (kernel.getName() == "scan" || kernel.getName() == "step")) {
     int64_t split = std::max<int64_t>(1, schedule.getKSplit());
     perRow = std::max<int64_t>(1, n / split);
     rows = std::max<int64_t>(1, schedule.getRows());

@@ -91,6 +91,39 @@ func.func @step(%k: memref<?x?x4x128xbf16>, %v: memref<?x?x4x64xf32>, %T: index,
 
 // -----
 
+// The walk of a state-dependent step body (kernel "step") takes the same
+// rows: k_split lanes a row, the reduction along K a slice of them.
+
+// CHECK-LABEL: func.func @step_body
+func.func @step_body(%k: memref<?x?x4x128xbf16>, %o: memref<?x?x4x64xf32>, %T: index, %B: index)
+    attributes {prism.schedule = #recurrence.schedule<sequential, v_tile = 64, k_split = 4, rows = 1, warps = 8, stages = 1>} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant dense<0.0> : tensor<64x128xf32>
+  tile.kernel "step" grid(%c4, %B) {
+  ^bb0(%h: index, %b: index):
+    // CHECK: scf.for {{.+}} -> (tensor<64x128xf32, #tilegpu.blocked<size = [1, 32], threads = [8, 4], warps = [8, 1]>>)
+    %s = scf.for %t = %c0 to %T step %c1 iter_args(%st = %zero) -> (tensor<64x128xf32>) {
+      %kt = tile.load %k[%b, %t, %h, %c0] dims [3] : memref<?x?x4x128xbf16> -> tensor<128xbf16>
+      %kf = arith.extf %kt : tensor<128xbf16> to tensor<128xf32>
+      %kk = tile.broadcast %kf dim 0 : tensor<128xf32> -> tensor<64x128xf32>
+      %sk = arith.mulf %st, %kk : tensor<64x128xf32>
+      // CHECK: tile.reduce add {{.+}} -> tensor<64xf32, #tilegpu.slice<dim = 1, parent = #tilegpu.blocked<size = [1, 32], threads = [8, 4], warps = [8, 1]>>>
+      %z = tile.reduce add %sk dim 1 : tensor<64x128xf32> -> tensor<64xf32>
+      %f = math.tanh %z : tensor<64xf32>
+      %ff = tile.broadcast %f dim 1 : tensor<64xf32> -> tensor<64x128xf32>
+      %u = arith.mulf %ff, %kk : tensor<64x128xf32>
+      %n = arith.addf %st, %u : tensor<64x128xf32>
+      tile.store %z, %o[%b, %t, %h, %c0] dims [3] : tensor<64xf32>, memref<?x?x4x64xf32>
+      scf.yield %n : tensor<64x128xf32>
+    }
+  }
+  return
+}
+
+// -----
+
 // A kernel whose tiles the schedule's warps cannot hold in registers (a
 // 128 x 128 f32 product is 512 registers a thread at 1 warp) gets the
 // fewest warps at which its largest tile takes at most half of them (8:
