@@ -44,6 +44,24 @@ LogicalResult checkFunction(func::FuncOp func) {
   return success();
 }
 
+/// The function returns results of `op` (a scan or a step, named `what`)
+/// only: its output, and its final state where it makes one.
+LogicalResult checkResults(func::FuncOp func, Operation *op, Value output,
+                           Value finalState, StringRef what) {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (Value result : ret.getOperands())
+    if (result.getDefiningOp() != op)
+      return ret.emitOpError()
+             << "may only return results of recurrence." << what;
+  if (!llvm::is_contained(ret.getOperands(), output))
+    return ret.emitOpError() << "must return the " << what << "'s output";
+  if (finalState && !llvm::is_contained(ret.getOperands(), finalState))
+    return ret.emitOpError()
+           << "must return the " << what << "'s final state, or the " << what
+           << " should not produce one";
+  return success();
+}
+
 /// A sequence input must be a function argument or a short convolution
 /// result whose own operands are function arguments: both become buffers.
 LogicalResult checkSource(Operation *user, Value value, StringRef what) {
@@ -81,17 +99,9 @@ FailureOr<RecurrenceInfo> prism::analyzeStepSpec(func::FuncOp func) {
              << "lives in a buffer";
   if (step.getInitialState() && !isa<BlockArgument>(step.getInitialState()))
     return step.emitOpError() << "initial state must be a function argument";
-  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  for (Value result : ret.getOperands())
-    if (result.getDefiningOp() != step.getOperation())
-      return ret.emitOpError() << "may only return results of recurrence.step";
-  if (!llvm::is_contained(ret.getOperands(), step.getOutput()))
-    return ret.emitOpError() << "must return the step's output";
-  if (step.getFinalState() &&
-      !llvm::is_contained(ret.getOperands(), step.getFinalState()))
-    return ret.emitOpError()
-           << "must return the step's final state, or the step should not "
-              "produce one";
+  if (failed(checkResults(func, step, step.getOutput(), step.getFinalState(),
+                          "step")))
+    return failure();
   RecurrenceInfo info;
   info.step = step;
   info.valueDim = step.getStateShape()[0];
@@ -213,16 +223,8 @@ FailureOr<RecurrenceInfo> prism::analyzeRecurrence(func::FuncOp func) {
   }
 
   // Results: the function returns scan results only.
-  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  for (Value result : ret.getOperands())
-    if (result.getDefiningOp() != scan.getOperation())
-      return ret.emitOpError() << "may only return results of recurrence.scan";
-  if (!llvm::is_contained(ret.getOperands(), scan.getOutput()))
-    return ret.emitOpError() << "must return the scan's output";
-  if (scan.getFinalState() &&
-      !llvm::is_contained(ret.getOperands(), scan.getFinalState()))
-    return ret.emitOpError()
-           << "must return the scan's final state, or the scan should not "
-              "produce one";
+  if (failed(checkResults(func, scan, scan.getOutput(), scan.getFinalState(),
+                          "scan")))
+    return failure();
   return info;
 }

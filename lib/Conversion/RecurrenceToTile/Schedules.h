@@ -66,6 +66,18 @@ mlir::Type operandTypeOf(RecurrenceInfo &info);
 /// Declares no workspace; checks that the V-tile divides V.
 mlir::LogicalResult declareVTiles(ScheduleContext &ctx);
 
+/// A kernel per (head, batch, V-tile) named `name`, over the heads and
+/// batches of sequence `sequence`, whose loop over the tokens carries the
+/// program's V-tile x K block of the state (Sequential.cpp): the builder is
+/// in the loop's body, the caller yields the next state.
+struct SequentialWalk {
+  TileBuilder tb;
+  mlir::Value v0, t;
+  mlir::scf::ForOp loop;
+};
+SequentialWalk beginSequentialWalk(ScheduleContext &ctx, llvm::StringRef name,
+                                   mlir::Value sequence);
+
 void buildSequential(ScheduleContext &ctx);
 /// The sequential walk of a state-dependent recurrence.step (StepWalk.cpp):
 /// `declareStep` checks that its V-tiles are correct for the body.

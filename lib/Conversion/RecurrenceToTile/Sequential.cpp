@@ -20,6 +20,23 @@ using namespace mlir;
 using namespace prism;
 using namespace prism::tiling;
 
+SequentialWalk tiling::beginSequentialWalk(ScheduleContext &ctx, StringRef name,
+                                           Value sequence) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc();
+  const int64_t vTile = ctx.schedule.getVTile();
+  Value tiles =
+      arith::ConstantIndexOp::create(b, loc, ctx.info.valueDim / vTile);
+  tile::KernelOp kernel = ctx.createKernel(
+      name, {ctx.dimOf(sequence, 2), ctx.dimOf(sequence, 0), tiles});
+  auto ids = kernel.getProgramIds();
+  TileBuilder tb = ctx.builderFor(ids[1], ids[0]);
+  Value v0 = arith::MulIOp::create(b, loc, ids[2], tb.idx(vTile));
+  Value s0 = ctx.initialState(tb, v0, vTile);
+  scf::ForOp loop = ctx.createLoop(tb.seqLen, s0);
+  return {tb, v0, loop.getInductionVar(), loop};
+}
+
 void tiling::buildSequential(ScheduleContext &ctx) {
   RecurrenceInfo &info = ctx.info;
   OpBuilder &b = ctx.b;
@@ -28,16 +45,7 @@ void tiling::buildSequential(ScheduleContext &ctx) {
   const int64_t vTile = ctx.schedule.getVTile();
 
   OpBuilder::InsertionGuard guard(b);
-  Value tiles = arith::ConstantIndexOp::create(b, loc, info.valueDim / vTile);
-  tile::KernelOp kernel = ctx.createKernel(
-      "scan", {ctx.dimOf(info.query, 2), ctx.dimOf(info.query, 0), tiles});
-  auto ids = kernel.getProgramIds();
-  TileBuilder tb = ctx.builderFor(ids[1], ids[0]);
-  Value v0 = arith::MulIOp::create(b, loc, ids[2], tb.idx(vTile));
-  Value s0 = ctx.initialState(tb, v0, vTile);
-
-  scf::ForOp walk = ctx.createLoop(tb.seqLen, s0);
-  Value t = walk.getInductionVar();
+  auto [tb, v0, t, walk] = beginSequentialWalk(ctx, "scan", info.query);
   Value s = ctx.forget.buildStep(tb, t, walk.getRegionIterArgs()[0]);
   for (const Slot &slot : buildInjectionSlots(tb, t, 0, v0, vTile))
     s = tb.add(s, tb.mul(tb.broadcast(slot.values, 1, keyDim),

@@ -150,17 +150,8 @@ void tiling::buildStepWalk(ScheduleContext &ctx) {
   Block &body = step.getBodyBlock();
 
   OpBuilder::InsertionGuard guard(b);
-  Value first = step.getInputs().front();
-  Value tiles = arith::ConstantIndexOp::create(b, loc, info.valueDim / vTile);
-  tile::KernelOp kernel = ctx.createKernel(
-      "step", {ctx.dimOf(first, 2), ctx.dimOf(first, 0), tiles});
-  auto ids = kernel.getProgramIds();
-  TileBuilder tb = ctx.builderFor(ids[1], ids[0]);
-  Value v0 = arith::MulIOp::create(b, loc, ids[2], tb.idx(vTile));
-  Value s0 = ctx.initialState(tb, v0, vTile);
-
-  scf::ForOp walk = ctx.createLoop(tb.seqLen, s0);
-  Value t = walk.getInductionVar();
+  auto [tb, v0, t, walk] =
+      beginSequentialWalk(ctx, "step", step.getInputs().front());
   // The token's slices: scalars, V-tiles of vectors along V, whole vectors
   // along K.
   SmallVector<Value> slices;
