@@ -1,5 +1,6 @@
 """Kernels on the GPU against a float64 PyTorch reference: Gated DeltaNet
-(bf16, with initial and final state) and linear attention (f32), called on
+(bf16, with initial and final state), the explicit solver of Eq. 6 written
+as a step body (bf16, state-dependent) and linear attention (f32), called on
 torch tensors, on the default and on a side stream, at two problem sizes.
 Skipped unless torch sees a CUDA device.
 
@@ -34,6 +35,8 @@ PROGRAMS = {
     "gdn": Spec(name="gdn", forget="delta", delta_gate=True, inject_gates=True,
                 initial_state=True, final_state=True, heads=4, key_dim=64, value_dim=64),
     "linear_attention": os.path.join(EXAMPLES, "linear_attention.mlir"),
+    "eq6": prism.explicit_solver("eq6", inner_steps=2, heads=4, key_dim=64, value_dim=32,
+                                 initial_state=True, final_state=True),
 }
 SIZES = [(2, 77), (1, 130)]
 
@@ -112,6 +115,46 @@ def test_gated_deltanet(kernels, B, T, side_stream):
     scale = kernel.manifest["recurrence"]["scale"]
     want_o, want_s = reference(inputs["q"], inputs["k"], inputs["v"], scale, g=inputs["g"],
                                beta=inputs["beta"], initial_state=inputs["initial_state"])
+    assert torch.isfinite(o).all() and torch.isfinite(final_state).all()
+    assert relative_error(o, want_o) <= 1e-2
+    assert relative_error(final_state, want_s) <= 1e-2
+
+
+def eq6_reference(k, v, q, beta_logit, initial_state, inner_steps):
+    """prism-math.md section 4 in float64, written here and not from the
+    body: per token and inner step z = S k^, S += sigmoid(b) (1 - tanh(z)^2)
+    (v - tanh(z)) k^^T with k^ = k / |k|; o_t = S_t q_t / sqrt(K)."""
+    k, v, q = (x.double() for x in (k, v, q))
+    B, T, H, K = k.shape
+    S = initial_state.double().transpose(-1, -2)  # [B, H, V, K]
+    out = torch.empty(B, T, H, v.shape[-1], dtype=torch.float64, device=k.device)
+    for t in range(T):
+        kt = torch.nn.functional.normalize(k[:, t], dim=-1)
+        rate = torch.sigmoid(beta_logit[:, t].double())[..., None]
+        for _ in range(inner_steps):
+            f = torch.tanh((S @ kt[..., None]).squeeze(-1))
+            d = rate * (1 - f * f) * (v[:, t] - f)
+            S = S + d[..., :, None] * kt[..., None, :]
+        out[:, t] = (S @ q[:, t, ..., None]).squeeze(-1) / K ** 0.5
+    return out, S.transpose(-1, -2)
+
+
+@pytest.mark.parametrize("B, T", SIZES)
+def test_explicit_solver(kernels, B, T):
+    kernel = kernels["eq6"]
+    gen = torch.Generator(device="cuda").manual_seed(7 * T + B)
+    H, K, V = 4, 64, 32
+    inputs = dict(
+        k=torch.randn(B, T, H, K, generator=gen, device="cuda").bfloat16(),
+        v=torch.randn(B, T, H, V, generator=gen, device="cuda").bfloat16(),
+        q=torch.randn(B, T, H, K, generator=gen, device="cuda").bfloat16(),
+        beta_logit=torch.randn(B, T, H, generator=gen, device="cuda"),
+        initial_state=0.1 * torch.randn(B, H, K, V, generator=gen, device="cuda"),
+    )
+    o, final_state = kernel(**inputs)
+    torch.cuda.synchronize()
+    assert (o.dtype, tuple(o.shape)) == (torch.bfloat16, (B, T, H, V))
+    want_o, want_s = eq6_reference(**inputs, inner_steps=2)
     assert torch.isfinite(o).all() and torch.isfinite(final_state).all()
     assert relative_error(o, want_o) <= 1e-2
     assert relative_error(final_state, want_s) <= 1e-2

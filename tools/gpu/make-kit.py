@@ -251,7 +251,7 @@ def main():
     # sequential walk through the tile mapping), on the S1/S2 head shape: the
     # baseline of PRISM's parallel-versus-explicit ratio.
     # Its knobs: lanes a row (k_split) and loads ahead (stages).
-    variants = [(1, {}), (3, {}), (1, {"k_split": 8}), (1, {"k_split": 2}),
+    variants = [(1, {}), (3, {}), (1, {"k_split": 8}), (1, {"k_split": 8, "stages": 3}),
                 (1, {"stages": 1}), (1, {"k_split": 8, "stages": 1})]
     for inner, params in variants if not chunked_only else ():
         suffix = "" if inner == 1 else f"_{inner}"
