@@ -80,23 +80,31 @@ FailureOr<RecurrenceInfo> prism::analyzeStepSpec(func::FuncOp func) {
   if (failed(checkFunction(func)))
     return failure();
   SmallVector<StepOp> steps;
+  SmallVector<ShortConvOp> convs;
   for (Operation &op : func.getBody().front()) {
     if (auto step = dyn_cast<StepOp>(op))
       steps.push_back(step);
+    else if (auto conv = dyn_cast<ShortConvOp>(op))
+      convs.push_back(conv);
     else if (!isa<func::ReturnOp>(op))
       return op.emitOpError()
              << "cannot be lowered beside a state-dependent recurrence.step: "
-                "its specification holds the step and func.return only";
+                "its specification holds short convolutions, the step and "
+                "func.return only";
   }
   if (steps.size() != 1)
     return func.emitOpError()
            << "must hold exactly one recurrence.step, found " << steps.size();
   StepOp step = steps.front();
   for (auto [i, input] : llvm::enumerate(step.getInputs()))
-    if (!isa<BlockArgument>(input))
-      return step.emitOpError()
-             << "input " << i << " must be a function argument, so that it "
-             << "lives in a buffer";
+    if (failed(checkSource(step, input, "input " + std::to_string(i))))
+      return failure();
+  for (ShortConvOp conv : convs)
+    for (Value operand : conv->getOperands())
+      if (!isa<BlockArgument>(operand))
+        return conv.emitOpError()
+               << "operands must be function arguments (chained short "
+                  "convolutions are not supported)";
   if (step.getInitialState() && !isa<BlockArgument>(step.getInitialState()))
     return step.emitOpError() << "initial state must be a function argument";
   if (failed(checkResults(func, step, step.getOutput(), step.getFinalState(),
@@ -108,6 +116,7 @@ FailureOr<RecurrenceInfo> prism::analyzeStepSpec(func::FuncOp func) {
   info.keyDim = step.getStateShape()[1];
   info.layout = step.getStateLayout();
   info.initialState = step.getInitialState();
+  info.convs = convs;
   return info;
 }
 

@@ -213,6 +213,12 @@ Attribute SpecBuffers::programAttr() {
     return indexOf(value);
   };
   MLIRContext *ctx = func.getContext();
+  SmallVector<ShortConvBuffersAttr> convs;
+  for (ShortConvOp conv : info.convs)
+    convs.push_back(ShortConvBuffersAttr::get(
+        ctx, indexOf(conv.getInput()), indexOf(conv.getWeight()),
+        optional(conv.getBias()), optional(conv.getCache()),
+        conv.getActivation(), indexOf(conv.getOutput())));
   if (StepOp step = info.step) {
     runtime::StepBody body = encodeStepBody(step);
     return StepProgramAttr::get(
@@ -222,8 +228,8 @@ Attribute SpecBuffers::programAttr() {
         info.keyDim, info.valueDim, info.layout,
         indices(SmallVector<Value>(step.getInputs())),
         optional(info.initialState), indexOf(step.getOutput()),
-        optional(step.getFinalState()), stepInstrAttrs(ctx, body), body.state,
-        body.output);
+        optional(step.getFinalState()), convs, stepInstrAttrs(ctx, body),
+        body.state, body.output);
   }
   RefineBuffersAttr refine;
   if (info.refine)
@@ -231,12 +237,6 @@ Attribute SpecBuffers::programAttr() {
         ctx, indexOf(info.refine.getAnchor()), indexOf(info.refine.getValue()),
         indices(SmallVector<Value>(info.refine.getGains())),
         info.refine.getActivation());
-  SmallVector<ShortConvBuffersAttr> convs;
-  for (ShortConvOp conv : info.convs)
-    convs.push_back(ShortConvBuffersAttr::get(
-        ctx, indexOf(conv.getInput()), indexOf(conv.getWeight()),
-        optional(conv.getBias()), optional(conv.getCache()),
-        conv.getActivation(), indexOf(conv.getOutput())));
   return ProgramAttr::get(
       ctx, info.family,
       cast<RankedTensorType>(info.query.getType()).getShape()[2], info.keyDim,

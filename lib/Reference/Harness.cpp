@@ -623,12 +623,14 @@ bool prism::ref::evaluateOracle(const Manifest &manifest, const Case &input,
 
   expected.assign(manifest.buffers.size(), {});
   const Recurrence &r = manifest.recurrence;
-  if (r.step)
-    return evaluateStepOracle(manifest, input, expected, error);
   Values values(manifest, input);
   for (const runtime::ShortConv &conv : r.shortConvs)
     if (!runShortConv(manifest, conv, values, expected, error))
       return false;
+  if (r.step)
+    return evaluateStepOracle(
+        manifest, input, [&](int index) { return values[index]; }, expected,
+        error);
 
   Problem p;
   const std::vector<int64_t> &qShape = values.shape(r.query);

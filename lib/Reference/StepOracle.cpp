@@ -309,22 +309,15 @@ bool prism::ref::evaluateStep(const StepProblem &p, Result &result,
   return true;
 }
 
-bool prism::ref::evaluateStepOracle(const runtime::Manifest &manifest,
-                                    const Case &input,
-                                    std::vector<std::vector<double>> &expected,
-                                    std::string &error) {
+bool prism::ref::evaluateStepOracle(
+    const runtime::Manifest &manifest, const Case &input,
+    const std::function<std::vector<double>(int)> &read,
+    std::vector<std::vector<double>> &expected, std::string &error) {
   const runtime::Recurrence &r = manifest.recurrence;
   if (!r.step) {
     error = "the recurrence has no step body";
     return false;
   }
-  auto read = [&](int index) {
-    const HostBuffer &buffer = input.buffers[index];
-    std::vector<double> values(buffer.numElements());
-    for (int64_t i = 0; i < buffer.numElements(); ++i)
-      values[i] = buffer.get(i);
-    return values;
-  };
   auto named = [&](int index, const std::string &what) {
     return what + " buffer '" + manifest.buffers[index].name + "'";
   };

@@ -30,6 +30,32 @@ bool checkOutputs(Reader &r, const std::string &path, const Manifest &manifest,
   return true;
 }
 
+/// The short convolutions that compute some of the recurrence's inputs.
+bool parseShortConvs(Reader &r, const JsonValue &value, const std::string &path,
+                     Recurrence &rec) {
+  const JsonValue::array_t *convs = r.array(value, path, "short_convs", false);
+  if (!convs)
+    return false;
+  for (size_t i = 0; i < convs->size(); ++i) {
+    const JsonValue &entry = (*convs)[i];
+    std::string convPath = index(field(path, "short_convs"), i);
+    ShortConv conv;
+    if (!r.object(
+            entry, convPath,
+            {"input", "weight", "bias", "cache", "activation", "output"}) ||
+        !r.bufferRef(entry, convPath, "input", conv.input, true) ||
+        !r.bufferRef(entry, convPath, "weight", conv.weight, true) ||
+        !r.bufferRef(entry, convPath, "bias", conv.bias, false) ||
+        !r.bufferRef(entry, convPath, "cache", conv.cache, false) ||
+        !r.choice(entry, convPath, "activation", conv.activation, true,
+                  {"none", "silu"}) ||
+        !r.bufferRef(entry, convPath, "output", conv.output, true))
+      return false;
+    rec.shortConvs.push_back(conv);
+  }
+  return true;
+}
+
 /// An array of integers (at least `min` each), or of numbers.
 bool integers(Reader &r, const JsonValue &object, const std::string &path,
               const char *key, std::vector<int64_t> &out, int64_t min) {
@@ -66,7 +92,8 @@ bool parseStep(Reader &r, const JsonValue &value, const std::string &path,
                const Manifest &manifest, Recurrence &rec) {
   if (!r.object(value, path,
                 {"forget", "key_dim", "value_dim", "heads", "state_layout",
-                 "inputs", "initial_state", "output", "final_state", "step"}) ||
+                 "inputs", "initial_state", "output", "final_state",
+                 "short_convs", "step"}) ||
       !r.integer(value, path, "key_dim", rec.keyDim, true, 1) ||
       !r.integer(value, path, "value_dim", rec.valueDim, true, 1) ||
       !r.integer(value, path, "heads", rec.heads, true, 1) ||
@@ -126,7 +153,8 @@ bool parseStep(Reader &r, const JsonValue &value, const std::string &path,
       return r.fail(field(stepPath, key),
                     "value " + std::to_string(yielded) + " is not defined");
   rec.step = std::move(body);
-  return checkOutputs(r, path, manifest, rec);
+  return parseShortConvs(r, value, path, rec) &&
+         checkOutputs(r, path, manifest, rec);
 }
 } // namespace
 
@@ -237,27 +265,8 @@ bool parseRecurrence(Reader &r, const JsonValue &value, const std::string &path,
     rec.refine = out;
   }
 
-  const JsonValue::array_t *convs = r.array(value, path, "short_convs", false);
-  if (!convs)
+  if (!parseShortConvs(r, value, path, rec))
     return false;
-  for (size_t i = 0; i < convs->size(); ++i) {
-    const JsonValue &entry = (*convs)[i];
-    std::string convPath = index(field(path, "short_convs"), i);
-    ShortConv conv;
-    if (!r.object(
-            entry, convPath,
-            {"input", "weight", "bias", "cache", "activation", "output"}) ||
-        !r.bufferRef(entry, convPath, "input", conv.input, true) ||
-        !r.bufferRef(entry, convPath, "weight", conv.weight, true) ||
-        !r.bufferRef(entry, convPath, "bias", conv.bias, false) ||
-        !r.bufferRef(entry, convPath, "cache", conv.cache, false) ||
-        !r.choice(entry, convPath, "activation", conv.activation, true,
-                  {"none", "silu"}) ||
-        !r.bufferRef(entry, convPath, "output", conv.output, true))
-      return false;
-    rec.shortConvs.push_back(conv);
-  }
-
   return checkOutputs(r, path, manifest, rec);
 }
 

@@ -36,6 +36,19 @@ json::Array indexArray(ArrayRef<int64_t> indices) {
   return json::Array(indices);
 }
 
+json::Array convArray(ArrayRef<ShortConvBuffersAttr> convs) {
+  json::Array out;
+  for (ShortConvBuffersAttr conv : convs)
+    out.push_back(json::Object{
+        {"input", conv.getInput()},
+        {"weight", conv.getWeight()},
+        {"bias", indexOrNone(conv.getBias())},
+        {"cache", indexOrNone(conv.getCache())},
+        {"activation", stringifyConvActivation(conv.getActivation())},
+        {"output", conv.getOutput()}});
+  return out;
+}
+
 json::Object recurrenceObject(ProgramAttr program) {
   json::Object rec{
       {"forget", stringifyForgetFamily(program.getForget())},
@@ -66,16 +79,7 @@ json::Object recurrenceObject(ProgramAttr program) {
         {"activation", stringifyActivation(refine.getActivation())}};
   else
     rec["values"] = indexArray(program.getValues());
-  json::Array convs;
-  for (ShortConvBuffersAttr conv : program.getShortConvs())
-    convs.push_back(json::Object{
-        {"input", conv.getInput()},
-        {"weight", conv.getWeight()},
-        {"bias", indexOrNone(conv.getBias())},
-        {"cache", indexOrNone(conv.getCache())},
-        {"activation", stringifyConvActivation(conv.getActivation())},
-        {"output", conv.getOutput()}});
-  rec["short_convs"] = std::move(convs);
+  rec["short_convs"] = convArray(program.getShortConvs());
   return rec;
 }
 /// A state-dependent program: its buffers and its body (docs/manifest.md,
@@ -104,6 +108,7 @@ json::Object recurrenceObject(StepProgramAttr program) {
       {"initial_state", indexOrNone(program.getInitialState())},
       {"output", program.getOutput()},
       {"final_state", indexOrNone(program.getFinalState())},
+      {"short_convs", convArray(program.getShortConvs())},
       {"step", json::Object{{"ops", std::move(ops)},
                             {"state", program.getYieldState()},
                             {"output", program.getYieldOutput()}}}};

@@ -5,7 +5,7 @@
 // manifest carries: one inner step with initial and final states; three
 // inner steps a token (TTT-style) split into V-tiles of 8 rows; a body that
 // reduces along V (S^T y), which needs all V rows in one program; the [B, H,
-// V, K] state layout.
+// V, K] state layout; values from a short convolution of the inputs.
 // RUN: prism-run %s --bind B=2,T=77 --seed 3 2>&1 | FileCheck %s
 // T = 1 and T not a multiple of anything; B = 1.
 // RUN: prism-run %s --bind B=1,T=1 --seed 4 2>&1 | FileCheck %s
@@ -14,7 +14,7 @@
 // The classification's remark names what makes each body state-dependent.
 // RUN: prism-opt %s --prism-classify-steps 2>&1 | FileCheck %s --check-prefix=REMARK
 
-// REMARK-COUNT-4: remark: state-dependent: the next state reads {{.*}} through math.tanh
+// REMARK-COUNT-5: remark: state-dependent: the next state reads {{.*}} through math.tanh
 // CHECK-DAG: PASS eq6_tanh [{{.*}}] o rel_err=
 // CHECK-DAG: PASS eq6_tanh [{{.*}}] final_state rel_err=
 // CHECK-DAG: PASS eq6_tanh_3_inner [{{.*}}] o rel_err=
@@ -22,6 +22,7 @@
 // CHECK-DAG: PASS key_correction [{{.*}}] o rel_err=
 // CHECK-DAG: PASS eq6_vk [{{.*}}] o rel_err=
 // CHECK-DAG: PASS eq6_vk [{{.*}}] final_state rel_err=
+// CHECK-DAG: PASS eq6_conv_values [{{.*}}] o rel_err=
 // CHECK-NOT: FAIL
 
 // z = S k^, S += beta (1 - tanh(z)^2) (v - tanh(z)) k^T, o = S q / sqrt(K),
@@ -164,4 +165,29 @@ func.func @eq6_vk(%k: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x16xf32>,
     recurrence.yield %n, %y : tensor<16x16xf32>, tensor<16xf32>
   }
   return %o, %s : tensor<?x?x2x16xf32>, tensor<?x2x16x16xf32>
+}
+
+// Values from a causal depthwise convolution of the inputs, SiLU after it
+// (a kernel of its own before the walk; its result a workspace).
+func.func @eq6_conv_values(%k: tensor<?x?x2x32xf32>, %x: tensor<?x?x2x16xf32>,
+                           %w: tensor<2x16x4xf32>, %bias: tensor<2x16xf32>)
+    -> tensor<?x?x2x16xf32> {
+  %v = recurrence.short_conv silu %x, %w bias(%bias : tensor<2x16xf32>)
+      : tensor<?x?x2x16xf32>, tensor<2x16x4xf32> -> tensor<?x?x2x16xf32>
+  %o = recurrence.step ins(%k, %v : tensor<?x?x2x32xf32>, tensor<?x?x2x16xf32>)
+      -> tensor<?x?x2x16xf32> {
+  ^bb0(%S: tensor<16x32xf32>, %kt: tensor<32xf32>, %vt: tensor<16xf32>):
+    %kk = recurrence.dot %kt, %kt : tensor<32xf32>
+    %rn = math.rsqrt %kk : f32
+    %rs = recurrence.splat %rn : tensor<32xf32>
+    %kn = arith.mulf %kt, %rs : tensor<32xf32>
+    %z = recurrence.matvec %S, %kn : tensor<16x32xf32>, tensor<32xf32> -> tensor<16xf32>
+    %f = math.tanh %z : tensor<16xf32>
+    %r = arith.subf %vt, %f : tensor<16xf32>
+    %u = recurrence.outer %r, %kn : tensor<16xf32>, tensor<32xf32> -> tensor<16x32xf32>
+    %n = arith.addf %S, %u : tensor<16x32xf32>
+    %y = recurrence.matvec %n, %kn : tensor<16x32xf32>, tensor<32xf32> -> tensor<16xf32>
+    recurrence.yield %n, %y : tensor<16x32xf32>, tensor<16xf32>
+  }
+  return %o : tensor<?x?x2x16xf32>
 }

@@ -266,21 +266,35 @@ void StepProgramAttr::forEachIndex(
   fn("output", getOutput());
   if (getFinalState())
     fn("final_state", *getFinalState());
+  for (ShortConvBuffersAttr conv : getShortConvs()) {
+    fn("short_convs.input", conv.getInput());
+    fn("short_convs.weight", conv.getWeight());
+    if (conv.getBias())
+      fn("short_convs.bias", *conv.getBias());
+    if (conv.getCache())
+      fn("short_convs.cache", *conv.getCache());
+    fn("short_convs.output", conv.getOutput());
+  }
 }
 
 LogicalResult StepProgramAttr::verify(
     llvm::function_ref<InFlightDiagnostic()> emitError, int64_t heads,
     int64_t keyDim, int64_t valueDim, StateLayout, ArrayRef<int64_t> inputs,
     std::optional<int64_t> initialState, int64_t output,
-    std::optional<int64_t> finalState, ArrayRef<StepInstrAttr> body,
-    int64_t yieldState, int64_t yieldOutput) {
+    std::optional<int64_t> finalState, ArrayRef<ShortConvBuffersAttr> convs,
+    ArrayRef<StepInstrAttr> body, int64_t yieldState, int64_t yieldOutput) {
   if (heads < 1 || keyDim < 1 || valueDim < 1)
     return emitError() << "heads, key_dim and value_dim must be positive, got "
                        << heads << ", " << keyDim << ", " << valueDim;
   if (inputs.empty())
     return emitError() << "a step program reads at least one input";
   if (llvm::any_of(inputs, [](int64_t i) { return i < 0; }) || output < 0 ||
-      initialState.value_or(0) < 0 || finalState.value_or(0) < 0)
+      initialState.value_or(0) < 0 || finalState.value_or(0) < 0 ||
+      llvm::any_of(convs, [](ShortConvBuffersAttr c) {
+        return !c || c.getInput() < 0 || c.getWeight() < 0 ||
+               c.getOutput() < 0 || c.getBias().value_or(0) < 0 ||
+               c.getCache().value_or(0) < 0;
+      }))
     return emitError() << "buffer indices are non-negative";
   int64_t known = 1 + inputs.size();
   for (auto [n, instr] : llvm::enumerate(body)) {
@@ -317,7 +331,8 @@ LogicalResult RecurrenceDialect::verifyOperationAttribute(Operation *op,
             [&] { return op->emitError(); }, step.getHeads(), step.getKeyDim(),
             step.getValueDim(), step.getStateLayout(), step.getInputs(),
             step.getInitialState(), step.getOutput(), step.getFinalState(),
-            step.getBody(), step.getYieldState(), step.getYieldOutput())))
+            step.getShortConvs(), step.getBody(), step.getYieldState(),
+            step.getYieldOutput())))
       return failure();
     if (auto func = dyn_cast<func::FuncOp>(op))
       return verifyProgram(func, step);

@@ -15,6 +15,7 @@
 #include "prism/Runtime/Manifest.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -80,8 +81,11 @@ bool evaluateOracle(const runtime::Manifest &manifest, const Case &input,
 
 /// evaluateOracle of a state-dependent recurrence (forget "step"): the
 /// manifest's step body (StepOracle.h) on the case's inputs, every shape
-/// checked. Called by evaluateOracle, after its checks of the manifest.
+/// checked; `read` gives buffer i's values (a short convolution's result as
+/// the oracle computed it). Called by evaluateOracle, after its checks of the
+/// manifest and the short convolutions.
 bool evaluateStepOracle(const runtime::Manifest &manifest, const Case &input,
+                        const std::function<std::vector<double>(int)> &read,
                         std::vector<std::vector<double>> &expected,
                         std::string &error);
 

@@ -61,13 +61,13 @@ func.func @step_chunked(%k: tensor<?x?x4x32xf32>, %v: tensor<?x?x4x32xf32>)
 
 // -----
 
-// The step takes its inputs from function arguments (a short convolution
-// before a state-dependent step is not lowered yet).
-func.func @step_input_computed(%k: tensor<?x?x4x32xf32>, %x: tensor<?x?x4x32xf32>,
-                               %w: tensor<4x32x3xf32>) -> tensor<?x?x4x32xf32> {
-  // expected-error @+1 {{'recurrence.short_conv' op cannot be lowered beside a state-dependent recurrence.step: its specification holds the step and func.return only}}
+// A short convolution of a short convolution is not lowered.
+func.func @step_input_chained(%k: tensor<?x?x4x32xf32>, %x: tensor<?x?x4x32xf32>,
+                              %w: tensor<4x32x3xf32>) -> tensor<?x?x4x32xf32> {
   %c = recurrence.short_conv none %x, %w : tensor<?x?x4x32xf32>, tensor<4x32x3xf32> -> tensor<?x?x4x32xf32>
-  %o = recurrence.step ins(%k, %c : tensor<?x?x4x32xf32>, tensor<?x?x4x32xf32>)
+  // expected-error @+1 {{'recurrence.short_conv' op operands must be function arguments (chained short convolutions are not supported)}}
+  %c2 = recurrence.short_conv none %c, %w : tensor<?x?x4x32xf32>, tensor<4x32x3xf32> -> tensor<?x?x4x32xf32>
+  %o = recurrence.step ins(%k, %c2 : tensor<?x?x4x32xf32>, tensor<?x?x4x32xf32>)
       {schedule = #recurrence.schedule<sequential, v_tile = 32, k_split = 1, rows = 1, warps = 1, stages = 1>} -> tensor<?x?x4x32xf32> {
   ^bb0(%S: tensor<32x32xf32>, %kt: tensor<32xf32>, %vt: tensor<32xf32>):
     %z = recurrence.matvec %S, %kt : tensor<32x32xf32>, tensor<32xf32> -> tensor<32xf32>

@@ -339,8 +339,10 @@ def Recurrence_StepProgramAttr : AttrDef<Recurrence_Dialect, "StepProgram"> {
   let description = [{
     Attached as `recurrence.program` (instead of `#recurrence.program`) to
     the lowered program of a `recurrence.step` that stayed a step: its
-    dimensions, its buffers (`inputs` in the order of the body's slices) and
-    its body (`body`, yielding values `yield_state` and `yield_output`), so
+    dimensions, its buffers (`inputs` in the order of the body's slices),
+    the short convolutions that compute some of them (`short_convs`, as in
+    `#recurrence.program`) and its body (`body`, yielding values
+    `yield_state` and `yield_output`), so
     that the manifest can carry the body to the float64 oracle of programs
     that link no MLIR.
 
@@ -363,6 +365,7 @@ def Recurrence_StepProgramAttr : AttrDef<Recurrence_Dialect, "StepProgram"> {
     Recurrence_OptionalIndex<"initial state">:$initial_state,
     Recurrence_Index<"output o, [B, T, H, V]">:$output,
     Recurrence_OptionalIndex<"final state">:$final_state,
+    Recurrence_ShortConvList:$short_convs,
     Recurrence_StepInstrList:$body,
     AttrOrTypeParameter<"int64_t", "the value yielded as S_t">:$yield_state,
     AttrOrTypeParameter<"int64_t", "the value yielded as o_t">:$yield_output
