@@ -11,6 +11,8 @@
 // RUN: prism-run %s --bind B=1,T=1 --seed 4 2>&1 | FileCheck %s
 // bf16 sequences (the state stays f32): held to bf16's tolerance.
 // RUN: sed -E 's/tensor<\?x\?x2x(16|32)xf32>/tensor<?x?x2x\1xbf16>/g' %s | prism-run - --bind B=2,T=65 --seed 5 2>&1 | FileCheck %s
+// f16 sequences.
+// RUN: sed -E 's/tensor<\?x\?x2x(16|32)xf32>/tensor<?x?x2x\1xf16>/g' %s | prism-run - --bind B=1,T=50 --seed 6 2>&1 | FileCheck %s
 // The classification's remark names what makes each body state-dependent.
 // RUN: prism-opt %s --prism-classify-steps 2>&1 | FileCheck %s --check-prefix=REMARK
 
